@@ -1,0 +1,14 @@
+export { canonicalBytes, contentId, objectId, sha256, unsignedBytes } from "./canonical.js";
+export { pae } from "./pae.js";
+export {
+  ed25519FromPem,
+  ed25519FromSeed,
+  ed25519ToPem,
+  generateEd25519,
+  keyIdOf,
+  publicKeyFromRaw,
+  signBytes,
+  verifyBytes,
+} from "./ed25519.js";
+export type { Ed25519KeyPair } from "./ed25519.js";
+export { signObject, signingPayload, verifyObject } from "./signed-object.js";

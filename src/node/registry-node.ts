@@ -1,0 +1,91 @@
+import { randomUUID } from "node:crypto";
+import { file_openpassmarket_v1_registry_service, RegistryService } from "../gen/openpassmarket/v1/registry_service_pb.js";
+import { createLogger, type Logger } from "../log/index.js";
+import { ensureNodePki } from "../pki/index.js";
+import { ActorKeys, AdminAdmission, registerBuiltin, registryImplementation, type AdmissionAuthority } from "../registry/index.js";
+import { createCallContext, RateLimiter, startRpcServer } from "../rpc/index.js";
+import { openDatabase, type OpenDatabase } from "../storage/index.js";
+
+export interface RegistryNodeOptions {
+  /** Holds the PKI and, without `dbUrl`, the embedded database. */
+  dataDir: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** `postgres://…` of a PostgreSQL server; embedded PGlite when absent. */
+  dbUrl?: string;
+  /** Largest request accepted (default 16 MiB). */
+  maxMessageBytes?: number;
+  /** Per-identity calls per second sustained, and burst (default 2000 / 4000). */
+  rateLimit?: { perSecond: number; burst: number };
+  /** Accepted request clock skew (default 5 minutes). */
+  timestampWindowMs?: number;
+  admission?: AdmissionAuthority;
+  log?: Logger;
+}
+
+export interface RegistryNode {
+  /** `host:port` with the real port. */
+  address: string;
+  /** Path of the CA certificate that clients must trust. */
+  caPath: string;
+  /** Directory of the operator identity (kind admin). */
+  adminDir: string;
+  database: OpenDatabase;
+  /** Graceful stop: refuses new calls, finishes running ones, closes the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one registry node: development PKI, database (migrated), the operator
+ * identity registered as `admin`, and the mTLS gRPC server with health and reflection.
+ */
+export async function startRegistryNode(options: RegistryNodeOptions): Promise<RegistryNode> {
+  const log = options.log ?? createLogger();
+  const pki = await ensureNodePki(options.dataDir, options.host);
+  const database = await openDatabase(options.dbUrl === undefined ? { dataDir: options.dataDir } : { url: options.dbUrl });
+  const { db } = database;
+  const timestampWindowMs = options.timestampWindowMs ?? 5 * 60_000;
+  try {
+    await db.transaction().execute((tx) =>
+      registerBuiltin(createCallContext(tx, {
+        actor: pki.admin.name, certificateFingerprint: "", method: "startup", correlationId: randomUUID(), requestDigest: "", now: Date.now(),
+      }), "admin", pki.admin.keys.publicKeyRaw),
+    );
+    const keys = new ActorKeys(db);
+    const limit = options.rateLimit ?? { perSecond: 2000, burst: 4000 };
+    const implementation = registryImplementation(
+      { keys, admission: options.admission ?? new AdminAdmission() },
+      { db, log, limiter: new RateLimiter(limit.perSecond, limit.burst), keyOf: (a) => keys.keyOf(a), timestampWindowMs },
+    );
+    const server = await startRpcServer({
+      host: options.host,
+      port: options.port,
+      tls: { caPem: pki.ca.certPem, certPem: pki.server.certPem, keyPem: pki.server.keyPem },
+      services: [{ service: RegistryService, implementation }],
+      files: [file_openpassmarket_v1_registry_service],
+      maxMessageBytes: options.maxMessageBytes ?? 16 * 1024 * 1024,
+    });
+    // Nonces older than twice the window can no longer be replayed (the timestamp check
+    // refuses them first), so they are dropped.
+    const pruner = setInterval(() => {
+      db.deleteFrom("request_nonces").where("seen_at_ms", "<", Date.now() - 2 * timestampWindowMs).execute()
+        .catch((err: unknown) => log.warn("nonce pruning failed", { error: err }));
+    }, 60_000);
+    pruner.unref();
+    return {
+      address: server.address,
+      caPath: pki.caPath,
+      adminDir: pki.adminDir,
+      database,
+      stop: async () => {
+        clearInterval(pruner);
+        await server.shutdown();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}

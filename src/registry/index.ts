@@ -1,0 +1,10 @@
+export { ActorKeys } from "./actor-keys.js";
+export { AdminAdmission } from "./admission-authority.js";
+export type { AdmissionAuthority } from "./admission-authority.js";
+export { registerBuiltin } from "./actors.js";
+export { breakingChanges } from "./contract-compatibility.js";
+export type { BreakingChange } from "./contract-compatibility.js";
+export { passContractName } from "./contracts.js";
+export { registryImplementation, registryMethods } from "./registry-service.js";
+export type { RegistryDeps } from "./registry-service.js";
+export { compareSemver, formatSemver, parseSemver, parseCompilerVersion } from "./semver.js";

@@ -1,0 +1,83 @@
+import { create } from "@bufbuild/protobuf";
+import type { UntypedServiceImplementation } from "@grpc/grpc-js";
+import { OpmError } from "../errors/index.js";
+import {
+  AdmitAdapterResponseSchema,
+  GetActorResponseSchema,
+  RegisterAdapterResponseSchema,
+  RegisterParticipantResponseSchema,
+  RegistryService,
+} from "../gen/openpassmarket/v1/registry_service_pb.js";
+import { unaryHandler, type HandlerEnv, type MethodImpl } from "../rpc/index.js";
+import { findActor } from "./actor-repository.js";
+import type { ActorKeys } from "./actor-keys.js";
+import { admitAdapter, registerAdapter, registerParticipant, registrationKey, requireCaller } from "./actors.js";
+import type { AdmissionAuthority } from "./admission-authority.js";
+import { listAuditEvents } from "./audit.js";
+import { contractGraph, discoverPasses } from "./contract-queries.js";
+import { publishContracts } from "./contracts.js";
+import { getProblem, submitProblem } from "./problems.js";
+import { listSignals, submitSignal } from "./signals.js";
+import { validateActorName } from "../pki/index.js";
+
+type Methods = (typeof RegistryService)["method"];
+type Impl = { [K in keyof Methods]: MethodImpl<Methods[K]["input"], Methods[K]["output"]> };
+
+export interface RegistryDeps {
+  keys: ActorKeys;
+  admission: AdmissionAuthority;
+}
+
+/** The RegistryService methods: which mutate, who signs, and the domain function each calls. */
+export function registryMethods(deps: RegistryDeps): Impl {
+  return {
+    registerAdapter: {
+      mutates: true,
+      signerKey: (_actor, req) => registrationKey(req),
+      handle: async (ctx, req) => create(RegisterAdapterResponseSchema, { actor: await registerAdapter(ctx, deps.keys, req) }),
+    },
+    registerParticipant: {
+      mutates: true,
+      signerKey: (_actor, req) => registrationKey(req),
+      handle: async (ctx, req) => create(RegisterParticipantResponseSchema, { actor: await registerParticipant(ctx, deps.keys, req) }),
+    },
+    admitAdapter: {
+      mutates: true,
+      handle: async (ctx, req) => create(AdmitAdapterResponseSchema, { actor: await admitAdapter(ctx, deps.admission, req) }),
+    },
+    getActor: {
+      mutates: false,
+      handle: async (ctx, req) => {
+        validateActorName(req.name, "name");
+        const actor = await findActor(ctx.db, req.name);
+        if (actor === undefined) throw new OpmError("not_found", `actor ${req.name} is not registered`, { field: "name" });
+        return create(GetActorResponseSchema, { actor });
+      },
+    },
+    publishContracts: {
+      mutates: true,
+      handle: async (ctx, req) => {
+        const caller = await findActor(ctx.db, ctx.actor);
+        if (caller?.kind !== "admin") await deps.admission.requireAdmitted(ctx, await requireCaller(ctx, "adapter"));
+        return publishContracts(ctx, req);
+      },
+    },
+    discoverPasses: { mutates: false, handle: discoverPasses },
+    getContractGraph: { mutates: false, handle: contractGraph },
+    submitProblem: { mutates: true, handle: submitProblem },
+    getProblem: { mutates: false, handle: getProblem },
+    submitSignal: { mutates: true, handle: (ctx, req) => submitSignal(ctx, deps.admission, req) },
+    listSignals: { mutates: false, handle: listSignals },
+    listAuditEvents: { mutates: false, handle: listAuditEvents },
+  };
+}
+
+/** Binds every method to the shared handler machinery for grpc-js. */
+export function registryImplementation(deps: RegistryDeps, env: HandlerEnv): UntypedServiceImplementation {
+  const impl = registryMethods(deps);
+  const out: Record<string, unknown> = {};
+  for (const method of RegistryService.methods) {
+    out[method.localName] = unaryHandler(method as never, impl[method.localName as keyof Impl] as never, env);
+  }
+  return out as UntypedServiceImplementation;
+}

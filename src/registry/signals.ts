@@ -1,0 +1,85 @@
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { canonicalBytes, keyIdOf, objectId, publicKeyFromRaw, verifyObject } from "../codec/index.js";
+import { OpmError, invalidArgument } from "../errors/index.js";
+import { Objective } from "../gen/openpassmarket/v1/common_pb.js";
+import { Visibility } from "../gen/openpassmarket/v1/problem_pb.js";
+import {
+  ListSignalsResponseSchema,
+  SubmitSignalResponseSchema,
+  type ListSignalsRequest,
+  type ListSignalsResponse,
+  type SubmitSignalRequest,
+  type SubmitSignalResponse,
+} from "../gen/openpassmarket/v1/registry_service_pb.js";
+import { PerformanceSignalSchema, type PerformanceSignal } from "../gen/openpassmarket/v1/signal_pb.js";
+import type { CallContext } from "../rpc/index.js";
+import { requireCaller } from "./actors.js";
+import type { AdmissionAuthority } from "./admission-authority.js";
+import { loadProblem } from "./problems.js";
+import { requireDigest, requireEnum, requireFinite, requireText } from "./validate.js";
+
+/**
+ * Accepts a PerformanceSignal from an admitted adapter: signed by that adapter's
+ * registered key, about a known problem (a private one only from the owner's adapters),
+ * with digests that match, and a passing verifier verdict. Stored under its content id;
+ * a duplicate is harmless and returns the same id.
+ */
+export async function submitSignal(ctx: CallContext, authority: AdmissionAuthority, req: SubmitSignalRequest): Promise<SubmitSignalResponse> {
+  const adapter = await requireCaller(ctx, "adapter");
+  await authority.requireAdmitted(ctx, adapter);
+  const s = req.signal;
+  if (s === undefined) throw invalidArgument("signal", "is required");
+  if (s.adapter !== ctx.actor) throw new OpmError("permission_denied", `field \`signal.adapter\`: ${ctx.actor} cannot report for ${JSON.stringify(s.adapter)}`, { field: "signal.adapter" });
+  validateSignal(s);
+  verifyObject(PerformanceSignalSchema, s, publicKeyFromRaw(adapter.publicKey), keyIdOf(adapter.publicKey));
+  const problem = await loadProblem(ctx, s.problemId, "signal.problem_id");
+  if (problem.visibility === Visibility.PRIVATE && adapter.owner !== problem.participant) {
+    throw new OpmError("permission_denied", `problem ${s.problemId} is private to ${problem.participant}; adapter ${adapter.name} belongs to ${adapter.owner || "nobody"}`);
+  }
+  if (s.objective !== problem.objective) {
+    throw invalidArgument("signal.objective", `${Objective[s.objective]} but the problem's objective is ${Objective[problem.objective]}`);
+  }
+  if (s.inputDigest !== problem.irDigest) {
+    throw invalidArgument("signal.input_digest", `${s.inputDigest} is not the problem's IR digest ${problem.irDigest}`);
+  }
+  const verdict = s.verdict;
+  if (verdict === undefined || !verdict.ok || verdict.layers.some((l) => !l.ok)) {
+    const failed = verdict?.layers.find((l) => !l.ok)?.name ?? (verdict === undefined ? "(no verdict)" : "(verdict not ok)");
+    throw new OpmError("verification_failed", `signal has no passing verifier verdict: layer ${failed} failed`, { field: "signal.verdict" });
+  }
+  const id = objectId(PerformanceSignalSchema, s);
+  const inserted = await ctx.db.insertInto("signals").values({
+    id, problem_id: s.problemId, adapter: ctx.actor, body: canonicalBytes(PerformanceSignalSchema, s), created_at_ms: ctx.now,
+  }).onConflict((oc) => oc.column("id").doNothing()).returning("id").executeTakeFirst();
+  if (inserted !== undefined) await ctx.audit("signal.submit", id, `problem ${s.problemId} achieved ${s.achieved} baseline ${s.baseline}`);
+  return create(SubmitSignalResponseSchema, { signalId: id, created: inserted !== undefined });
+}
+
+/** The signals of a problem, oldest first, paged by offset. */
+export async function listSignals(ctx: CallContext, req: ListSignalsRequest): Promise<ListSignalsResponse> {
+  requireDigest(req.problemId, "problem_id");
+  const pageSize = req.pageSize === 0 ? 100 : Math.min(req.pageSize, 1000);
+  const offset = req.pageToken === "" ? 0 : Number(req.pageToken);
+  if (!Number.isSafeInteger(offset) || offset < 0) throw invalidArgument("page_token", `${JSON.stringify(req.pageToken)} is not a page token`);
+  const rows = await ctx.db.selectFrom("signals").select(["id", "body"]).where("problem_id", "=", req.problemId)
+    .orderBy("created_at_ms").orderBy("id").offset(offset).limit(pageSize + 1).execute();
+  const page = rows.slice(0, pageSize);
+  return create(ListSignalsResponseSchema, {
+    signals: page.map((r) => fromBinary(PerformanceSignalSchema, r.body)),
+    signalIds: page.map((r) => r.id),
+    nextPageToken: rows.length > pageSize ? String(offset + pageSize) : "",
+  });
+}
+
+/** Field-by-field validation of a PerformanceSignal; throws invalid_argument naming the field. */
+export function validateSignal(s: PerformanceSignal): void {
+  requireDigest(s.problemId, "signal.problem_id");
+  requireEnum(s.objective, Objective, "signal.objective");
+  requireFinite(s.baseline, "signal.baseline");
+  requireFinite(s.achieved, "signal.achieved");
+  requireDigest(s.inputDigest, "signal.input_digest");
+  requireDigest(s.outputDigest, "signal.output_digest");
+  requireText(s.compilerVersion, "signal.compiler_version", 64);
+  if (s.pipeline.length > 10_000) throw invalidArgument("signal.pipeline", `${s.pipeline.length} steps; at most 10000`);
+  s.pipeline.forEach((step, i) => requireText(step.pass, `signal.pipeline[${i}].pass`, 256));
+}

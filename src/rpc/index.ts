@@ -1,0 +1,13 @@
+export { createCallContext } from "./call-context.js";
+export type { CallContext } from "./call-context.js";
+export { toServiceError, fromServiceError } from "./error-mapping.js";
+export { RateLimiter } from "./rate-limiter.js";
+export { AUTH_METADATA, ERROR_CODE_METADATA, requestSigningPayload, newNonce, newIdempotencyKey, bodyDigest } from "./request-auth.js";
+export type { RequestAuth, SignedRequestFields } from "./request-auth.js";
+export { createRpcClient, signedMetadata, callUnary } from "./rpc-client.js";
+export type { RpcClient, RpcClientOptions, CallOptions } from "./rpc-client.js";
+export { startRpcServer } from "./rpc-server.js";
+export type { RpcServer, RpcServerOptions } from "./rpc-server.js";
+export { methodPath, serverDefinition } from "./service-definition.js";
+export { unaryHandler } from "./unary-handler.js";
+export type { HandlerEnv, MethodImpl } from "./unary-handler.js";

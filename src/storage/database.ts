@@ -1,0 +1,108 @@
+import type { Generated } from "kysely";
+
+/**
+ * The Kysely view of every table. Integers that can exceed 2^53 never occur here:
+ * times are unix milliseconds and sequences are bigserial read back as numbers.
+ * Objects whose canonical form is protobuf are stored as their canonical bytes.
+ */
+export interface Database {
+  actors: ActorsTable;
+  contracts: ContractsTable;
+  contract_edges: ContractEdgesTable;
+  problems: ProblemsTable;
+  signals: SignalsTable;
+  audit_events: AuditEventsTable;
+  request_nonces: RequestNoncesTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export interface ActorsTable {
+  name: string;
+  kind: string;
+  public_key: Uint8Array;
+  key_id: string;
+  status: string;
+  /** Canonical bytes of `Capabilities`, empty for non-adapters. */
+  capabilities: Uint8Array;
+  owner: string;
+  certificate_fingerprint: string;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+export interface ContractsTable {
+  id: string;
+  ref: string;
+  kind: string;
+  name: string;
+  version: string;
+  major: number;
+  minor: number;
+  patch: number;
+  /** Canonical bytes of the PassSpec or ContractDecl. */
+  body: Uint8Array;
+  publisher: string;
+  created_at_ms: number;
+  /** Set when a newer version of the same name exists. */
+  superseded: boolean;
+  /** Discovery columns, empty for non-pass contracts. */
+  compiler: number;
+  level: number;
+  pass_name: string;
+  compiler_min: string;
+  compiler_max: string;
+  invariants: string[];
+}
+
+export interface ContractEdgesTable {
+  from_id: string;
+  to_id: string;
+  kind: number;
+}
+
+export interface ProblemsTable {
+  id: string;
+  participant: string;
+  compiler: number;
+  objective: number;
+  visibility: number;
+  /** Canonical bytes of the LocalProblem (IR included only for public problems). */
+  body: Uint8Array;
+  created_at_ms: number;
+}
+
+export interface SignalsTable {
+  id: string;
+  problem_id: string;
+  adapter: string;
+  /** Canonical bytes of the signed PerformanceSignal. */
+  body: Uint8Array;
+  created_at_ms: number;
+}
+
+export interface AuditEventsTable {
+  sequence: Generated<number>;
+  actor: string;
+  action: string;
+  object: string;
+  at_ms: number;
+  correlation_id: string;
+  request_digest: string;
+  detail: string;
+}
+
+export interface RequestNoncesTable {
+  actor: string;
+  nonce: string;
+  seen_at_ms: number;
+}
+
+export interface IdempotencyKeysTable {
+  actor: string;
+  key: string;
+  method: string;
+  request_digest: string;
+  /** Serialized response message of the first execution. */
+  response: Uint8Array;
+  created_at_ms: number;
+}

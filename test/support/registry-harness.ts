@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RegistryService } from "../../src/gen/openpassmarket/v1/registry_service_pb.js";
+import { createLogger } from "../../src/log/index.js";
+import { startRegistryNode, type RegistryNode, type RegistryNodeOptions } from "../../src/node/index.js";
+import { issueIdentity, loadIdentity, loadNodeCa, type Identity } from "../../src/pki/index.js";
+import { createRpcClient, type RpcClient } from "../../src/rpc/index.js";
+import type { TestDatabase } from "./databases.js";
+
+export type RegistryClient = RpcClient<(typeof RegistryService)["method"]>;
+
+/** A registry node on loopback in a temp dir, with helpers to make identities and clients. */
+export interface RegistryHarness {
+  node: RegistryNode;
+  dataDir: string;
+  dbUrl: string | undefined;
+  admin: Identity;
+  /** A new identity issued by the node's CA. */
+  identity(name: string): Promise<Identity>;
+  client(identity: Identity): RegistryClient;
+  /** Stops the node (keeping its data) and starts it again on the same data and database. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts a node against `database` (a fresh one). */
+export async function startHarness(database: TestDatabase, extra: Partial<RegistryNodeOptions> = {}): Promise<RegistryHarness> {
+  const dataDir = mkdtempSync(join(tmpdir(), "opm-test-"));
+  const dbUrl = await database.create();
+  const options: RegistryNodeOptions = {
+    dataDir, host: "127.0.0.1", port: 0, log: createLogger({ silent: true }), ...extra, ...(dbUrl ? { dbUrl } : {}),
+  };
+  let node = await startRegistryNode(options);
+  const clients: RegistryClient[] = [];
+  const harness: RegistryHarness = {
+    node,
+    dataDir,
+    dbUrl,
+    admin: loadIdentity(node.adminDir),
+    identity: (name) => issueIdentity(loadNodeCa(dataDir), name),
+    client: (identity) => {
+      const c = createRpcClient(RegistryService, { address: harness.node.address, identity, deadlineMs: 20_000 });
+      clients.push(c);
+      return c;
+    },
+    restart: async () => {
+      const port = Number(node.address.split(":").pop());
+      await node.stop();
+      node = await startRegistryNode({ ...options, port });
+      harness.node = node;
+    },
+    close: async () => {
+      clients.forEach((c) => c.close());
+      await node.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
