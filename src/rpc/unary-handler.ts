@@ -6,7 +6,7 @@ import { verifyBytes } from "../codec/index.js";
 import { OpmError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
 import type { Database } from "../storage/index.js";
-import { createCallContext } from "./call-context.js";
+import { createCallContext, type CallContext } from "./call-context.js";
 import { toServiceError } from "./error-mapping.js";
 import { AUTH_METADATA, bodyDigest, requestSigningPayload, type RequestAuth } from "./request-auth.js";
 import type { RateLimiter } from "./rate-limiter.js";

@@ -1,0 +1,15 @@
+export { LlvmToolchain, sha256 } from "./llvm-toolchain.js";
+export type { LlvmToolchainOptions } from "./llvm-toolchain.js";
+export { checkDeterminism } from "./check-determinism.js";
+export type { DeterminismReport } from "./check-determinism.js";
+export { findLlvmTools, LLVM_TOOL_NAMES, LLVM_TOOL_PACKAGES } from "./find-llvm-tools.js";
+export type { FindLlvmToolsOptions, LlvmToolName } from "./find-llvm-tools.js";
+export { CLANG_IR_FLAGS, compileCToIr } from "./compile-c-to-ir.js";
+export { parsePrintPasses, parsePassParameters, DEFAULT_PIPELINE_OFFER } from "./parse-print-passes.js";
+export { LLVM_PASS_EXCLUSIONS, isExcludedPass } from "./llvm-pass-exclusions.js";
+export { renderPipeline, renderStep, validateLlvmPlan } from "./llvm-plan.js";
+export { readLlvmIr, LLVM_OPCODES } from "./read-llvm-ir.js";
+export type { IrModule, IrFunction, IrBlock, IrInstruction, LlvmOpcode } from "./read-llvm-ir.js";
+export { llvmFeatures } from "./llvm-features.js";
+export { instCountFeatures, countInstructions } from "./inst-count-features.js";
+export { autophaseFeatures, AUTOPHASE_FEATURE_NAMES } from "./autophase-features.js";

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything OpenPassMarket needs on a fresh Debian machine, idempotently:
+# Debian's compilers and PostgreSQL, npm packages (which also builds dist/), and the
+# Cargo build of the Cranelift driver. Safe to run again; fast when nothing is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(clang lld llvm csmith wasi-libc libclang-rt-14-dev-wasm32 gcc postgresql)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund >&2
+else
+  npm run --silent build >&2
+fi
+
+if [ -f adapters/cranelift/driver/Cargo.toml ]; then
+  echo "setup: cargo build --release (Cranelift driver)" >&2
+  (cd adapters/cranelift/driver && cargo build --release --locked --quiet) >&2
+fi
+echo "setup: done" >&2

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The test command: setup, static checks, then the whole suite against embedded PGlite
+# AND a real PostgreSQL server started on loopback for the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+echo "test: typecheck" >&2
+npx tsc -p tsconfig.json --noEmit
+echo "test: buf lint + generated code is up to date" >&2
+npx buf lint
+npx buf generate
+if ! git diff --quiet -- src/gen 2>/dev/null || [ -n "$(git status --porcelain -- src/gen 2>/dev/null)" ]; then
+  echo "test: src/gen differs from what proto/ generates; run npm run generate and commit" >&2
+  git status --porcelain -- src/gen >&2; exit 1
+fi
+if git rev-parse -q --verify HEAD~1 >/dev/null 2>&1 && git cat-file -e HEAD~1:buf.yaml 2>/dev/null; then
+  echo "test: buf breaking against the previous commit" >&2
+  npx buf breaking --against ".git#ref=HEAD~1"
+fi
+
+pgdir=$(mktemp -d /tmp/opm-pg.XXXXXX)
+trap 'bash scripts/postgres.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+export OPM_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start "$pgdir" "${OPM_TEST_PG_PORT:-54329}")
+echo "test: PostgreSQL at $OPM_TEST_POSTGRES_URL" >&2
+npx vitest run "$@"

@@ -1,0 +1,31 @@
+import { resolve } from "node:path";
+import { startRegistryNode } from "../../node/index.js";
+import { parseCommandArgs, parseHostPort, stringFlag } from "../args.js";
+import type { Command } from "../command.js";
+
+/** `opm serve --data-dir DIR --listen HOST:PORT [--db URL]`: runs a registry node until SIGTERM/SIGINT. */
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "run a registry node (embedded PostgreSQL under --data-dir unless --db or DATABASE_URL)",
+  usage: "opm serve --data-dir DIR --listen HOST:PORT [--db postgres://…]",
+  async run(argv) {
+    const args = parseCommandArgs(argv, { "data-dir": { type: "string" }, listen: { type: "string" }, db: { type: "string" } });
+    const dataDir = resolve(stringFlag(args, "data-dir", true));
+    const { host, port } = parseHostPort(stringFlag(args, "listen") ?? "127.0.0.1:0", "listen");
+    const dbUrl = stringFlag(args, "db") ?? (process.env.DATABASE_URL || undefined);
+    const node = await startRegistryNode({ dataDir, host, port, ...(dbUrl ? { dbUrl } : {}) });
+    process.stdout.write(`${JSON.stringify({ event: "listening", address: node.address, ca: node.caPath })}\n`);
+    await new Promise<void>((done) => {
+      const stop = (signal: string) => {
+        process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "shutting down", signal })}\n`);
+        node.stop().then(done, (err: unknown) => {
+          process.stderr.write(`${JSON.stringify({ level: "error", msg: "shutdown failed", error: String(err) })}\n`);
+          done();
+        });
+      };
+      process.once("SIGTERM", () => stop("SIGTERM"));
+      process.once("SIGINT", () => stop("SIGINT"));
+    });
+    return 0;
+  },
+};
