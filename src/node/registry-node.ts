@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { file_openpassmarket_v1_job_service, JobService } from "../gen/openpassmarket/v1/job_service_pb.js";
 import { file_openpassmarket_v1_registry_service, RegistryService } from "../gen/openpassmarket/v1/registry_service_pb.js";
+import { DEFAULT_JOBS_CONFIG, jobImplementation, type JobsConfig } from "../jobs/index.js";
 import { createLogger, type Logger } from "../log/index.js";
 import { ensureNodePki } from "../pki/index.js";
 import { ActorKeys, AdminAdmission, registerBuiltin, registryImplementation, type AdmissionAuthority } from "../registry/index.js";
@@ -21,6 +23,8 @@ export interface RegistryNodeOptions {
   /** Accepted request clock skew (default 5 minutes). */
   timestampWindowMs?: number;
   admission?: AdmissionAuthority;
+  /** Queue timing (leases, attempts, backoff). */
+  jobs?: Partial<JobsConfig>;
   log?: Logger;
 }
 
@@ -54,16 +58,18 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
     );
     const keys = new ActorKeys(db);
     const limit = options.rateLimit ?? { perSecond: 2000, burst: 4000 };
-    const implementation = registryImplementation(
-      { keys, admission: options.admission ?? new AdminAdmission() },
-      { db, log, limiter: new RateLimiter(limit.perSecond, limit.burst), keyOf: (a) => keys.keyOf(a), timestampWindowMs },
-    );
+    const admission = options.admission ?? new AdminAdmission();
+    const env = { db, log, limiter: new RateLimiter(limit.perSecond, limit.burst), keyOf: (a: string) => keys.keyOf(a), timestampWindowMs };
+    const jobsConfig = { ...DEFAULT_JOBS_CONFIG, ...options.jobs };
     const server = await startRpcServer({
       host: options.host,
       port: options.port,
       tls: { caPem: pki.ca.certPem, certPem: pki.server.certPem, keyPem: pki.server.keyPem },
-      services: [{ service: RegistryService, implementation }],
-      files: [file_openpassmarket_v1_registry_service],
+      services: [
+        { service: RegistryService, implementation: registryImplementation({ keys, admission }, env) },
+        { service: JobService, implementation: jobImplementation(admission, jobsConfig, env) },
+      ],
+      files: [file_openpassmarket_v1_registry_service, file_openpassmarket_v1_job_service],
       maxMessageBytes: options.maxMessageBytes ?? 16 * 1024 * 1024,
     });
     // Nonces older than twice the window can no longer be replayed (the timestamp check

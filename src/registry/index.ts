@@ -1,7 +1,9 @@
 export { ActorKeys } from "./actor-keys.js";
 export { AdminAdmission } from "./admission-authority.js";
 export type { AdmissionAuthority } from "./admission-authority.js";
-export { registerBuiltin } from "./actors.js";
+export { registerBuiltin, requireCaller } from "./actors.js";
+export { loadProblem } from "./problems.js";
+export { submitSignal } from "./signals.js";
 export { breakingChanges } from "./contract-compatibility.js";
 export type { BreakingChange } from "./contract-compatibility.js";
 export { passContractName } from "./contracts.js";

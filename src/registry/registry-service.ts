@@ -8,7 +8,7 @@ import {
   RegisterParticipantResponseSchema,
   RegistryService,
 } from "../gen/openpassmarket/v1/registry_service_pb.js";
-import { unaryHandler, type HandlerEnv, type MethodImpl } from "../rpc/index.js";
+import { bindMethods, type HandlerEnv, type MethodImpl } from "../rpc/index.js";
 import { findActor } from "./actor-repository.js";
 import type { ActorKeys } from "./actor-keys.js";
 import { admitAdapter, registerAdapter, registerParticipant, registrationKey, requireCaller } from "./actors.js";
@@ -74,10 +74,5 @@ export function registryMethods(deps: RegistryDeps): Impl {
 
 /** Binds every method to the shared handler machinery for grpc-js. */
 export function registryImplementation(deps: RegistryDeps, env: HandlerEnv): UntypedServiceImplementation {
-  const impl = registryMethods(deps);
-  const out: Record<string, unknown> = {};
-  for (const method of RegistryService.methods) {
-    out[method.localName] = unaryHandler(method as never, impl[method.localName as keyof Impl] as never, env);
-  }
-  return out as UntypedServiceImplementation;
+  return bindMethods(RegistryService, registryMethods(deps) as never, env);
 }

@@ -11,3 +11,4 @@ export type { RpcServer, RpcServerOptions } from "./rpc-server.js";
 export { methodPath, serverDefinition } from "./service-definition.js";
 export { unaryHandler } from "./unary-handler.js";
 export type { HandlerEnv, MethodImpl } from "./unary-handler.js";
+export { bindMethods } from "./bind-methods.js";

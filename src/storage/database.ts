@@ -14,6 +14,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   request_nonces: RequestNoncesTable;
   idempotency_keys: IdempotencyKeysTable;
+  jobs: JobsTable;
 }
 
 export interface ActorsTable {
@@ -105,4 +106,31 @@ export interface IdempotencyKeysTable {
   /** Serialized response message of the first execution. */
   response: Uint8Array;
   created_at_ms: number;
+}
+
+export interface JobsTable {
+  id: string;
+  problem_id: string;
+  /** Canonical bytes of the `Plan`. */
+  plan: Uint8Array;
+  compiler: number;
+  compiler_version: string;
+  objective: number;
+  ir_digest: string;
+  ir_format: string;
+  /** Participant whose adapters alone may run it, or "" for public problems. */
+  owner: string;
+  /** `queued`, `leased`, `succeeded`, `dead`. */
+  state: string;
+  attempts: number;
+  max_attempts: number;
+  available_at_ms: number;
+  lease_expires_at_ms: number;
+  claimed_by: string;
+  claim_token: string;
+  /** JSON array of JobAttemptError objects (protobuf JSON form). */
+  errors: string;
+  signal_id: string;
+  created_at_ms: number;
+  updated_at_ms: number;
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { JobService } from "../../src/gen/openpassmarket/v1/job_service_pb.js";
 import { RegistryService } from "../../src/gen/openpassmarket/v1/registry_service_pb.js";
 import { createLogger } from "../../src/log/index.js";
 import { startRegistryNode, type RegistryNode, type RegistryNodeOptions } from "../../src/node/index.js";
@@ -9,6 +10,7 @@ import { createRpcClient, type RpcClient } from "../../src/rpc/index.js";
 import type { TestDatabase } from "./databases.js";
 
 export type RegistryClient = RpcClient<(typeof RegistryService)["method"]>;
+export type JobClient = RpcClient<(typeof JobService)["method"]>;
 
 /** A registry node on loopback in a temp dir, with helpers to make identities and clients. */
 export interface RegistryHarness {
@@ -19,6 +21,7 @@ export interface RegistryHarness {
   /** A new identity issued by the node's CA. */
   identity(name: string): Promise<Identity>;
   client(identity: Identity): RegistryClient;
+  jobs(identity: Identity): JobClient;
   /** Stops the node (keeping its data) and starts it again on the same data and database. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -32,7 +35,7 @@ export async function startHarness(database: TestDatabase, extra: Partial<Regist
     dataDir, host: "127.0.0.1", port: 0, log: createLogger({ silent: true }), ...extra, ...(dbUrl ? { dbUrl } : {}),
   };
   let node = await startRegistryNode(options);
-  const clients: RegistryClient[] = [];
+  const clients: Array<{ close(): void }> = [];
   const harness: RegistryHarness = {
     node,
     dataDir,
@@ -41,6 +44,11 @@ export async function startHarness(database: TestDatabase, extra: Partial<Regist
     identity: (name) => issueIdentity(loadNodeCa(dataDir), name),
     client: (identity) => {
       const c = createRpcClient(RegistryService, { address: harness.node.address, identity, deadlineMs: 20_000 });
+      clients.push(c);
+      return c;
+    },
+    jobs: (identity) => {
+      const c = createRpcClient(JobService, { address: harness.node.address, identity, deadlineMs: 20_000 });
       clients.push(c);
       return c;
     },

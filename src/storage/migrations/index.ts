@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import { migration0001 } from "./0001-initial.js";
+import { migration0002 } from "./0002-jobs.js";
 
 /**
  * Every migration, by name, in order. A migration never changes once it has landed:
@@ -7,4 +8,5 @@ import { migration0001 } from "./0001-initial.js";
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial": migration0001,
+  "0002-jobs": migration0002,
 };

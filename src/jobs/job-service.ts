@@ -1,0 +1,30 @@
+import type { UntypedServiceImplementation } from "@grpc/grpc-js";
+import { JobService } from "../gen/openpassmarket/v1/job_service_pb.js";
+import type { AdmissionAuthority } from "../registry/index.js";
+import { bindMethods, type HandlerEnv, type MethodImpl } from "../rpc/index.js";
+import { claimJobs } from "./claim-jobs.js";
+import { enqueueJobs } from "./enqueue-jobs.js";
+import { getJobs, listJobs } from "./job-queries.js";
+import type { JobsConfig } from "./jobs-config.js";
+import { completeJob, failJob, heartbeat } from "./settle-job.js";
+
+type Methods = (typeof JobService)["method"];
+type Impl = { [K in keyof Methods]: MethodImpl<Methods[K]["input"], Methods[K]["output"]> };
+
+/** The JobService methods. */
+export function jobMethods(admission: AdmissionAuthority, config: JobsConfig): Impl {
+  return {
+    enqueueJobs: { mutates: true, handle: (ctx, req) => enqueueJobs(ctx, config, req) },
+    claimJobs: { mutates: true, handle: (ctx, req) => claimJobs(ctx, admission, config, req) },
+    heartbeat: { mutates: true, handle: (ctx, req) => heartbeat(ctx, config, req) },
+    completeJob: { mutates: true, handle: (ctx, req) => completeJob(ctx, admission, req) },
+    failJob: { mutates: true, handle: (ctx, req) => failJob(ctx, config, req) },
+    getJobs: { mutates: false, handle: getJobs },
+    listJobs: { mutates: false, handle: listJobs },
+  };
+}
+
+/** JobService bound to the shared handler machinery. */
+export function jobImplementation(admission: AdmissionAuthority, config: JobsConfig, env: HandlerEnv): UntypedServiceImplementation {
+  return bindMethods(JobService, jobMethods(admission, config) as never, env);
+}

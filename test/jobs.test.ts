@@ -1,0 +1,179 @@
+import { create } from "@bufbuild/protobuf";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { contentId, objectId } from "../src/codec/index.js";
+import { OpmError } from "../src/errors/index.js";
+import { JobState, type ClaimedJob } from "../src/gen/openpassmarket/v1/job_service_pb.js";
+import { LocalProblemSchema, Visibility, type LocalProblem } from "../src/gen/openpassmarket/v1/problem_pb.js";
+import { PlanStepSchema } from "../src/gen/openpassmarket/v1/signal_pb.js";
+import type { Identity } from "../src/pki/index.js";
+import { testDatabases } from "./support/databases.js";
+import { LLVM_CAPS, privateProblem, signedSignal } from "./support/fixtures.js";
+import { startHarness, type JobClient, type RegistryHarness } from "./support/registry-harness.js";
+
+async function failure(p: Promise<unknown>): Promise<OpmError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof OpmError) return err;
+    throw err;
+  }
+  throw new Error("expected the call to fail");
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Scenario {
+  problem: LocalProblem;
+  problemId: string;
+  owner: JobClient;
+  adapters: Array<{ id: Identity; jobs: JobClient }>;
+  stranger: { id: Identity; jobs: JobClient };
+}
+
+describe.each(testDatabases())("evaluation jobs on $kind", (database) => {
+  let h: RegistryHarness;
+  let n = 0;
+
+  let alice: Identity;
+
+  beforeAll(async () => {
+    h = await startHarness(database, { jobs: { baseBackoffMs: 150, defaultLeaseMs: 5_000 } });
+    alice = await h.identity("alice");
+    await h.client(alice).registerParticipant({ publicKey: alice.keys.publicKeyRaw });
+  });
+  afterAll(async () => h?.close());
+
+  /** Adapters a1, a2 (owned by alice) and b1 (owned by bob) on a compiler version of their own. */
+  async function scenario(visibility = Visibility.PRIVATE): Promise<Scenario> {
+    n += 1;
+    const version = `14.0.${100 + n}`;
+    const admin = h.client(h.admin);
+    const make = async (name: string, owner: string) => {
+      const id = await h.identity(`${name}-${n}`);
+      await h.client(id).registerAdapter({ publicKey: id.keys.publicKeyRaw, capabilities: { ...LLVM_CAPS, compilerVersion: version }, owner });
+      await admin.admitAdapter({ adapter: id.name, keyId: id.keys.keyId });
+      return { id, jobs: h.jobs(id) };
+    };
+    const owner = h.jobs(alice);
+    const problem = privateProblem("alice", `jobs-${n}`);
+    problem.compilerVersion = version;
+    if (visibility === Visibility.PUBLIC) {
+      problem.visibility = Visibility.PUBLIC;
+      problem.ir = new TextEncoder().encode(`; public module ${n}\n`);
+      problem.irDigest = contentId(problem.ir);
+    }
+    await h.client(alice).submitProblem({ problem });
+    return {
+      problem, problemId: objectId(LocalProblemSchema, problem), owner,
+      adapters: [await make("a1", "alice"), await make("a2", "alice")], stranger: await make("b1", "bob"),
+    };
+  }
+
+  const plans = (k: number) => Array.from({ length: k }, (_, i) => ({ steps: [{ pass: "instcombine" }, { pass: `loop-unroll`, value: String(i) }] }));
+  const signalFor = (s: Scenario, adapter: Identity, claimed: ClaimedJob) =>
+    signedSignal(adapter, s.problem, { jobId: claimed.job!.id, pipeline: claimed.job!.plan.map((p) => create(PlanStepSchema, p)) });
+
+  it("routes private jobs only to the owner's adapters and never hands one job to two claimers", async () => {
+    const s = await scenario();
+    const { jobIds } = await s.owner.enqueueJobs({ problemId: s.problemId, plans: plans(3) });
+    expect(jobIds).toHaveLength(3);
+    expect((await s.stranger.jobs.claimJobs({ max: 10 })).jobs).toHaveLength(0);
+    const [a1, a2] = s.adapters;
+    const [first, second] = await Promise.all([a1!.jobs.claimJobs({ max: 2 }), a2!.jobs.claimJobs({ max: 2 })]);
+    const ids = [...first.jobs, ...second.jobs].map((j) => j.job!.id).sort();
+    expect(ids).toEqual([...jobIds].sort());
+    for (const c of [...first.jobs, ...second.jobs]) {
+      expect(c.job!.state).toBe(JobState.LEASED);
+      expect(c.job!.attempts).toBe(1);
+      expect(c.job!.ir.length).toBe(0); // private IR never travels through the registry
+      expect(c.claimToken.length).toBeGreaterThan(20);
+    }
+  });
+
+  it("completes with a matching signed signal, idempotently, and refuses stale or mismatched completions", async () => {
+    const s = await scenario();
+    await s.owner.enqueueJobs({ problemId: s.problemId, plans: plans(1) });
+    const a1 = s.adapters[0]!;
+    const [claimed] = (await a1.jobs.claimJobs({ max: 1 })).jobs;
+    expect(claimed).toBeDefined();
+    const hb = await a1.jobs.heartbeat({ jobId: claimed!.job!.id, claimToken: claimed!.claimToken, leaseMs: 20_000 });
+    expect(Number(hb.leaseExpiresAtMs)).toBeGreaterThan(Date.now() + 15_000);
+    expect((await failure(a1.jobs.heartbeat({ jobId: claimed!.job!.id, claimToken: "stale-token-xxxxxxxxxxxx" }))).code).toBe("failed_precondition");
+
+    const wrongPlan = signedSignal(a1.id, s.problem, { jobId: claimed!.job!.id, pipeline: [{ pass: "gvn" }] });
+    expect((await failure(a1.jobs.completeJob({ jobId: claimed!.job!.id, claimToken: claimed!.claimToken, signal: wrongPlan }))).message).toContain("signal.pipeline");
+
+    const signal = signalFor(s, a1.id, claimed!);
+    const request = { jobId: claimed!.job!.id, claimToken: claimed!.claimToken, signal };
+    const done = await a1.jobs.completeJob(request, { idempotencyKey: "complete-once-1" });
+    const retried = await a1.jobs.completeJob(request, { idempotencyKey: "complete-once-1" });
+    expect(retried.signalId).toBe(done.signalId);
+    const duplicate = await failure(a1.jobs.completeJob(request));
+    expect(duplicate.code).toBe("failed_precondition");
+    const [job] = (await s.owner.getJobs({ jobIds: [claimed!.job!.id] })).jobs;
+    expect(job).toMatchObject({ state: JobState.SUCCEEDED, signalId: done.signalId, attempts: 1 });
+  });
+
+  it("makes a job claimable again when its lease expires, and ignores the late holder", async () => {
+    const s = await scenario();
+    await s.owner.enqueueJobs({ problemId: s.problemId, plans: plans(1) });
+    const [a1, a2] = s.adapters;
+    const [lost] = (await a1!.jobs.claimJobs({ max: 1, leaseMs: 300 })).jobs;
+    expect((await a2!.jobs.claimJobs({ max: 1 })).jobs).toHaveLength(0);
+    await sleep(450);
+    const [again] = (await a2!.jobs.claimJobs({ max: 1 })).jobs;
+    expect(again?.job!.id).toBe(lost!.job!.id);
+    expect(again!.job!.attempts).toBe(2);
+    expect(again!.job!.errors.map((e) => [e.code, e.adapter])).toEqual([["lease_expired", a1!.id.name]]);
+
+    const late = await failure(a1!.jobs.completeJob({ jobId: lost!.job!.id, claimToken: lost!.claimToken, signal: signalFor(s, a1!.id, lost!) }));
+    expect(late.code).toBe("failed_precondition");
+    const { signalId } = await a2!.jobs.completeJob({ jobId: again!.job!.id, claimToken: again!.claimToken, signal: signalFor(s, a2!.id, again!) });
+    const [job] = (await s.owner.getJobs({ jobIds: [lost!.job!.id] })).jobs;
+    expect(job).toMatchObject({ state: JobState.SUCCEEDED, signalId, claimedBy: a2!.id.name });
+  });
+
+  it("retries failures with exponential backoff, then dead-letters with the error history", async () => {
+    const s = await scenario();
+    const a1 = s.adapters[0]!;
+    const { jobIds } = await s.owner.enqueueJobs({ problemId: s.problemId, plans: plans(1), maxAttempts: 2 });
+    const [c1] = (await a1.jobs.claimJobs({ max: 1 })).jobs;
+    const failed = await a1.jobs.failJob({ jobId: c1!.job!.id, claimToken: c1!.claimToken, code: "compiler_failed", message: "opt crashed", detail: "Stack dump:", retryable: true });
+    expect(failed.job!.state).toBe(JobState.QUEUED);
+    expect(Number(failed.job!.availableAtMs)).toBeGreaterThan(Date.now() + 50);
+    expect((await a1.jobs.claimJobs({ max: 1 })).jobs).toHaveLength(0); // still backing off
+    await sleep(250);
+    const [c2] = (await a1.jobs.claimJobs({ max: 1 })).jobs;
+    expect(c2!.job!.attempts).toBe(2);
+    const dead = await a1.jobs.failJob({ jobId: c2!.job!.id, claimToken: c2!.claimToken, code: "deadline_exceeded", message: "opt timed out", retryable: true });
+    expect(dead.job!.state).toBe(JobState.DEAD);
+    expect(dead.job!.errors.map((e) => e.code)).toEqual(["compiler_failed", "deadline_exceeded"]);
+    const letters = await s.owner.listJobs({ state: JobState.DEAD, problemId: s.problemId });
+    expect(letters.jobs.map((j) => j.id)).toEqual(jobIds);
+    expect(letters.jobs[0]!.errors[0]!.detail).toBe("Stack dump:");
+  });
+
+  it("dead-letters a non-retryable failure at once", async () => {
+    const s = await scenario();
+    const a1 = s.adapters[0]!;
+    await s.owner.enqueueJobs({ problemId: s.problemId, plans: plans(1) });
+    const [c] = (await a1.jobs.claimJobs({ max: 1 })).jobs;
+    const res = await a1.jobs.failJob({ jobId: c!.job!.id, claimToken: c!.claimToken, code: "invalid_argument", message: "unknown pass", retryable: false });
+    expect(res.job!.state).toBe(JobState.DEAD);
+  });
+
+  it("lets any matching adapter claim a public problem's jobs, with the IR", async () => {
+    const s = await scenario(Visibility.PUBLIC);
+    await s.owner.enqueueJobs({ problemId: s.problemId, plans: plans(1) });
+    const [c] = (await s.stranger.jobs.claimJobs({ max: 5 })).jobs;
+    expect(Buffer.from(c!.job!.ir).toString()).toBe(Buffer.from(s.problem.ir).toString());
+  });
+
+  it("refuses to enqueue for someone else's problem and validates plans", async () => {
+    const s = await scenario();
+    const bob = await h.identity("bob");
+    await h.client(bob).registerParticipant({ publicKey: bob.keys.publicKeyRaw });
+    expect((await failure(h.jobs(bob).enqueueJobs({ problemId: s.problemId, plans: plans(1) }))).code).toBe("permission_denied");
+    expect((await failure(s.owner.enqueueJobs({ problemId: s.problemId, plans: [{ steps: [{ pass: "" }] }] }))).message).toContain("plans[0].steps[0].pass");
+    expect((await failure(s.adapters[0]!.jobs.claimJobs({ max: 0 }))).code).toBe("invalid_argument");
+  });
+});
