@@ -1,0 +1,12 @@
+export { CraneliftToolchain, CRANELIFT_BASELINE_PLAN } from "./cranelift-toolchain.js";
+export type { CraneliftToolchainOptions } from "./cranelift-toolchain.js";
+export { CraneliftDriverClient, defaultDriverPath, DRIVER_BUILD_HINT, DRIVER_RELATIVE_PATH } from "./driver-client.js";
+export type { DriverClientOptions } from "./driver-client.js";
+export { driverErrorToOpm, DRIVER_ERROR_CODES } from "./driver-error.js";
+export * from "./driver-protocol.js";
+export { craneliftOffers, OPT_LEVEL_SETTING } from "./cranelift-catalog.js";
+export { parseCraneliftPlan, renderCraneliftPlan, validateCraneliftPlan } from "./cranelift-plan.js";
+export type { DriverPlan } from "./cranelift-plan.js";
+export { clifFeatures, countClifOpcodes } from "./clif-features.js";
+export type { ClifCounts } from "./clif-features.js";
+export { CLANG_WASM_FLAGS, compileCToWasm, findClang } from "./compile-c-to-wasm.js";
