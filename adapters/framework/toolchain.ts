@@ -104,6 +104,9 @@ export interface Toolchain {
   prepare(file: string, objective: Objective): Promise<PreparedProblem>;
   /** Applies `plan` to `input` and measures `objective`. Throws OpmError on failure. */
   evaluate(input: ProblemInput, plan: Plan, objective: Objective, options?: { timeoutMs?: number }): Promise<Measurement>;
-  /** Renders a plan the way a user reproduces it by hand (`opt -passes=…`, gcc flags, …). */
+  /**
+   * Renders a plan as the compiler takes it, so a user can reproduce it by hand: the
+   * `opt -passes=` value for LLVM, the option list for GCC, the plan text for Cranelift.
+   */
   renderPlan(plan: Plan): string;
 }

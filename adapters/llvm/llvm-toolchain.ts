@@ -152,8 +152,9 @@ export class LlvmToolchain implements Toolchain {
   }
 
   /** `-passes='<steps joined by ,>'`, quoted for a shell. */
+  /** The `opt -passes=` value that reproduces `plan` (each step wrapped in its pass manager). */
   renderPlan(plan: Plan): string {
-    return shellQuote(`-passes=${renderPipeline(plan, this.levelOf)}`);
+    return renderPipeline(plan, this.levelOf);
   }
 
   private readonly levelOf = (name: string): PassLevel | undefined => {

@@ -1,11 +1,13 @@
 import { OpmError, isOpmError, type ErrorCode } from "../errors/index.js";
 import type { Command } from "./command.js";
+import { adapterCommand } from "./commands/adapter.js";
+import { optimizeCommand } from "./commands/optimize.js";
 import { pkiCommand } from "./commands/pki.js";
 import { admitCommand, auditCommand, discoverCommand, graphCommand } from "./commands/registry-commands.js";
 import { serveCommand } from "./commands/serve.js";
 
 /** Every command, in the order `opm --help` lists them. */
-export const COMMANDS: Command[] = [serveCommand, pkiCommand, admitCommand, discoverCommand, graphCommand, auditCommand];
+export const COMMANDS: Command[] = [serveCommand, optimizeCommand, adapterCommand, pkiCommand, admitCommand, discoverCommand, graphCommand, auditCommand];
 
 /** Exit code for an error: 2 for bad input or a missing tool (could not decide), 1 otherwise. */
 function exitCodeOf(code: ErrorCode): number {

@@ -16,6 +16,8 @@ export interface RegistryNodeOptions {
   port: number;
   /** `postgres://…` of a PostgreSQL server; embedded PGlite when absent. */
   dbUrl?: string;
+  /** Keep the embedded database in memory (nothing survives `stop`): for throwaway runs. */
+  ephemeralDb?: boolean;
   /** Largest request accepted (default 16 MiB). */
   maxMessageBytes?: number;
   /** Per-identity calls per second sustained, and burst (default 2000 / 4000). */
@@ -47,7 +49,7 @@ export interface RegistryNode {
 export async function startRegistryNode(options: RegistryNodeOptions): Promise<RegistryNode> {
   const log = options.log ?? createLogger();
   const pki = await ensureNodePki(options.dataDir, options.host);
-  const database = await openDatabase(options.dbUrl === undefined ? { dataDir: options.dataDir } : { url: options.dbUrl });
+  const database = await openDatabase(options.dbUrl === undefined ? { dataDir: options.dataDir, ephemeral: options.ephemeralDb === true } : { url: options.dbUrl });
   const { db } = database;
   const timestampWindowMs = options.timestampWindowMs ?? 5 * 60_000;
   try {

@@ -21,8 +21,10 @@ export interface OpenDatabase {
 export interface OpenDatabaseOptions {
   /** `postgres://…` URL of a server; when absent the embedded database under `dataDir` is used. */
   url?: string;
-  /** Directory of the embedded database (created if missing); required without `url`. */
+  /** Directory of the embedded database (created if missing); required without `url` unless `ephemeral`. */
   dataDir?: string;
+  /** An embedded database in memory, gone when closed: for throwaway runs such as `opm optimize`. */
+  ephemeral?: boolean;
   /** Pool size for a server database. */
   poolSize?: number;
 }
@@ -43,10 +45,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     open = { db, kind: "postgres", close: () => db.destroy() };
   } else {
-    if (options.dataDir === undefined) throw new OpmError("invalid_argument", "a data dir or a database URL is required");
-    const dir = join(options.dataDir, "pg");
-    mkdirSync(dir, { recursive: true });
-    const pglite = await PGlite.create({ dataDir: dir, parsers: { [INT8_OID]: (v: string) => Number(v) } });
+    const parsers = { [INT8_OID]: (v: string) => Number(v) };
+    let pglite: PGlite;
+    if (options.ephemeral === true) {
+      pglite = await PGlite.create({ parsers });
+    } else {
+      if (options.dataDir === undefined) throw new OpmError("invalid_argument", "a data dir or a database URL is required");
+      const dir = join(options.dataDir, "pg");
+      mkdirSync(dir, { recursive: true });
+      pglite = await PGlite.create({ dataDir: dir, parsers });
+    }
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     open = {
       db,
