@@ -66,7 +66,7 @@ export async function publishContracts(ctx: CallContext, req: PublishContractsRe
     nodes.push(contractNodeFromRow(row));
     if (isNew) created++;
   }
-  if (created > 0) await ctx.audit("contracts.publish", `${created} contracts`, nodes.map((n) => n.ref).join(" ").slice(0, 2000));
+  if (created > 0) await ctx.audit("contracts.publish", `${created} contracts`, summarize(nodes.map((n) => n.ref)));
   return create(PublishContractsResponseSchema, { nodes, created });
 }
 
@@ -180,4 +180,9 @@ function edgesOf(x: { implements: string[]; requires: string[]; conflictsWith: s
     ...x.requires.map((ref, i) => ({ field: `${field}.requires[${i}]`, ref, edge: ContractEdge_Kind.REQUIRES })),
     ...x.conflictsWith.map((ref, i) => ({ field: `${field}.conflicts_with[${i}]`, ref, edge: ContractEdge_Kind.CONFLICTS_WITH })),
   ];
+}
+
+/** `a b c … (+N more)`: a short audit detail for a long list. */
+function summarize(refs: string[], max = 5): string {
+  return refs.length <= max ? refs.join(" ") : `${refs.slice(0, max).join(" ")} … (+${refs.length - max} more)`;
 }
