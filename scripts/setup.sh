@@ -18,8 +18,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: npm ci" >&2
-  npm ci --no-audit --no-fund >&2
+  # `npm install` with the committed lock, not `npm ci`: npm 11 drops @bufbuild/buf's
+  # other-platform optional packages from the lock and `npm ci` then refuses it.
+  echo "setup: npm install (from package-lock.json)" >&2
+  npm install --no-audit --no-fund >&2
 else
   npm run --silent build >&2
 fi

@@ -6,5 +6,5 @@ export { searchSpace, SIZE_PREFIX } from "./search-space.js";
 export { seededRandom } from "./seeded-random.js";
 export { bestOf, planKey } from "./strategy.js";
 export type { Evaluation, SearchSpace, Strategy } from "./strategy.js";
-export { optimize } from "./optimize.js";
-export type { OptimizeOptions, OptimizeResult, StrategyName } from "./optimize.js";
+export { optimize, startLocalMarket } from "./optimize.js";
+export type { LocalMarket, OptimizeOptions, OptimizeResult, StrategyName } from "./optimize.js";

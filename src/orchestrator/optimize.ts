@@ -78,7 +78,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   const prepared = await toolchain.prepare(options.file, options.objective);
   const catalog = await toolchain.catalog();
 
-  const embedded = options.registry === undefined ? await startEmbedded(options, log) : undefined;
+  const embedded = options.registry === undefined ? await startLocalMarket(options.compiler, options.adapters, log) : undefined;
   const target = options.registry ?? embedded!.target;
   const registry = createRpcClient(RegistryService, { address: target.address, identity: target.identity });
   const jobs = createRpcClient(JobService, { address: target.address, identity: target.identity });
@@ -125,13 +125,20 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   }
 }
 
-interface Embedded {
+/** A registry with local adapters, and the participant identity to use it. */
+export interface LocalMarket {
   target: { address: string; identity: Identity; irStore: IrStore };
   stop(): Promise<void>;
 }
 
-/** An embedded registry in a temp dir with `adapters` local adapters owned by the participant. */
-async function startEmbedded(options: OptimizeOptions, log: Logger): Promise<Embedded> {
+/**
+ * An embedded registry (in-memory database, temp dir) with `adapters` adapters for
+ * `compiler` running in this process, owned by a participant whose identity and IR store are
+ * returned — what `opm optimize` uses when no registry is given, and what benchmarks
+ * reuse across many problems.
+ */
+export async function startLocalMarket(compiler: CompilerKind, adapters: number, log: Logger): Promise<LocalMarket> {
+  const options = { compiler, adapters };
   const dir = mkdtempSync(join(tmpdir(), "opm-optimize-"));
   // The run's registry lives only as long as the run, so its database is in memory.
   const node = await startRegistryNode({ dataDir: join(dir, "node"), host: "127.0.0.1", port: 0, log, ephemeralDb: true });

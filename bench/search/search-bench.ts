@@ -1,0 +1,58 @@
+/**
+ * Search quality over the corpus: for each program and strategy, the compiler's own size
+ * default (baseline) divided by the best plan found at an equal evaluation budget, and
+ * the geometric mean over programs. Every evaluation goes through the real marketplace
+ * (embedded registry, evaluation jobs, local adapters, real compiler).
+ *
+ *   npm run build && node dist/bench/search/search-bench.js --compiler llvm --budget 150 [--programs crc32,sha256] [--strategies random,greedy]
+ */
+import { parseArgs } from "node:util";
+import { parseCompiler, parseObjective } from "../../adapters/framework/proto-mapping.js";
+import { createLogger } from "../../src/log/index.js";
+import { optimize, startLocalMarket, type OptimizeResult, type StrategyName } from "../../src/orchestrator/index.js";
+import { corpusPrograms } from "../corpus/index.js";
+
+const { values } = parseArgs({
+  options: {
+    compiler: { type: "string", default: "llvm" }, objective: { type: "string" }, budget: { type: "string", default: "150" },
+    programs: { type: "string" }, strategies: { type: "string", default: "random,greedy" }, adapters: { type: "string", default: "2" },
+    "max-steps": { type: "string", default: "24" }, seed: { type: "string", default: "1" },
+  },
+});
+const compiler = parseCompiler(values.compiler!);
+const objective = parseObjective(values.objective ?? { llvm: "ir-instcount", gcc: "text-size", cranelift: "code-size" }[compiler]);
+const budget = Number(values.budget);
+const strategies = values.strategies!.split(",") as StrategyName[];
+const wanted = values.programs?.split(",");
+const programs = corpusPrograms().filter((p) => wanted === undefined || wanted.includes(p.name));
+
+const market = await startLocalMarket(compiler, Number(values.adapters), createLogger({ silent: true }));
+const rows: Array<{ program: string; results: Record<string, OptimizeResult> }> = [];
+const started = performance.now();
+try {
+  for (const program of programs) {
+    const results: Record<string, OptimizeResult> = {};
+    for (const strategy of strategies) {
+      results[strategy] = await optimize({
+        file: program.path, compiler, objective, maxEvaluations: budget, strategy, seed: Number(values.seed),
+        maxSteps: Number(values["max-steps"]), registry: market.target, adapters: 0, visibility: "private",
+      });
+      const r = results[strategy]!;
+      process.stderr.write(`${program.name} ${strategy}: baseline ${r.baseline} best ${r.best} (${r.improvement.toFixed(4)}×, ${r.evaluations} evals, reproduced ${r.reproduced})\n`);
+    }
+    rows.push({ program: program.name, results });
+  }
+} finally {
+  await market.stop();
+}
+
+const geomean = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+const lines = [
+  `| program | baseline | ${strategies.map((s) => `${s} best | ${s} ×`).join(" | ")} |`,
+  `|---|---:|${strategies.map(() => "---:|---:").join("|")}|`,
+  ...rows.map((r) => `| ${r.program} | ${r.results[strategies[0]!]!.baseline} | ${strategies.map((s) => `${r.results[s]!.best} | ${r.results[s]!.improvement.toFixed(4)}`).join(" | ")} |`),
+  `| **geomean** | | ${strategies.map((s) => ` | **${geomean(rows.map((r) => r.results[s]!.improvement)).toFixed(4)}×**`).join(" | ")} |`,
+  "",
+  `${programs.length} programs, ${compiler} ${objective}, budget ${budget} evaluations per program and strategy, ${((performance.now() - started) / 1000).toFixed(0)} s; every best reproduced: ${rows.every((r) => strategies.every((s) => r.results[s]!.reproduced))}`,
+];
+process.stdout.write(`${lines.join("\n")}\n`);
