@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 /**
  * The one canonical byte encoding of a contract object: protobuf binary with fields in
  * ascending number order, no map fields and no unknown fields (the schemas in proto/
- * are written so, and `canonical.test.ts` checks every schema). Signatures and content
+ * are written so, and `conformance/vectors.test.ts` checks every schema). Signatures and content
  * ids are computed over these bytes.
  */
 export function canonicalBytes<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): Uint8Array {
