@@ -109,4 +109,6 @@ export interface Toolchain {
    * `opt -passes=` value for LLVM, the option list for GCC, the plan text for Cranelift.
    */
   renderPlan(plan: Plan): string;
+  /** The plan as separate command-line arguments, where the compiler takes it so (GCC's options). */
+  planArguments?(plan: Plan): string[];
 }

@@ -139,6 +139,12 @@ export class GccToolchain implements Toolchain {
    * has resolved (then an invalid plan throws `invalid_argument`); before that, from
    * the step spellings alone (`-ffoo` + `off` → `-fno-foo`, `-ffoo=` + v → `-ffoo=v`).
    */
+  /** The exact gcc options of `plan` (after `catalog()` has loaded). */
+  planArguments(plan: Plan): string[] {
+    if (this.loadedCatalog === undefined) throw new OpmError("internal", "planArguments needs catalog() first");
+    return gccPlanOptions(plan, this.loadedCatalog);
+  }
+
   renderPlan(plan: Plan): string {
     if (this.loadedCatalog) return gccPlanOptions(plan, this.loadedCatalog).map(shellQuote).join(" ");
     return plan.steps

@@ -57,6 +57,8 @@ export interface OptimizeResult {
   /** The exact command-line form that reproduces `best` (`opt -passes=…`, gcc flags, Cranelift plan). */
   pipeline: string;
   plan: Plan;
+  /** The plan as command-line options (GCC): `gcc <flags…> -c FILE` reproduces `best`. */
+  flags?: string[];
   evaluations: number;
   failedEvaluations: number;
   /** Re-running `plan` locally gave exactly `best`. */
@@ -114,6 +116,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
       file: options.file, compiler: options.compiler, compilerVersion: info.version, objective: options.objective,
       strategy: options.strategy, seed: options.seed, problemId, baseline: prepared.baseline.value, best: result.best.value,
       improvement: prepared.baseline.value / result.best.value, pipeline: toolchain.renderPlan(result.best.plan), plan: result.best.plan,
+      ...(toolchain.planArguments ? { flags: toolchain.planArguments(result.best.plan) } : {}),
       evaluations: result.history.length, failedEvaluations: result.failures.length, reproduced: check.value === result.best.value,
       seconds: (performance.now() - started) / 1000,
     };
