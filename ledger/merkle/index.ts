@@ -1,0 +1,14 @@
+export { EMPTY_ROOT, HASH_SIZE, hashChildren, hashLeaf } from "./hasher.js";
+export { appendToFrontier } from "./frontier.js";
+export type { FrontierNode, StoredNode } from "./frontier.js";
+export { MemoryTreeStore } from "./memory-tree-store.js";
+export { nodeCoverage, perfectNodes } from "./node-id.js";
+export type { NodeId } from "./node-id.js";
+export { consistencyProof, inclusionProof, rootAt } from "./proofs.js";
+export { consistencyPlan, inclusionPlan } from "./proof-plan.js";
+export type { ProofPlan } from "./proof-plan.js";
+export { CountingTreeStore } from "./tree-store.js";
+export type { TreeStore } from "./tree-store.js";
+export { MAX_TREE_SIZE, checkUint64 } from "./tree-size.js";
+export { verifyConsistency } from "./verify-consistency.js";
+export { rootFromInclusionProof, verifyInclusion } from "./verify-inclusion.js";
