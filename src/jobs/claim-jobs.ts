@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { invalidArgument } from "../errors/index.js";
 import { ClaimedJobSchema, ClaimJobsResponseSchema, JobState, type ClaimJobsRequest, type ClaimJobsResponse, type ClaimedJob } from "../gen/openpassmarket/v1/job_service_pb.js";
 import { LocalProblemSchema } from "../gen/openpassmarket/v1/problem_pb.js";
-import { requireCaller, type AdmissionAuthority } from "../registry/index.js";
+import { requireCaller, type RegistryDeps } from "../registry/index.js";
 import type { CallContext } from "../rpc/index.js";
 import type { JobsConfig } from "./jobs-config.js";
 import { appendError, jobFromRow, stateText } from "./job-repository.js";
@@ -18,9 +18,9 @@ const MAX_CLAIM = 64;
  * taken with `FOR UPDATE SKIP LOCKED`, so concurrent claimers never get the same job.
  * A job whose expired lease was its last attempt is dead-lettered instead.
  */
-export async function claimJobs(ctx: CallContext, admission: AdmissionAuthority, config: JobsConfig, req: ClaimJobsRequest): Promise<ClaimJobsResponse> {
-  const adapter = await requireCaller(ctx, "adapter");
-  await admission.requireAdmitted(ctx, adapter);
+export async function claimJobs(ctx: CallContext, deps: RegistryDeps, config: JobsConfig, req: ClaimJobsRequest): Promise<ClaimJobsResponse> {
+  const adapter = await requireCaller(ctx, "adapter", deps.keys);
+  await deps.admission.requireAdmitted(ctx, adapter);
   if (req.max === 0 || req.max > MAX_CLAIM) throw invalidArgument("max", `${req.max} is not in 1..${MAX_CLAIM}`);
   if (req.leaseMs > config.maxLeaseMs) throw invalidArgument("lease_ms", `${req.leaseMs} > ${config.maxLeaseMs}`);
   const leaseMs = req.leaseMs || config.defaultLeaseMs;

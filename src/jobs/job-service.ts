@@ -1,6 +1,6 @@
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { JobService } from "../gen/openpassmarket/v1/job_service_pb.js";
-import type { AdmissionAuthority } from "../registry/index.js";
+import type { RegistryDeps } from "../registry/index.js";
 import { bindMethods, type HandlerEnv, type MethodImpl } from "../rpc/index.js";
 import { claimJobs } from "./claim-jobs.js";
 import { enqueueJobs } from "./enqueue-jobs.js";
@@ -12,12 +12,12 @@ type Methods = (typeof JobService)["method"];
 type Impl = { [K in keyof Methods]: MethodImpl<Methods[K]["input"], Methods[K]["output"]> };
 
 /** The JobService methods. */
-export function jobMethods(admission: AdmissionAuthority, config: JobsConfig): Impl {
+export function jobMethods(deps: RegistryDeps, config: JobsConfig): Impl {
   return {
     enqueueJobs: { mutates: true, handle: (ctx, req) => enqueueJobs(ctx, config, req) },
-    claimJobs: { mutates: true, handle: (ctx, req) => claimJobs(ctx, admission, config, req) },
+    claimJobs: { mutates: true, handle: (ctx, req) => claimJobs(ctx, deps, config, req) },
     heartbeat: { mutates: true, handle: (ctx, req) => heartbeat(ctx, config, req) },
-    completeJob: { mutates: true, handle: (ctx, req) => completeJob(ctx, admission, req) },
+    completeJob: { mutates: true, handle: (ctx, req) => completeJob(ctx, deps, req) },
     failJob: { mutates: true, handle: (ctx, req) => failJob(ctx, config, req) },
     getJobs: { mutates: false, handle: getJobs },
     listJobs: { mutates: false, handle: listJobs },
@@ -25,6 +25,6 @@ export function jobMethods(admission: AdmissionAuthority, config: JobsConfig): I
 }
 
 /** JobService bound to the shared handler machinery. */
-export function jobImplementation(admission: AdmissionAuthority, config: JobsConfig, env: HandlerEnv): UntypedServiceImplementation {
-  return bindMethods(JobService, jobMethods(admission, config) as never, env);
+export function jobImplementation(deps: RegistryDeps, config: JobsConfig, env: HandlerEnv): UntypedServiceImplementation {
+  return bindMethods(JobService, jobMethods(deps, config) as never, env);
 }

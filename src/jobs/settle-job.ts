@@ -13,7 +13,7 @@ import {
   type HeartbeatResponse,
 } from "../gen/openpassmarket/v1/job_service_pb.js";
 import { PlanStepSchema } from "../gen/openpassmarket/v1/signal_pb.js";
-import { submitSignal, type AdmissionAuthority } from "../registry/index.js";
+import { submitSignal, type SignalDeps } from "../registry/index.js";
 import type { CallContext } from "../rpc/index.js";
 import { backoffMs, type JobsConfig } from "./jobs-config.js";
 import { appendError, jobFromRow, lockJob, stateText, type JobRow } from "./job-repository.js";
@@ -48,7 +48,7 @@ export async function heartbeat(ctx: CallContext, config: JobsConfig, req: Heart
  * Completes a leased job with its signed signal, which must answer exactly this job
  * (job id, problem, plan). The signal is stored through the same checks as SubmitSignal.
  */
-export async function completeJob(ctx: CallContext, admission: AdmissionAuthority, req: CompleteJobRequest): Promise<CompleteJobResponse> {
+export async function completeJob(ctx: CallContext, deps: SignalDeps, req: CompleteJobRequest): Promise<CompleteJobResponse> {
   const row = await requireLease(ctx, req.jobId, req.claimToken);
   const signal = req.signal;
   if (signal === undefined) throw invalidArgument("signal", "is required");
@@ -58,7 +58,7 @@ export async function completeJob(ctx: CallContext, admission: AdmissionAuthorit
   if (signal.pipeline.length !== plan.length || signal.pipeline.some((s, i) => !equals(PlanStepSchema, s, plan[i]!))) {
     throw invalidArgument("signal.pipeline", "does not match the job's plan");
   }
-  const { signalId } = await submitSignal(ctx, admission, { $typeName: "openpassmarket.v1.SubmitSignalRequest", signal });
+  const { signalId } = await submitSignal(ctx, deps, { $typeName: "openpassmarket.v1.SubmitSignalRequest", signal });
   await ctx.db.updateTable("jobs").set({ state: stateText(JobState.SUCCEEDED), signal_id: signalId, updated_at_ms: ctx.now })
     .where("id", "=", row.id).execute();
   await ctx.audit("job.complete", row.id, `signal ${signalId}`);

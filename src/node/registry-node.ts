@@ -4,7 +4,7 @@ import { file_openpassmarket_v1_registry_service, RegistryService } from "../gen
 import { DEFAULT_JOBS_CONFIG, jobImplementation, type JobsConfig } from "../jobs/index.js";
 import { createLogger, type Logger } from "../log/index.js";
 import { ensureNodePki } from "../pki/index.js";
-import { ActorKeys, AdminAdmission, registerBuiltin, registryImplementation, type AdmissionAuthority } from "../registry/index.js";
+import { ActorKeys, AdminAdmission, ProblemCache, registerBuiltin, registryImplementation, type AdmissionAuthority } from "../registry/index.js";
 import { createCallContext, RateLimiter, startRpcServer } from "../rpc/index.js";
 import { openDatabase, type OpenDatabase } from "../storage/index.js";
 
@@ -61,6 +61,7 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
     const keys = new ActorKeys(db);
     const limit = options.rateLimit ?? { perSecond: 2000, burst: 4000 };
     const admission = options.admission ?? new AdminAdmission();
+    const deps = { keys, admission, problems: new ProblemCache() };
     const env = { db, log, limiter: new RateLimiter(limit.perSecond, limit.burst), keyOf: (a: string) => keys.keyOf(a), timestampWindowMs };
     const jobsConfig = { ...DEFAULT_JOBS_CONFIG, ...options.jobs };
     const server = await startRpcServer({
@@ -68,8 +69,8 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
       port: options.port,
       tls: { caPem: pki.ca.certPem, certPem: pki.server.certPem, keyPem: pki.server.keyPem },
       services: [
-        { service: RegistryService, implementation: registryImplementation({ keys, admission }, env) },
-        { service: JobService, implementation: jobImplementation(admission, jobsConfig, env) },
+        { service: RegistryService, implementation: registryImplementation(deps, env) },
+        { service: JobService, implementation: jobImplementation(deps, jobsConfig, env) },
       ],
       files: [file_openpassmarket_v1_registry_service, file_openpassmarket_v1_job_service],
       maxMessageBytes: options.maxMessageBytes ?? 16 * 1024 * 1024,

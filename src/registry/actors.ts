@@ -82,12 +82,13 @@ async function register(ctx: CallContext, keys: ActorKeys, kind: ActorKind, publ
   fill(actor);
   await saveActor(ctx.db, actor, keyIdOf(publicKey));
   keys.forget(ctx.actor);
+  ctx.afterCommit(() => keys.forget(ctx.actor));
   await ctx.audit(`${kind}.register`, ctx.actor, existing === undefined ? "new" : "re-registered");
   return actor;
 }
 
 /** Admits a pending adapter, if the admission authority allows the caller to. */
-export async function admitAdapter(ctx: CallContext, authority: AdmissionAuthority, req: AdmitAdapterRequest): Promise<Actor> {
+export async function admitAdapter(ctx: CallContext, authority: AdmissionAuthority, keys: ActorKeys, req: AdmitAdapterRequest): Promise<Actor> {
   validateActorName(req.adapter, "adapter");
   requireDigest(req.keyId, "key_id");
   const adapter = await findActor(ctx.db, req.adapter);
@@ -100,6 +101,8 @@ export async function admitAdapter(ctx: CallContext, authority: AdmissionAuthori
   await authority.authorizeAdmission(ctx, req.adapter, req.keyId);
   if (adapter.status !== ActorStatus.ADMITTED) {
     await setActorStatus(ctx.db, req.adapter, ActorStatus.ADMITTED, ctx.now);
+    keys.forget(req.adapter);
+    ctx.afterCommit(() => keys.forget(req.adapter));
     await ctx.audit("adapter.admit", req.adapter, req.reason);
   }
   adapter.status = ActorStatus.ADMITTED;
@@ -107,9 +110,12 @@ export async function admitAdapter(ctx: CallContext, authority: AdmissionAuthori
   return adapter;
 }
 
-/** The calling actor, which must be of `kind`; throws permission_denied otherwise. */
-export async function requireCaller(ctx: CallContext, kind: ActorKind): Promise<Actor> {
-  const actor = await findActor(ctx.db, ctx.actor);
+/**
+ * The calling actor, which must be of `kind`; throws permission_denied otherwise. With
+ * `keys` the actor comes from its cache (the hot paths: claims and signals).
+ */
+export async function requireCaller(ctx: CallContext, kind: ActorKind, keys?: ActorKeys): Promise<Actor> {
+  const actor = keys === undefined ? await findActor(ctx.db, ctx.actor) : (await keys.actorOf(ctx.actor)).actor;
   if (actor === undefined) throw new OpmError("unauthenticated", `actor ${ctx.actor} is not registered`);
   if (actor.kind !== kind) throw new OpmError("permission_denied", `${ctx.actor} is a ${actor.kind}; only a ${kind} may do this`);
   return actor;

@@ -4,6 +4,8 @@ export type { AdmissionAuthority } from "./admission-authority.js";
 export { registerBuiltin, requireCaller } from "./actors.js";
 export { loadProblem } from "./problems.js";
 export { submitSignal } from "./signals.js";
+export type { SignalDeps } from "./signals.js";
+export { ProblemCache } from "./problem-cache.js";
 export { breakingChanges } from "./contract-compatibility.js";
 export type { BreakingChange } from "./contract-compatibility.js";
 export { passContractName } from "./contracts.js";

@@ -13,6 +13,7 @@ import { findActor } from "./actor-repository.js";
 import type { ActorKeys } from "./actor-keys.js";
 import { admitAdapter, registerAdapter, registerParticipant, registrationKey, requireCaller } from "./actors.js";
 import type { AdmissionAuthority } from "./admission-authority.js";
+import type { ProblemCache } from "./problem-cache.js";
 import { listAuditEvents } from "./audit.js";
 import { contractGraph, discoverPasses } from "./contract-queries.js";
 import { publishContracts } from "./contracts.js";
@@ -23,9 +24,11 @@ import { validateActorName } from "../pki/index.js";
 type Methods = (typeof RegistryService)["method"];
 type Impl = { [K in keyof Methods]: MethodImpl<Methods[K]["input"], Methods[K]["output"]> };
 
+/** Per-node state the registry's methods share. */
 export interface RegistryDeps {
   keys: ActorKeys;
   admission: AdmissionAuthority;
+  problems: ProblemCache;
 }
 
 /** The RegistryService methods: which mutate, who signs, and the domain function each calls. */
@@ -43,7 +46,7 @@ export function registryMethods(deps: RegistryDeps): Impl {
     },
     admitAdapter: {
       mutates: true,
-      handle: async (ctx, req) => create(AdmitAdapterResponseSchema, { actor: await admitAdapter(ctx, deps.admission, req) }),
+      handle: async (ctx, req) => create(AdmitAdapterResponseSchema, { actor: await admitAdapter(ctx, deps.admission, deps.keys, req) }),
     },
     getActor: {
       mutates: false,
@@ -66,7 +69,7 @@ export function registryMethods(deps: RegistryDeps): Impl {
     getContractGraph: { mutates: false, handle: contractGraph },
     submitProblem: { mutates: true, handle: submitProblem },
     getProblem: { mutates: false, handle: getProblem },
-    submitSignal: { mutates: true, handle: (ctx, req) => submitSignal(ctx, deps.admission, req) },
+    submitSignal: { mutates: true, handle: (ctx, req) => submitSignal(ctx, deps, req) },
     listSignals: { mutates: false, handle: listSignals },
     listAuditEvents: { mutates: false, handle: listAuditEvents },
   };

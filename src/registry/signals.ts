@@ -1,5 +1,5 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { canonicalBytes, keyIdOf, objectId, publicKeyFromRaw, verifyObject } from "../codec/index.js";
+import { canonicalBytes, keyIdOf, objectId, verifyObject } from "../codec/index.js";
 import { OpmError, invalidArgument } from "../errors/index.js";
 import { Objective } from "../gen/openpassmarket/v1/common_pb.js";
 import { Visibility } from "../gen/openpassmarket/v1/problem_pb.js";
@@ -15,8 +15,16 @@ import { PerformanceSignalSchema, type PerformanceSignal } from "../gen/openpass
 import type { CallContext } from "../rpc/index.js";
 import { requireCaller } from "./actors.js";
 import type { AdmissionAuthority } from "./admission-authority.js";
-import { loadProblem } from "./problems.js";
+import type { ActorKeys } from "./actor-keys.js";
+import type { ProblemCache } from "./problem-cache.js";
 import { requireDigest, requireEnum, requireFinite, requireText } from "./validate.js";
+
+/** What signal submission needs besides the call. */
+export interface SignalDeps {
+  keys: ActorKeys;
+  admission: AdmissionAuthority;
+  problems: ProblemCache;
+}
 
 /**
  * Accepts a PerformanceSignal from an admitted adapter: signed by that adapter's
@@ -24,15 +32,15 @@ import { requireDigest, requireEnum, requireFinite, requireText } from "./valida
  * with digests that match, and a passing verifier verdict. Stored under its content id;
  * a duplicate is harmless and returns the same id.
  */
-export async function submitSignal(ctx: CallContext, authority: AdmissionAuthority, req: SubmitSignalRequest): Promise<SubmitSignalResponse> {
-  const adapter = await requireCaller(ctx, "adapter");
-  await authority.requireAdmitted(ctx, adapter);
+export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: SubmitSignalRequest): Promise<SubmitSignalResponse> {
+  const adapter = await requireCaller(ctx, "adapter", deps.keys);
+  await deps.admission.requireAdmitted(ctx, adapter);
   const s = req.signal;
   if (s === undefined) throw invalidArgument("signal", "is required");
   if (s.adapter !== ctx.actor) throw new OpmError("permission_denied", `field \`signal.adapter\`: ${ctx.actor} cannot report for ${JSON.stringify(s.adapter)}`, { field: "signal.adapter" });
   validateSignal(s);
-  verifyObject(PerformanceSignalSchema, s, publicKeyFromRaw(adapter.publicKey), keyIdOf(adapter.publicKey));
-  const problem = await loadProblem(ctx, s.problemId, "signal.problem_id");
+  verifyObject(PerformanceSignalSchema, s, (await deps.keys.actorOf(adapter.name)).key, keyIdOf(adapter.publicKey));
+  const problem = await deps.problems.get(ctx, s.problemId, "signal.problem_id");
   if (problem.visibility === Visibility.PRIVATE && adapter.owner !== problem.participant) {
     throw new OpmError("permission_denied", `problem ${s.problemId} is private to ${problem.participant}; adapter ${adapter.name} belongs to ${adapter.owner || "nobody"}`);
   }

@@ -19,13 +19,16 @@ export interface CallContext {
   db: Kysely<Database>;
   /** Records an AuditEvent in the same transaction as the change it describes. */
   audit(action: string, object: string, detail?: string): Promise<void>;
+  /** Runs `fn` once the change is committed (at once where there is no transaction to wait for). */
+  afterCommit(fn: () => void): void;
 }
 
 /** A context for `db` (a transaction or the database) with an `audit` that writes into it. */
-export function createCallContext(db: Kysely<Database>, fields: Omit<CallContext, "db" | "audit">): CallContext {
+export function createCallContext(db: Kysely<Database>, fields: Omit<CallContext, "db" | "audit" | "afterCommit">): CallContext {
   return {
     ...fields,
     db,
+    afterCommit: (fn) => fn(),
     audit: async (action, object, detail = "") => {
       await db.insertInto("audit_events").values({
         actor: fields.actor, action, object, at_ms: fields.now, correlation_id: fields.correlationId,

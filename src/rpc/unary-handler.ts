@@ -1,6 +1,6 @@
 import { fromBinary, toBinary, type DescMessage, type DescMethod, type MessageShape } from "@bufbuild/protobuf";
 import type { handleUnaryCall, Metadata, ServerUnaryCall } from "@grpc/grpc-js";
-import type { Kysely } from "kysely";
+import { sql, type Insertable, type Kysely } from "kysely";
 import { randomUUID, type KeyObject } from "node:crypto";
 import { verifyBytes } from "../codec/index.js";
 import { OpmError } from "../errors/index.js";
@@ -77,32 +77,59 @@ export function unaryHandler<I extends DescMessage, O extends DescMethod["output
       if (!verifyBytes(key, payload, auth.signature)) {
         throw new OpmError("unauthenticated", `request signature does not verify with the key of ${actor}`);
       }
+      const committed: Array<() => void> = [];
       try {
-        return await env.db.transaction().execute(async (tx) => {
-          await claimNonce(tx, actor, auth.nonce, now);
-          const earlier = await tx.selectFrom("idempotency_keys").selectAll()
-            .where("actor", "=", actor).where("key", "=", auth.idempotencyKey).executeTakeFirst();
+        const response = await env.db.transaction().execute(async (tx) => {
+          const earlier = await claimNonceAndLookUp(tx, actor, auth.nonce, auth.idempotencyKey, now);
           if (earlier !== undefined) {
             if (earlier.method !== path || earlier.request_digest !== requestDigest) {
               throw new OpmError("failed_precondition", `idempotency key ${auth.idempotencyKey} was used for a different request (${earlier.method})`);
             }
             return fromBinary(method.output, earlier.response) as MessageShape<O>;
           }
-          const response = await impl.handle(createCallContext(tx, { actor: peer.name, certificateFingerprint: peer.fingerprint, method: path, correlationId: auth.idempotencyKey, requestDigest, now }), request);
-          await tx.insertInto("idempotency_keys").values({
-            actor, key: auth.idempotencyKey, method: path, request_digest: requestDigest,
-            response: toBinary(method.output, response), created_at_ms: now,
-          }).execute();
-          return response;
+          // Audit events are written together with the idempotency record, in one statement.
+          const events: Array<Insertable<Database["audit_events"]>> = [];
+          const ctx: CallContext = {
+            ...createCallContext(tx, { actor, certificateFingerprint: peer.fingerprint, method: path, correlationId: auth.idempotencyKey, requestDigest, now }),
+            audit: async (action, object, detail = "") => {
+              events.push({ actor, action, object, at_ms: now, correlation_id: auth.idempotencyKey, request_digest: requestDigest, detail });
+            },
+            afterCommit: (fn) => committed.push(fn),
+          };
+          const out = await impl.handle(ctx, request);
+          const record = { actor, key: auth.idempotencyKey, method: path, request_digest: requestDigest, response: toBinary(method.output, out), created_at_ms: now };
+          await (events.length === 0
+            ? tx.insertInto("idempotency_keys").values(record)
+            : tx.with("audit", (db) => db.insertInto("audit_events").values(events)).insertInto("idempotency_keys").values(record)
+          ).execute();
+          return out;
         });
+        committed.forEach((fn) => fn());
+        return response;
       } catch (err) {
         // The failed transaction took its nonce with it: record the nonce on its own so the
         // same signed request cannot be replayed later, when it might succeed.
-        await claimNonce(env.db, actor, auth.nonce, now).catch(() => undefined);
+        if (!(err instanceof OpmError && err.code === "nonce_replayed")) await claimNonce(env.db, actor, auth.nonce, now).catch(() => undefined);
         throw err;
       }
     }
   };
+}
+
+/**
+ * Claims the nonce and reads any earlier answer under the idempotency key, in one
+ * round trip. Throws nonce_replayed when the nonce was used before.
+ */
+async function claimNonceAndLookUp(db: Kysely<Database>, actor: string, nonce: string, key: string, now: number) {
+  const { rows } = await sql<{ fresh: boolean; method: string | null; request_digest: string | null; response: Uint8Array | null }>`
+    with claimed as (
+      insert into request_nonces (actor, nonce, seen_at_ms) values (${actor}, ${nonce}, ${now})
+      on conflict (actor, nonce) do nothing returning 1)
+    select exists (select 1 from claimed) as fresh, k.method, k.request_digest, k.response
+    from (select 1) as one left join idempotency_keys k on k.actor = ${actor} and k.key = ${key}`.execute(db);
+  const row = rows[0];
+  if (row?.fresh !== true) throw new OpmError("nonce_replayed", `nonce ${nonce} was already used by ${actor}`);
+  return row.method === null ? undefined : { method: row.method, request_digest: row.request_digest ?? "", response: row.response ?? new Uint8Array() };
 }
 
 async function claimNonce(db: Kysely<Database>, actor: string, nonce: string, now: number): Promise<void> {
