@@ -78,6 +78,13 @@ describe("validateCraneliftPlan", () => {
     });
   });
 
+  it("accepts a setting repeated with the same value", () => {
+    expect(validateCraneliftPlan(parseCraneliftPlan("has_avx=true; egraph_pass, has_avx=true"), CATALOG)).toEqual({
+      steps: ["egraph_pass"],
+      settings: { has_avx: true },
+    });
+  });
+
   it.each([
     ["licm", "unknown Cranelift step `licm`"],
     ["opt_level", "`opt_level` is a setting and needs a value (allowed: none, speed, speed_and_size)"],
@@ -87,7 +94,7 @@ describe("validateCraneliftPlan", () => {
     ["has_avx=1", "bad value `1` for setting `has_avx`"],
     ["probestack_size_log2=256", "an integer in [0, 255]"],
     ["haswell=false", "bad value `false` for setting `haswell`"],
-    ["opt_level=none, opt_level=speed", "already given by step 0"],
+    ["opt_level=none, opt_level=speed", "already given by step 0 as `none`"],
   ])("rejects `%s`", (text, why) => {
     const e = thrown(() => validateCraneliftPlan(parseCraneliftPlan(text), CATALOG));
     expect(e.code).toBe("invalid_argument");

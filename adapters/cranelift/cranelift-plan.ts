@@ -71,7 +71,7 @@ export function parseCraneliftPlan(text: string): Plan {
 /**
  * Checks every plan step against the driver's catalog and splits the plan for the
  * driver: a step without value must be a catalog step; a step with a value must be
- * a catalog setting given at most once, with a value of its kind (`true`/`false`
+ * a catalog setting, given again only with the same value, with a value of its kind (`true`/`false`
  * for bools, an enumerator for enums, an integer in range for nums, `true` for
  * presets). Throws `invalid_argument` with field `plan.steps[i]` naming the step
  * and, where it helps, the allowed names or values.
@@ -98,10 +98,15 @@ export function validateCraneliftPlan(plan: Plan, catalog: DriverCatalog): Drive
     }
     if (stepNames.has(step.pass)) fail(`\`${step.pass}\` is a step and takes no value`);
     if (!setting) fail(`unknown Cranelift setting \`${step.pass}\` (not in the driver's catalog of ${settings.size} settings)`);
-    const earlier = seenAt.get(step.pass);
-    if (earlier !== undefined) fail(`setting \`${step.pass}\` is already given by step ${earlier}`);
-    seenAt.set(step.pass, i);
     const value = step.value!;
+    // A repeat with the same value changes nothing (searches draw moves with
+    // replacement); a different value would make the plan depend on item order.
+    const earlier = seenAt.get(step.pass);
+    if (earlier !== undefined) {
+      if (plan.steps[earlier]!.value === value) return;
+      fail(`setting \`${step.pass}\` is already given by step ${earlier} as \`${plan.steps[earlier]!.value}\``);
+    }
+    seenAt.set(step.pass, i);
     const bad = (): never => fail(`bad value \`${value}\` for setting \`${step.pass}\` (${allowedText(setting!.allowed)})`);
     switch (setting!.kind) {
       case "bool":

@@ -5,7 +5,8 @@ import { isOpmError, type OpmError } from "../../src/errors/index.js";
 import type { PassOffer, PreparedProblem } from "../framework/toolchain.js";
 import { clifFeatures } from "./clif-features.js";
 import { parseCraneliftPlan } from "./cranelift-plan.js";
-import { CraneliftToolchain } from "./cranelift-toolchain.js";
+import { checkVerified, CraneliftToolchain } from "./cranelift-toolchain.js";
+import type { DriverCompiled } from "./driver-protocol.js";
 
 const testdata = (name: string) => new URL(`./testdata/${name}`, import.meta.url).pathname;
 /** Small corpus programs, each several functions once compiled at -O0. */
@@ -147,6 +148,32 @@ describe("CraneliftToolchain.evaluate", () => {
     expect(p.baseline.objective).toBe("ir-instcount");
     expect(p.baseline.value).toBe(p.baseline.metrics["ir-instcount"]);
     expect(p.baseline.metrics["code-size"]).toBe(p.baseline.output.length);
+  });
+});
+
+describe("checkVerified", () => {
+  const compiled = (verifier: Array<{ step: string; ok: boolean }>, verified = true) =>
+    ({ verified, functions: [{ name: "f", verifier }] }) as unknown as DriverCompiled;
+  const ok = (...steps: string[]) => steps.map((step) => ({ step, ok: true }));
+
+  it("accepts a passing verifier run on the input, after each step in order, and on the lowered CLIF", () => {
+    expect(() => checkVerified(compiled(ok("input", "egraph_pass", "legalize", "codegen")), ["egraph_pass", "legalize"])).not.toThrow();
+  });
+
+  it.each([
+    ["a missing step", compiled(ok("input", "egraph_pass", "codegen")), "`f`"],
+    ["steps out of order", compiled(ok("input", "legalize", "egraph_pass", "codegen")), "input,egraph_pass,legalize,codegen"],
+    ["a failed run", compiled([...ok("input", "egraph_pass", "legalize"), { step: "codegen", ok: false }]), "codegen"],
+    ["verified false", compiled(ok("input", "egraph_pass", "legalize", "codegen"), false), "verified false"],
+  ])("refuses %s as internal", (_why, c, text) => {
+    let e: OpmError | undefined;
+    try {
+      checkVerified(c, ["egraph_pass", "legalize"]);
+    } catch (err) {
+      if (isOpmError(err)) e = err;
+    }
+    expect(e?.code).toBe("internal");
+    expect(e?.message).toContain(text);
   });
 });
 

@@ -12,7 +12,7 @@ import { compileCToWasm, findClang } from "./compile-c-to-wasm.js";
 import { craneliftOffers } from "./cranelift-catalog.js";
 import { renderCraneliftPlan, validateCraneliftPlan, type DriverPlan } from "./cranelift-plan.js";
 import { CraneliftDriverClient } from "./driver-client.js";
-import { DRIVER_PROTOCOL, type DriverCatalog, type DriverInput, type DriverInterpreted } from "./driver-protocol.js";
+import { DRIVER_PROTOCOL, type DriverCatalog, type DriverCompiled, type DriverInput, type DriverInterpreted } from "./driver-protocol.js";
 
 export interface CraneliftToolchainOptions {
   /** The driver binary; default `defaultDriverPath()`. */
@@ -39,7 +39,8 @@ export const CRANELIFT_BASELINE_PLAN: Plan = { steps: [{ pass: "opt_level", valu
  *   Cranelift's defaults, so the empty plan is `opt_level=none`). See
  *   `renderCraneliftPlan` for the text form.
  * - The driver runs Cranelift's verifier after every step and after lowering; a
- *   refusal is `verification_failed` naming the function and step.
+ *   refusal is `verification_failed` naming the function and step, and `evaluate`
+ *   checks the driver's record of those runs (`checkVerified`).
  * - `code-size`: bytes of machine code of all functions (before relocation);
  *   `ir-instcount`: instructions of the CLIF that was lowered. The output is the
  *   machine code of every function concatenated in function order, and its digest
@@ -128,6 +129,7 @@ export class CraneliftToolchain implements Toolchain {
     const started = performance.now();
     const request = { input: driverInput(input), steps: driverPlan.steps, settings: driverPlan.settings, include_code: true };
     const compiled = await this.driver.request("compile", request, { timeoutMs: options.timeoutMs ?? this.options.timeoutMs ?? 60_000 });
+    checkVerified(compiled, driverPlan.steps);
     const output = Buffer.concat(compiled.functions.map((f) => Buffer.from(f.code_base64 ?? "", "base64")));
     const outputDigest = sha256(output);
     if (outputDigest !== compiled.totals.output_digest) {
@@ -206,6 +208,22 @@ export class CraneliftToolchain implements Toolchain {
       settings: plan.settings,
     };
     return `echo '${JSON.stringify(request)}' | ${this.driver.path}`;
+  }
+}
+
+/**
+ * The driver refuses a plan the verifier rejects; this also checks that it says so:
+ * for every function, a passing verifier run on the input, after each requested step
+ * in order, and on the lowered CLIF (`codegen`). Anything else is `internal` (a driver
+ * that skipped the verifier must not yield a signal with a passing verdict).
+ */
+export function checkVerified(compiled: DriverCompiled, steps: readonly string[]): void {
+  const expected = ["input", ...steps, "codegen"].join(",");
+  for (const f of compiled.functions) {
+    const runs = f.verifier ?? [];
+    if (!compiled.verified || runs.map((v) => v.step).join(",") !== expected || !runs.every((v) => v.ok)) {
+      throw new OpmError("internal", `opm-cranelift-driver verifier record of function \`${f.name}\` is ${JSON.stringify(runs)} (verified ${compiled.verified}); expected a passing run after each of ${expected}`);
+    }
   }
 }
 

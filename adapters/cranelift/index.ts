@@ -1,4 +1,4 @@
-export { CraneliftToolchain, CRANELIFT_BASELINE_PLAN } from "./cranelift-toolchain.js";
+export { checkVerified, CraneliftToolchain, CRANELIFT_BASELINE_PLAN } from "./cranelift-toolchain.js";
 export type { CraneliftToolchainOptions } from "./cranelift-toolchain.js";
 export { CraneliftDriverClient, defaultDriverPath, DRIVER_BUILD_HINT, DRIVER_RELATIVE_PATH } from "./driver-client.js";
 export type { DriverClientOptions } from "./driver-client.js";
@@ -10,3 +10,4 @@ export type { DriverPlan } from "./cranelift-plan.js";
 export { clifFeatures, countClifOpcodes } from "./clif-features.js";
 export type { ClifCounts } from "./clif-features.js";
 export { CLANG_WASM_FLAGS, compileCToWasm, findClang } from "./compile-c-to-wasm.js";
+export { craneliftSearchMoves, hostCpuFlags } from "./cranelift-search-moves.js";

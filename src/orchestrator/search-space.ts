@@ -1,3 +1,4 @@
+import { craneliftSearchMoves } from "../../adapters/cranelift/cranelift-search-moves.js";
 import type { CompilerKind, PassOffer, PlanStep } from "../../adapters/framework/toolchain.js";
 import type { SearchSpace } from "./strategy.js";
 
@@ -9,11 +10,14 @@ export const SIZE_PREFIX: Record<CompilerKind, PlanStep[]> = {
 };
 
 /**
- * The moves a search may add after the prefix, from the catalog: every pass (LLVM) or
- * step (Cranelift) by name, every GCC flag both ways (`-fX`, `-fno-X`). Whole levels
- * and numeric params are left to the prefix and to later strategies.
+ * The moves a search may add after the prefix, from the catalog: every pass (LLVM) by
+ * name, every GCC flag both ways (`-fX`, `-fno-X`). Whole levels
+ * and numeric params are left to the prefix and to later strategies. Cranelift's are
+ * `craneliftSearchMoves`: its semantics-preserving steps plus the few settings that
+ * change code size (`is_pic=true`, the host's bit-manipulation `has_*` features).
  */
 export function searchSpace(compiler: CompilerKind, catalog: PassOffer[], maxSteps: number): SearchSpace {
+  if (compiler === "cranelift") return { prefix: SIZE_PREFIX.cranelift, moves: craneliftSearchMoves(catalog), maxSteps };
   const moves: PlanStep[] = [];
   for (const offer of catalog) {
     if (offer.level === "flag") {
