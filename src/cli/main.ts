@@ -1,13 +1,15 @@
 import { OpmError, isOpmError, type ErrorCode } from "../errors/index.js";
 import type { Command } from "./command.js";
 import { adapterCommand } from "./commands/adapter.js";
+import { ledgerCommand } from "./commands/ledger.js";
 import { optimizeCommand } from "./commands/optimize.js";
 import { pkiCommand } from "./commands/pki.js";
 import { admitCommand, auditCommand, discoverCommand, graphCommand } from "./commands/registry-commands.js";
 import { serveCommand } from "./commands/serve.js";
+import { verifyCommand } from "./commands/verify.js";
 
 /** Every command, in the order `opm --help` lists them. */
-export const COMMANDS: Command[] = [serveCommand, optimizeCommand, adapterCommand, pkiCommand, admitCommand, discoverCommand, graphCommand, auditCommand];
+export const COMMANDS: Command[] = [serveCommand, optimizeCommand, adapterCommand, pkiCommand, admitCommand, discoverCommand, graphCommand, auditCommand, verifyCommand, ledgerCommand];
 
 /** Exit code for an error: 2 for bad input or a missing tool (could not decide), 1 otherwise. */
 function exitCodeOf(code: ErrorCode): number {

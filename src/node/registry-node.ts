@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { OpmError } from "../errors/index.js";
 import { file_openpassmarket_v1_job_service, JobService } from "../gen/openpassmarket/v1/job_service_pb.js";
 import { file_openpassmarket_v1_registry_service, RegistryService } from "../gen/openpassmarket/v1/registry_service_pb.js";
 import { DEFAULT_JOBS_CONFIG, jobImplementation, type JobsConfig } from "../jobs/index.js";
+import { file_openpassmarket_v1_ledger_service, LedgerService } from "../gen/openpassmarket/v1/ledger_service_pb.js";
+import { GovernedAdmission, ledgerImplementation, RegistryLedger, type AdmissionMode } from "../governance/index.js";
 import { createLogger, type Logger } from "../log/index.js";
-import { ensureNodePki } from "../pki/index.js";
+import { ensureLedgerKey, ensureNodePki } from "../pki/index.js";
 import { ActorKeys, AdminAdmission, ProblemCache, registerBuiltin, registryImplementation, type AdmissionAuthority } from "../registry/index.js";
 import { createCallContext, RateLimiter, startRpcServer } from "../rpc/index.js";
 import { openDatabase, type OpenDatabase } from "../storage/index.js";
@@ -24,7 +27,13 @@ export interface RegistryNodeOptions {
   rateLimit?: { perSecond: number; burst: number };
   /** Accepted request clock skew (default 5 minutes). */
   timestampWindowMs?: number;
+  /**
+   * Overrides who decides admission. By default the governance ledger decides once its
+   * genesis is in effect and the operator (`AdminAdmission`) before; see `admissionMode`.
+   */
   admission?: AdmissionAuthority;
+  /** `auto` (default): ledger once initialised, operator before; `ledger`: always the ledger. */
+  admissionMode?: AdmissionMode;
   /** Queue timing (leases, attempts, backoff). */
   jobs?: Partial<JobsConfig>;
   log?: Logger;
@@ -44,7 +53,8 @@ export interface RegistryNode {
 
 /**
  * Starts one registry node: development PKI, database (migrated), the operator
- * identity registered as `admin`, and the mTLS gRPC server with health and reflection.
+ * identity registered as `admin`, the governance ledger (log key under `pki/`), and the
+ * mTLS gRPC server (Registry, Job and Ledger services) with health and reflection.
  */
 export async function startRegistryNode(options: RegistryNodeOptions): Promise<RegistryNode> {
   const log = options.log ?? createLogger();
@@ -60,7 +70,12 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
     );
     const keys = new ActorKeys(db);
     const limit = options.rateLimit ?? { perSecond: 2000, burst: 4000 };
-    const admission = options.admission ?? new AdminAdmission();
+    const ledger = new RegistryLedger(ensureLedgerKey(options.dataDir));
+    const ledgerState = await ledger.state(db);
+    if (ledgerState.size > 0n && ledgerState.origin !== ledger.origin) {
+      throw new OpmError("failed_precondition", `the ledger in this database has origin ${ledgerState.origin} but this node's log key makes ${ledger.origin}: start with the data dir that holds pki/ledger-ed25519.pem`);
+    }
+    const admission = options.admission ?? new GovernedAdmission(ledger, new AdminAdmission(), options.admissionMode ?? "auto");
     const deps = { keys, admission, problems: new ProblemCache() };
     const env = { db, log, limiter: new RateLimiter(limit.perSecond, limit.burst), keyOf: (a: string) => keys.keyOf(a), timestampWindowMs };
     const jobsConfig = { ...DEFAULT_JOBS_CONFIG, ...options.jobs };
@@ -71,8 +86,9 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
       services: [
         { service: RegistryService, implementation: registryImplementation(deps, env) },
         { service: JobService, implementation: jobImplementation(deps, jobsConfig, env) },
+        { service: LedgerService, implementation: ledgerImplementation({ ledger, keys }, env) },
       ],
-      files: [file_openpassmarket_v1_registry_service, file_openpassmarket_v1_job_service],
+      files: [file_openpassmarket_v1_registry_service, file_openpassmarket_v1_job_service, file_openpassmarket_v1_ledger_service],
       maxMessageBytes: options.maxMessageBytes ?? 16 * 1024 * 1024,
     });
     // Nonces older than twice the window can no longer be replayed (the timestamp check

@@ -4,3 +4,4 @@ export { issueIdentity, loadIdentity, writeIdentity, writePrivate, validateActor
 export type { Identity } from "./identity.js";
 export { ensureNodePki, loadNodeCa } from "./node-pki.js";
 export type { NodePki } from "./node-pki.js";
+export { ensureLedgerKey } from "./ledger-key.js";

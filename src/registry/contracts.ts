@@ -21,7 +21,9 @@ import { contractNodeFromRow, findContractByRef, latestContract, sortableVersion
 import { compareSemver, formatSemver, parseCompilerVersion, parseSemver, type Semver } from "./semver.js";
 import { requireEnum, requireText } from "./validate.js";
 
-const CONTRACT_NAME = /^[a-z0-9][a-z0-9._+/-]{0,127}$/;
+// Past the first character, upper case and `=` are allowed: a PassSpec's contract name is
+// `<compiler>/<pass as the compiler spells it>`, and GCC spells `-Os`, `-falign-loops=`.
+const CONTRACT_NAME = /^[a-z0-9][a-zA-Z0-9._+/=-]{0,127}$/;
 const COMPILER_NAME: Record<Compiler, string> = {
   [Compiler.UNSPECIFIED]: "unspecified",
   [Compiler.LLVM]: "llvm",

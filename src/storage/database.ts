@@ -15,6 +15,11 @@ export interface Database {
   request_nonces: RequestNoncesTable;
   idempotency_keys: IdempotencyKeysTable;
   jobs: JobsTable;
+  ledger_entries: LedgerEntriesTable;
+  ledger_tree_nodes: LedgerTreeNodesTable;
+  ledger_checkpoints: LedgerCheckpointsTable;
+  ledger_proposals: LedgerProposalsTable;
+  ledger_proposal_signatures: LedgerProposalSignaturesTable;
 }
 
 export interface ActorsTable {
@@ -133,4 +138,57 @@ export interface JobsTable {
   signal_id: string;
   created_at_ms: number;
   updated_at_ms: number;
+}
+
+/** One appended governance entry. Indices are read back as numbers (exact below 2^53). */
+export interface LedgerEntriesTable {
+  entry_index: number;
+  /** The entry's payload case (`genesis`, `adapterAdmission`, …). */
+  kind: string;
+  /** Canonical bytes of the SignedLedgerEntry (entry + governor signatures): the Merkle leaf preimage. */
+  body: Uint8Array;
+  signature_count: number;
+  /** SHA-256(0x00 ‖ body). */
+  leaf_hash: Uint8Array;
+  appended_at_ms: number;
+}
+
+/** One perfect-subtree node of the ledger's Merkle tree (leaves are level 0). */
+export interface LedgerTreeNodesTable {
+  level: number;
+  node_index: number;
+  hash: Uint8Array;
+}
+
+/** One signed checkpoint note, by the tree size it commits to. */
+export interface LedgerCheckpointsTable {
+  tree_size: number;
+  note: string;
+  signed_at_ms: number;
+}
+
+/** A proposed entry collecting signatures. */
+export interface LedgerProposalsTable {
+  /** SHA-256 hex of `entry`. */
+  id: string;
+  entry_index: number;
+  kind: string;
+  /** Canonical LedgerEntry bytes (what governors sign). */
+  entry: Uint8Array;
+  proposer: string;
+  /** `pending` or `applied` (staleness is computed against the log). */
+  state: string;
+  applied_index: Generated<number>;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+/** A signature collected for a proposal, one per key. */
+export interface LedgerProposalSignaturesTable {
+  proposal_id: string;
+  public_key: Uint8Array;
+  signature: Uint8Array;
+  /** The governor actor that submitted it. */
+  submitted_by: string;
+  submitted_at_ms: number;
 }

@@ -1,0 +1,93 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseCompiler, parseObjective } from "../../../adapters/framework/proto-mapping.js";
+import { isOpmError, OpmError } from "../../errors/index.js";
+import { verifyTransform, type Verdict, type VerifyRequest } from "../../verifier/index.js";
+import { parseCommandArgs, stringFlag } from "../args.js";
+import type { Command } from "../command.js";
+import { createOutput } from "../output.js";
+
+/**
+ * `opm verify`: the IR-invariant verifier alone. Prints
+ * `{"ok", "layers": [{"name", "ok", "evidence"}…]}` (plus `"decided": false` and
+ * `"reason"` when it could not decide) and exits 0 accepted, 1 rejected, 2 undecided
+ * (bad input, missing tool, a reference with undefined behaviour).
+ */
+export const verifyCommand: Command = {
+  name: "verify",
+  summary: "check a transform: well-formed, interface, semantics (differential execution), metric",
+  usage:
+    "opm verify --compiler llvm|gcc|cranelift --before A --after B [--inputs F[,F…]]… [--source C] [--gcc-options 'OPTS'] " +
+    "[--invariants cfg,…] [--objective O --claimed-metric N] [--claimed-digest SHA256] [--cpu-seconds N] [--json]",
+  async run(argv) {
+    const json = argv.includes("--json");
+    const out = createOutput(json);
+    let verdict: Verdict;
+    try {
+      verdict = await verifyTransform(parseRequest(argv));
+    } catch (err) {
+      if (!isOpmError(err) || err.code === "internal") throw err;
+      verdict = { ok: false, decided: false, layers: [], reason: `${err.code}: ${err.message}` };
+    }
+    const undecidedLayer = verdict.layers.find((l) => l.decided === false);
+    const reason = verdict.reason ?? (verdict.decided ? undefined : `layer ${undecidedLayer?.name}: ${undecidedLayer?.evidence}`);
+    const document = {
+      ok: verdict.ok,
+      ...(verdict.decided ? {} : { decided: false, reason }),
+      layers: verdict.layers.map((l) => ({ name: l.name, ok: l.ok, evidence: l.evidence })),
+    };
+    out.result(document, () =>
+      [
+        ...verdict.layers.map((l) => `${l.ok ? "PASS" : l.decided === false ? "UNDECIDED" : "REJECT"} ${l.name}: ${l.evidence}`),
+        verdict.ok ? "accepted" : verdict.decided ? `rejected by layer ${verdict.rejectedBy}` : `could not decide: ${reason}`,
+      ].join("\n"));
+    return verdict.ok ? 0 : verdict.decided ? 1 : 2;
+  },
+};
+
+function parseRequest(argv: string[]): VerifyRequest {
+  const args = parseCommandArgs(argv, {
+    compiler: { type: "string" }, before: { type: "string" }, after: { type: "string" }, inputs: { type: "string", multiple: true },
+    source: { type: "string" }, "gcc-options": { type: "string" }, invariants: { type: "string" }, objective: { type: "string" },
+    "claimed-metric": { type: "string" }, "claimed-digest": { type: "string" }, "cpu-seconds": { type: "string" },
+  });
+  if (args.positionals.length > 0) throw new OpmError("invalid_argument", `unexpected argument ${JSON.stringify(args.positionals[0])}`);
+  const file = (flag: string): string => {
+    const path = resolve(stringFlag(args, flag, true));
+    if (!existsSync(path)) throw new OpmError("invalid_argument", `--${flag}: ${path} does not exist`);
+    return path;
+  };
+  const inputs = ((args.values["inputs"] as string[] | undefined) ?? []).flatMap((v) => v.split(",")).filter((v) => v !== "").map((v) => {
+    const path = resolve(v);
+    if (!existsSync(path)) throw new OpmError("invalid_argument", `--inputs: ${path} does not exist`);
+    return path;
+  });
+  const number = (flag: string, integer: boolean): number | undefined => {
+    const text = stringFlag(args, flag);
+    if (text === undefined) return undefined;
+    const v = Number(text);
+    if (!Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) throw new OpmError("invalid_argument", `--${flag}: ${JSON.stringify(text)} is not a non-negative number`);
+    return v;
+  };
+  const digest = stringFlag(args, "claimed-digest");
+  if (digest !== undefined && !/^[0-9a-fA-F]{64}$/.test(digest)) throw new OpmError("invalid_argument", `--claimed-digest: ${JSON.stringify(digest)} is not 64 hex digits`);
+  const objective = stringFlag(args, "objective");
+  const claimedMetric = number("claimed-metric", false);
+  const cpuSeconds = number("cpu-seconds", true);
+  const source = stringFlag(args, "source") === undefined ? undefined : file("source");
+  const gccOptions = stringFlag(args, "gcc-options")?.split(/\s+/).filter((o) => o !== "");
+  const invariants = stringFlag(args, "invariants")?.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  return {
+    compiler: parseCompiler(stringFlag(args, "compiler", true)),
+    before: { path: file("before") },
+    after: { path: file("after") },
+    inputs,
+    ...(source !== undefined ? { source } : {}),
+    ...(gccOptions !== undefined ? { gccOptions } : {}),
+    ...(invariants !== undefined ? { claimedInvariants: invariants } : {}),
+    ...(objective !== undefined ? { objective: parseObjective(objective) } : {}),
+    ...(claimedMetric !== undefined ? { claimedMetric } : {}),
+    ...(digest !== undefined ? { claimedOutputDigest: digest.toLowerCase() } : {}),
+    ...(cpuSeconds !== undefined ? { limits: { cpuSeconds } } : {}),
+  };
+}
