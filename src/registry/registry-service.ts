@@ -6,10 +6,12 @@ import {
   GetActorResponseSchema,
   RegisterAdapterResponseSchema,
   RegisterParticipantResponseSchema,
+  ActorStatus,
   RegistryService,
+  type Actor,
 } from "../gen/openpassmarket/v1/registry_service_pb.js";
-import { bindMethods, type HandlerEnv, type MethodImpl } from "../rpc/index.js";
-import { findActor } from "./actor-repository.js";
+import { bindMethods, type CallContext, type HandlerEnv, type MethodImpl } from "../rpc/index.js";
+import { findActor, setActorStatus } from "./actor-repository.js";
 import type { ActorKeys } from "./actor-keys.js";
 import { admitAdapter, registerAdapter, registerParticipant, registrationKey, requireCaller } from "./actors.js";
 import type { AdmissionAuthority } from "./admission-authority.js";
@@ -22,6 +24,16 @@ import { listSignals, submitSignal } from "./signals.js";
 import { validateActorName } from "../pki/index.js";
 
 type Methods = (typeof RegistryService)["method"];
+
+async function isAdmitted(ctx: CallContext, admission: AdmissionAuthority, actor: Actor): Promise<boolean> {
+  try {
+    await admission.requireAdmitted(ctx, actor);
+    return true;
+  } catch (err) {
+    if (err instanceof OpmError && err.code === "permission_denied") return false;
+    throw err;
+  }
+}
 type Impl = { [K in keyof Methods]: MethodImpl<Methods[K]["input"], Methods[K]["output"]> };
 
 /** Per-node state the registry's methods share. */
@@ -37,7 +49,17 @@ export function registryMethods(deps: RegistryDeps): Impl {
     registerAdapter: {
       mutates: true,
       signerKey: (_actor, req) => registrationKey(req),
-      handle: async (ctx, req) => create(RegisterAdapterResponseSchema, { actor: await registerAdapter(ctx, deps.keys, req) }),
+      handle: async (ctx, req) => {
+        const actor = await registerAdapter(ctx, deps.keys, req);
+        // An admission may precede the registration (a ledger entry naming the adapter and
+        // key): the stored status follows what the authority says is in effect.
+        if (actor.status === ActorStatus.PENDING && (await isAdmitted(ctx, deps.admission, actor))) {
+          await setActorStatus(ctx.db, actor.name, ActorStatus.ADMITTED, ctx.now);
+          ctx.afterCommit(() => deps.keys.forget(actor.name));
+          actor.status = ActorStatus.ADMITTED;
+        }
+        return create(RegisterAdapterResponseSchema, { actor });
+      },
     },
     registerParticipant: {
       mutates: true,

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { OpmError } from "../../errors/index.js";
 import { startRegistryNode } from "../../node/index.js";
 import { parseCommandArgs, parseHostPort, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
@@ -7,13 +8,18 @@ import type { Command } from "../command.js";
 export const serveCommand: Command = {
   name: "serve",
   summary: "run a registry node (embedded PostgreSQL under --data-dir unless --db or DATABASE_URL)",
-  usage: "opm serve --data-dir DIR --listen HOST:PORT [--db postgres://…]",
+  usage: "opm serve --data-dir DIR --listen HOST:PORT [--db postgres://…] [--admission auto|ledger]",
   async run(argv) {
-    const args = parseCommandArgs(argv, { "data-dir": { type: "string" }, listen: { type: "string" }, db: { type: "string" } });
+    const args = parseCommandArgs(argv, { "data-dir": { type: "string" }, listen: { type: "string" }, db: { type: "string" }, admission: { type: "string" } });
+    // auto: the operator admits adapters until a ledger genesis exists, the ledger after; ledger: only the ledger.
+    const admissionMode = stringFlag(args, "admission") ?? "auto";
+    if (admissionMode !== "auto" && admissionMode !== "ledger") {
+      throw new OpmError("invalid_argument", `--admission: unknown value ${JSON.stringify(admissionMode)}; expected auto or ledger`);
+    }
     const dataDir = resolve(stringFlag(args, "data-dir", true));
     const { host, port } = parseHostPort(stringFlag(args, "listen") ?? "127.0.0.1:0", "listen");
     const dbUrl = stringFlag(args, "db") ?? (process.env.DATABASE_URL || undefined);
-    const node = await startRegistryNode({ dataDir, host, port, ...(dbUrl ? { dbUrl } : {}) });
+    const node = await startRegistryNode({ dataDir, host, port, admissionMode, ...(dbUrl ? { dbUrl } : {}) });
     process.stdout.write(`${JSON.stringify({ event: "listening", address: node.address, ca: node.caPath })}\n`);
     await new Promise<void>((done) => {
       const stop = (signal: string) => {
