@@ -38,7 +38,7 @@ try {
         maxSteps: Number(values["max-steps"]), registry: market.target, adapters: 0, visibility: "private",
       });
       const r = results[strategy]!;
-      process.stderr.write(`${program.name} ${strategy}: baseline ${r.baseline} best ${r.best} (${r.improvement.toFixed(4)}×, ${r.evaluations} evals, reproduced ${r.reproduced})\n`);
+      process.stderr.write(`${program.name} ${strategy}: baseline ${r.baseline} best ${r.best} (${r.improvement.toFixed(4)}×, ${r.evaluations} evals, reproduced ${r.reproduced}) pipeline ${r.pipeline}\n`);
     }
     rows.push({ program: program.name, results });
   }
