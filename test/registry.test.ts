@@ -178,6 +178,11 @@ describe.each(testDatabases())("registry over mTLS on $kind", (database) => {
     expect(refused.code).toBe("verification_failed");
     expect(refused.message).toContain("semantics");
 
+    const partial = signedSignal(adapter, problem, { verdict: { ok: true, layers: [{ name: "well-formed", ok: true, evidence: "opt -passes=verify" }] } });
+    const lacking = await failure(asAdapter.submitSignal({ signal: partial }));
+    expect(lacking.code).toBe("verification_failed");
+    expect(lacking.message).toContain("interface, semantics, metric");
+
     const stranger = await h.identity("llvm-bob-1");
     const asStranger = h.client(stranger);
     await asStranger.registerAdapter({ publicKey: stranger.keys.publicKeyRaw, capabilities: LLVM_CAPS, owner: "bob" });

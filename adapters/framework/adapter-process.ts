@@ -9,6 +9,7 @@ import type { Logger } from "../../src/log/index.js";
 import type { Identity } from "../../src/pki/index.js";
 import { createRpcClient, type RpcClient } from "../../src/rpc/index.js";
 import { catalogDecls, catalogPassSpecs } from "./catalog-contracts.js";
+import { verifyEvaluation } from "./verify-evaluation.js";
 import type { IrStore } from "./ir-store.js";
 import { compilerToProto, objectiveFromProto, objectiveToProto, OBJECTIVE_TO_PROTO } from "./proto-mapping.js";
 import type { Objective, Toolchain, ToolchainInfo } from "./toolchain.js";
@@ -35,6 +36,9 @@ export interface AdapterOptions {
   /** Aborting stops claiming; running jobs finish. */
   signal: AbortSignal;
 }
+
+/** Reference builds and runs of inputs this process has verified against (bounded by its inputs). */
+const verifierCache = new Map<string, unknown>();
 
 /** Failures a retry cannot fix: the job is dead-lettered at once. */
 const PERMANENT = new Set(["invalid_argument", "verification_failed", "not_found", "malformed_message"]);
@@ -131,14 +135,14 @@ async function runJob(jobs: RpcClient<(typeof JobService)["method"]>, options: A
     const objective: Objective = objectiveFromProto(job.objective);
     const bytes = job.ir.length > 0 ? job.ir : irOf(options, job.irDigest);
     const started = Date.now();
-    const measured = await options.toolchain.evaluate(
-      { format: job.irFormat as never, bytes }, { steps: job.plan.map((s) => ({ pass: s.pass, ...(s.value ? { value: s.value } : {}) })) },
-      objective, { timeoutMs: options.evaluationTimeoutMs ?? 120_000 },
-    );
+    const input = { format: job.irFormat as never, bytes };
+    const plan = { steps: job.plan.map((s) => ({ pass: s.pass, ...(s.value ? { value: s.value } : {}) })) };
+    const measured = await options.toolchain.evaluate(input, plan, objective, { timeoutMs: options.evaluationTimeoutMs ?? 120_000 });
+    const verdict = await verifyEvaluation(info, options.toolchain, input, plan, objective, measured, identity.name, verifierCache);
     const signal: PerformanceSignal = create(PerformanceSignalSchema, {
       problemId: job.problemId, objective: objectiveToProto(objective), baseline: await baselineOf(job.problemId), achieved: measured.value,
       pipeline: job.plan, inputDigest: job.irDigest, outputDigest: measured.outputDigest, compilerVersion: info.version,
-      verdict: { ok: true, verifier: identity.name, layers: [{ name: "well-formed", ok: true, evidence: `${info.compiler} verifier passed` }] },
+      verdict,
       adapter: identity.name, measuredAtMs: BigInt(started), elapsedMs: Math.round(measured.elapsedMs), jobId: job.id,
     });
     signObject(PerformanceSignalSchema, signal, identity.name, identity.keys);

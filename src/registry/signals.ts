@@ -1,7 +1,7 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { canonicalBytes, keyIdOf, objectId, verifyObject } from "../codec/index.js";
 import { OpmError, invalidArgument } from "../errors/index.js";
-import { Objective } from "../gen/openpassmarket/v1/common_pb.js";
+import { Compiler, Objective } from "../gen/openpassmarket/v1/common_pb.js";
 import { Visibility } from "../gen/openpassmarket/v1/problem_pb.js";
 import {
   ListSignalsResponseSchema,
@@ -18,6 +18,17 @@ import type { AdmissionAuthority } from "./admission-authority.js";
 import type { ActorKeys } from "./actor-keys.js";
 import type { ProblemCache } from "./problem-cache.js";
 import { requireDigest, requireEnum, requireFinite, requireText } from "./validate.js";
+
+/**
+ * Verifier layers a signal's verdict must carry, passing, per compiler: all four where the
+ * artifact can be run (LLVM, GCC); Cranelift's machine code cannot be run here yet, so its
+ * signals carry the driver's verifier and the recomputed metric.
+ */
+const REQUIRED_LAYERS: Partial<Record<Compiler, readonly string[]>> = {
+  [Compiler.LLVM]: ["well-formed", "interface", "semantics", "metric"],
+  [Compiler.GCC]: ["well-formed", "interface", "semantics", "metric"],
+  [Compiler.CRANELIFT]: ["well-formed", "metric"],
+};
 
 /** What signal submission needs besides the call. */
 export interface SignalDeps {
@@ -54,6 +65,10 @@ export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: Subm
   if (verdict === undefined || !verdict.ok || verdict.layers.some((l) => !l.ok)) {
     const failed = verdict?.layers.find((l) => !l.ok)?.name ?? (verdict === undefined ? "(no verdict)" : "(verdict not ok)");
     throw new OpmError("verification_failed", `signal has no passing verifier verdict: layer ${failed} failed`, { field: "signal.verdict" });
+  }
+  const missing = REQUIRED_LAYERS[problem.compiler]?.filter((name) => !verdict.layers.some((l) => l.name === name && l.ok)) ?? [];
+  if (missing.length > 0) {
+    throw new OpmError("verification_failed", `signal's verdict lacks the layers ${missing.join(", ")} required for ${Compiler[problem.compiler]}`, { field: "signal.verdict.layers" });
   }
   const id = objectId(PerformanceSignalSchema, s);
   const inserted = await ctx.db.insertInto("signals").values({
