@@ -26,6 +26,12 @@ else
   npm run --silent build >&2
 fi
 
+# grpcurl, from the Go module proxy, for the reflection test (the registry serves reflection).
+if [ ! -x "$HOME/go/bin/grpcurl" ] && command -v go >/dev/null 2>&1; then
+  echo "setup: go install grpcurl" >&2
+  GOFLAGS=-mod=mod go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3 >&2 || echo "setup: grpcurl not installed; its test will be skipped" >&2
+fi
+
 if [ -f adapters/cranelift/driver/Cargo.toml ]; then
   echo "setup: cargo build --release (Cranelift driver)" >&2
   (cd adapters/cranelift/driver && cargo build --release --locked --quiet) >&2

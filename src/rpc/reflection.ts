@@ -12,8 +12,10 @@ import {
  * protobuf-es descriptors the server was built from, so `grpcurl` can list and call it.
  */
 export function reflectionImplementation(files: DescFile[], serviceNames: string[]): UntypedServiceImplementation {
-  const registry = createRegistry(...files);
-  const byName = new Map(files.flatMap(closure).map((f) => [f.proto.name, f] as const));
+  // Every file reachable through imports, so symbols of dependencies resolve too.
+  const all = [...new Map(files.flatMap(closure).map((f) => [f.proto.name, f] as const)).values()];
+  const registry = createRegistry(...all);
+  const byName = new Map(all.map((f) => [f.proto.name, f] as const));
   const encode = (file: DescFile): Uint8Array[] => closure(file).map((f) => toBinary(FileDescriptorProtoSchema, f.proto));
 
   const answer = (raw: Buffer): ServerReflectionResponse => {
