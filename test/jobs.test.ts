@@ -168,6 +168,20 @@ describe.each(testDatabases())("evaluation jobs on $kind", (database) => {
     expect(Buffer.from(c!.job!.ir).toString()).toBe(Buffer.from(s.problem.ir).toString());
   });
 
+  it("lets an adapter without an owner claim public jobs but never private ones", async () => {
+    const pub = await scenario(Visibility.PUBLIC);
+    const secret = privateProblem("alice", `loner-private-${n}`);
+    secret.compilerVersion = pub.problem.compilerVersion; // same version: only the owner rule keeps it away
+    const { problemId: secretId } = await h.client(alice).submitProblem({ problem: secret });
+    const loner = await h.identity(`loner-${n}`);
+    await h.client(loner).registerAdapter({ publicKey: loner.keys.publicKeyRaw, capabilities: { ...LLVM_CAPS, compilerVersion: pub.problem.compilerVersion } });
+    await h.client(h.admin).admitAdapter({ adapter: loner.name, keyId: loner.keys.keyId });
+    await pub.owner.enqueueJobs({ problemId: secretId, plans: plans(1) });
+    const { jobIds } = await pub.owner.enqueueJobs({ problemId: pub.problemId, plans: plans(1) });
+    const claimed = (await h.jobs(loner).claimJobs({ max: 5 })).jobs;
+    expect(claimed.map((c) => c.job!.id)).toEqual(jobIds);
+  });
+
   it("refuses to enqueue for someone else's problem and validates plans", async () => {
     const s = await scenario();
     const bob = await h.identity("bob");

@@ -30,7 +30,8 @@ export async function claimJobs(ctx: CallContext, deps: RegistryDeps, config: Jo
   const rows = await ctx.db.selectFrom("jobs").selectAll()
     .where("compiler", "=", caps.compiler)
     .where("compiler_version", "=", caps.compilerVersion)
-    .where((eb) => eb.or([eb("owner", "=", ""), eb("owner", "=", adapter.owner === "" ? "\u0000" : adapter.owner)]))
+    // An adapter without an owner runs public jobs only; an owned one also its owner's private jobs.
+    .where((eb) => (adapter.owner === "" ? eb("owner", "=", "") : eb("owner", "in", ["", adapter.owner])))
     .where((eb) => eb.or([
       eb.and([eb("state", "=", stateText(JobState.QUEUED)), eb("available_at_ms", "<=", ctx.now)]),
       eb.and([eb("state", "=", stateText(JobState.LEASED)), eb("lease_expires_at_ms", "<", ctx.now)]),
