@@ -18,7 +18,7 @@ export interface GccCatalogOptions {
 }
 
 /** Bump when the catalog's shape or the verification rule changes, to ignore old caches. */
-const CATALOG_FORMAT = 1;
+const CATALOG_FORMAT = 2;
 const CHUNK = 16;
 const PARALLEL = 8;
 
@@ -27,8 +27,9 @@ const PARALLEL = 8;
  * every `-f` optimizer flag of `gcc -Q --help=optimizers -Os` and every parameter of
  * `gcc -Q --help=params -Os`, each kept only if compiling an empty C file with it
  * gives exit 0 and no diagnostic at all (C++-only flags, renamed aliases and
- * options useless without -g warn, so they are dropped). Candidates are checked in
- * chunks of 16; a chunk with any diagnostic is re-checked one option at a time.
+ * options useless without -g warn, so they are dropped). An on/off flag must pass
+ * in both states (`-fX` and `-fno-X`). Candidates are checked in chunks of 16; a
+ * chunk with any diagnostic is re-checked one option at a time.
  * The result is cached per gcc path, version and target.
  */
 export async function buildGccCatalog(options: GccCatalogOptions): Promise<PassOffer[]> {

@@ -55,6 +55,7 @@ describe("GccToolchain.catalog", () => {
     expect(catalog.filter((o) => o.level === "opt-level").map((o) => o.name)).toEqual(["-O0", "-O1", "-O2", "-O3", "-Ofast", "-Og", "-Os", "-Oz"]);
     const names = new Set(catalog.map((o) => o.name));
     expect(names.has("-frtti")).toBe(false); // "valid for C++ but not for C"
+    expect(names.has("-fstack-protector-all")).toBe(false); // no -fno- form: not an on/off flag
     expect(names.has("-ftree-vectorize")).toBe(true);
     const inline = catalog.find((o) => o.name === "-finline-functions");
     expect(inline?.parameters[0]?.default).toBe("on"); // enabled at -Os in GCC 12

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { machine, tmpdir } from "node:os";
-import { extname, join } from "node:path";
+import { basename, extname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { OpmError } from "../../src/errors/index.js";
 import { textBytes } from "../framework/elf.js";
@@ -83,7 +83,10 @@ export class GccToolchain implements Toolchain {
     return this.catalogPromise;
   }
 
-  /** A `.c` file → problem: features from its clang IR (`clang` required), baseline `-Os`. */
+  /**
+   * A `.c` file → problem: baseline `-Os` (a file gcc rejects is `compiler_failed` naming
+   * it, with gcc's diagnostics as detail), features from its clang IR (`clang` required).
+   */
   async prepare(file: string, objective: Objective = "text-size"): Promise<PreparedProblem> {
     checkObjective(objective);
     if (extname(file) !== ".c") throw new OpmError("invalid_argument", `field \`file\`: the GCC toolchain takes a .c file, got \`${file}\``, { field: "file" });
@@ -93,8 +96,12 @@ export class GccToolchain implements Toolchain {
     const bytes = await readFile(file);
     const input: ProblemInput = { format: "c-source", bytes };
     const timeoutMs = this.options.timeoutMs ?? 60_000;
+    // gcc first: a file gcc cannot compile is reported with gcc's own diagnostics.
+    const baseline = await this.evaluate(input, { steps: [{ pass: "-Os" }] }, objective).catch((err: unknown) => {
+      if (!(err instanceof OpmError && err.code === "compiler_failed")) throw err;
+      throw new OpmError("compiler_failed", `gcc could not compile \`${file}\`: ${err.message}`, { ...(err.detail ? { detail: err.detail.replaceAll("input.c", basename(file)) } : {}), cause: err });
+    });
     const ir = await withWorkDir((dir) => compileCToIr([file], { clang, llvmLink: "llvm-link", workDir: dir, timeoutMs }));
-    const baseline = await this.evaluate(input, { steps: [{ pass: "-Os" }] }, objective);
     return { input, digest: sha256(bytes), features: llvmFeatures(ir), baseline };
   }
 
@@ -133,18 +140,18 @@ export class GccToolchain implements Toolchain {
     });
   }
 
-  /**
-   * The gcc options of `plan`, shell-quoted and space-separated (`-Os -fno-inline
-   * --param=max-unroll-times=4`), exactly as `evaluate` passes them once `catalog()`
-   * has resolved (then an invalid plan throws `invalid_argument`); before that, from
-   * the step spellings alone (`-ffoo` + `off` → `-fno-foo`, `-ffoo=` + v → `-ffoo=v`).
-   */
   /** The exact gcc options of `plan` (after `catalog()` has loaded). */
   planArguments(plan: Plan): string[] {
     if (this.loadedCatalog === undefined) throw new OpmError("internal", "planArguments needs catalog() first");
     return gccPlanOptions(plan, this.loadedCatalog);
   }
 
+  /**
+   * The gcc options of `plan`, shell-quoted and space-separated (`-Os -fno-inline
+   * --param=max-unroll-times=4`), exactly as `evaluate` passes them once `catalog()`
+   * has resolved (then an invalid plan throws `invalid_argument`); before that, from
+   * the step spellings alone (`-ffoo` + `off` → `-fno-foo`, `-ffoo=` + v → `-ffoo=v`).
+   */
   renderPlan(plan: Plan): string {
     if (this.loadedCatalog) return gccPlanOptions(plan, this.loadedCatalog).map(shellQuote).join(" ");
     return plan.steps

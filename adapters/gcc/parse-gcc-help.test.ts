@@ -37,6 +37,7 @@ describe("parseOptimizerFlags", () => {
   it("reads on/off flags with their state at -Os", () => {
     expect(byName.get("-faggressive-loop-optimizations")?.offer.parameters).toEqual([{ name: "enabled", kind: "bool", default: "on" }]);
     expect(byName.get("-falign-functions")?.offer.description).toBe("Align the start of functions.");
+    expect(byName.get("-faggressive-loop-optimizations")?.testArgs).toEqual(["-faggressive-loop-optimizations", "-fno-aggressive-loop-optimizations"]);
   });
   it("reads valued flags: range, enum, free text", () => {
     expect(byName.get("-flifetime-dse=")?.offer.parameters[0]).toEqual({ name: "value", kind: "int", min: 0, max: 2, default: "2" });

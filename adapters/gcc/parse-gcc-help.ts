@@ -67,7 +67,7 @@ function testValue(p: PassParameter): string {
 /**
  * Candidates from `gcc -Q --help=optimizers -Os`: `-O` levels (`-O<number>` becomes
  * `-O0`…`-O3`), on/off flags (level `flag`, one bool parameter `enabled` whose
- * default is the state at -Os), and `-fx=` options (level `flag`, one `value`
+ * default is the state at -Os; checked in both states), and `-fx=` options (level `flag`, one `value`
  * parameter: int with GCC's range, enum, or string). Aliases (`-fhandle-exceptions
  * -fexceptions`) are kept only as spelled; the empty-file check decides.
  */
@@ -90,7 +90,8 @@ export function parseOptimizerFlags(qOs: string, descriptions: ReadonlyMap<strin
     if (eq < 0) {
       const enabled = state === "[enabled]" ? "on" : state === "[disabled]" ? "off" : undefined;
       const parameter: PassParameter = { name: "enabled", kind: "bool", ...(enabled ? { default: enabled } : {}) };
-      out.push({ offer: { name: spelling, parameters: [parameter], ...base }, testArgs: [spelling] });
+      // Both states are checked: a few flags (`-fstack-protector-all`) have no `-fno-` form.
+      out.push({ offer: { name: spelling, parameters: [parameter], ...base }, testArgs: [spelling, negatedFlag(spelling)] });
     } else {
       const name = spelling.slice(0, eq + 1);
       const parameter = valueParameter(spelling.slice(eq + 1), state);
@@ -98,6 +99,11 @@ export function parseOptimizerFlags(qOs: string, descriptions: ReadonlyMap<strin
     }
   }
   return out;
+}
+
+/** `-ffoo` → `-fno-foo`; a flag listed negatively, `-fno-foo` → `-ffoo`. */
+export function negatedFlag(flag: string): string {
+  return flag.startsWith("-fno-") ? `-f${flag.slice(5)}` : `-fno-${flag.slice(2)}`;
 }
 
 function levelCandidate(name: string, description: string | undefined): GccCandidate {

@@ -18,10 +18,11 @@ import { createRpcClient } from "../rpc/index.js";
 import { GreedySearch } from "./greedy-search.js";
 import { RandomSearch } from "./random-search.js";
 import { runSearch } from "./run-search.js";
-import { searchSpace } from "./search-space.js";
+import { ScreenSearch } from "./screen-search.js";
+import { searchSpace, SIZE_ALTERNATIVES } from "./search-space.js";
 import type { Evaluation, Strategy } from "./strategy.js";
 
-export type StrategyName = "random" | "greedy";
+export type StrategyName = "random" | "greedy" | "screen";
 
 export interface OptimizeOptions {
   file: string;
@@ -101,11 +102,14 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
       },
     });
     const space = searchSpace(options.compiler, catalog, options.maxSteps);
-    const strategy: Strategy = options.strategy === "greedy" ? new GreedySearch(space) : new RandomSearch(space, options.seed);
+    const strategy: Strategy = options.strategy === "greedy" ? new GreedySearch(space)
+      : options.strategy === "screen" ? new ScreenSearch(space, { seed: options.seed, budget: options.maxEvaluations, alternatives: SIZE_ALTERNATIVES[options.compiler] })
+        : new RandomSearch(space, options.seed);
     const result = await runSearch({
       jobs, registry, problemId, strategy, maxEvaluations: options.maxEvaluations,
       batchSize: Math.max(2, 2 * (options.registry === undefined ? options.adapters : 4)),
       onProgress: (done, best) => options.onProgress?.(done, options.maxEvaluations, best),
+      ...(embedded ? { signal: embedded.adaptersGone } : {}),
     });
     if (result.best?.value === undefined) {
       const why = result.failures[0];
@@ -131,6 +135,8 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
 /** A registry with local adapters, and the participant identity to use it. */
 export interface LocalMarket {
   target: { address: string; identity: Identity; irStore: IrStore };
+  /** Aborted when every local adapter has stopped on its own (nothing could run jobs any more). */
+  adaptersGone: AbortSignal;
   stop(): Promise<void>;
 }
 
@@ -151,20 +157,29 @@ export async function startLocalMarket(compiler: CompilerKind, adapters: number,
   const controller = new AbortController();
   const admin = createRpcClient(RegistryService, { address: node.address, identity: loadIdentity(node.adminDir) });
   const running: Array<Promise<void>> = [];
+  const failures: string[] = [];
   try {
     for (let i = 0; i < options.adapters; i++) {
       const identity = await issueIdentity(ca, `local-${options.compiler}-${i + 1}`);
       running.push(runAdapter({
         registry: node.address, identity, toolchain: await toolchainFor(options.compiler), owner: participant.name, irStore,
         concurrency: 1, leaseMs: 60_000, log, signal: controller.signal, maxPollMs: 100,
-      }).catch((err: unknown) => log.error("adapter stopped", { adapter: identity.name, error: err })));
+      }).catch((err: unknown) => {
+        failures.push(`${identity.name}: ${err instanceof Error ? err.message : String(err)}`);
+        log.error("adapter stopped", { adapter: identity.name, error: err });
+      }));
       await admitWhenRegistered(admin, identity);
     }
   } finally {
     admin.close();
   }
+  const gone = new AbortController();
+  void Promise.allSettled(running).then(() => {
+    if (!controller.signal.aborted) gone.abort(`all ${options.adapters} local adapters stopped: ${failures.join("; ") || "no error reported"}`);
+  });
   return {
     target: { address: node.address, identity: participant, irStore },
+    adaptersGone: gone.signal,
     stop: async () => {
       controller.abort();
       await Promise.allSettled(running);

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Plan } from "../../adapters/framework/toolchain.js";
 import { JobService, JobState } from "../gen/openpassmarket/v1/job_service_pb.js";
 import { RegistryService } from "../gen/openpassmarket/v1/registry_service_pb.js";
+import { OpmError } from "../errors/index.js";
 import type { RpcClient } from "../rpc/index.js";
 import { bestOf, type Evaluation, type Strategy } from "./strategy.js";
 
@@ -17,6 +18,8 @@ export interface SearchRun {
   onProgress?: (done: number, best: Evaluation | undefined) => void;
   /** Longest wait for one batch. */
   batchTimeoutMs?: number;
+  /** Aborting stops the search (for example: every local adapter has stopped). */
+  signal?: AbortSignal;
 }
 
 export interface SearchResult {
@@ -73,7 +76,8 @@ async function waitForJobs(run: SearchRun, ids: string[]) {
   for (;;) {
     const { jobs } = await run.jobs.getJobs({ jobIds: ids });
     if (jobs.every((j) => j.state === JobState.SUCCEEDED || j.state === JobState.DEAD)) return jobs;
-    if (Date.now() > deadline) throw new Error(`batch of ${ids.length} jobs did not finish in time`);
+    if (run.signal?.aborted) throw new OpmError("unavailable", `search stopped: ${String(run.signal.reason ?? "aborted")}`);
+    if (Date.now() > deadline) throw new OpmError("deadline_exceeded", `batch of ${ids.length} jobs did not finish in ${run.batchTimeoutMs ?? 30 * 60_000} ms`);
     await sleep(delay);
     delay = Math.min(delay * 2, 250);
   }

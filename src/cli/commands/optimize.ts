@@ -17,7 +17,7 @@ const DEFAULT_OBJECTIVE: Record<CompilerKind, Objective> = { llvm: "ir-instcount
 export const optimizeCommand: Command = {
   name: "optimize",
   summary: "search pass plans for FILE (embedded registry and local adapters unless --registry)",
-  usage: "opm optimize FILE --compiler llvm|gcc|cranelift [--objective ir-instcount|text-size|code-size] [--max-evals N] [--strategy random|greedy] [--seed S] [--max-steps N] [--adapters N] [--public] [--registry HOST:PORT --identity DIR --ir-store DIR] [--json]",
+  usage: "opm optimize FILE --compiler llvm|gcc|cranelift [--objective ir-instcount|text-size|code-size] [--max-evals N] [--strategy random|greedy|screen] [--seed S] [--max-steps N] [--adapters N] [--public] [--registry HOST:PORT --identity DIR --ir-store DIR] [--json]",
   async run(argv) {
     const args = parseCommandArgs(argv, {
       compiler: { type: "string" }, objective: { type: "string" }, "max-evals": { type: "string" }, strategy: { type: "string" },
@@ -30,7 +30,7 @@ export const optimizeCommand: Command = {
     const compiler = parseCompiler(stringFlag(args, "compiler", true));
     const objective = parseObjective(stringFlag(args, "objective") ?? DEFAULT_OBJECTIVE[compiler]);
     const strategy = stringFlag(args, "strategy") ?? "random";
-    if (strategy !== "random" && strategy !== "greedy") throw new OpmError("invalid_argument", `--strategy: unknown value ${JSON.stringify(strategy)}; expected random or greedy`);
+    if (!["random", "greedy", "screen"].includes(strategy)) throw new OpmError("invalid_argument", `--strategy: unknown value ${JSON.stringify(strategy)}; expected random, greedy or screen`);
     const number = (flag: string, fallback: number, min: number, max: number): number => {
       const v = Number(stringFlag(args, flag) ?? fallback);
       if (!Number.isInteger(v) || v < min || v > max) throw new OpmError("invalid_argument", `--${flag}: ${stringFlag(args, flag)} is not a whole number in ${min}..${max}`);
