@@ -18,25 +18,25 @@ trap cleanup EXIT
 
 echo "quickstart: starting the registry (opm serve, embedded PostgreSQL in $DATA)" >&2
 fifo=$(mktemp -u); mkfifo "$fifo"
-npx opm serve --data-dir "$DATA" --listen 127.0.0.1:0 >"$fifo" 2>>"$log" & pids+=($!)
+node bin/opm.js serve --data-dir "$DATA" --listen 127.0.0.1:0 >"$fifo" 2>>"$log" & pids+=($!)
 read -r listening <"$fifo"; rm -f "$fifo"
 echo "quickstart: $listening" >&2
 ADDR=$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).address)' "$listening")
 
 for name in alice llvm-alice-1; do
-  [ -f "$DATA/identities/$name/cert.pem" ] || npx opm pki issue --data-dir "$DATA" --name "$name" >/dev/null 2>>"$log"
+  [ -f "$DATA/identities/$name/cert.pem" ] || node bin/opm.js pki issue --data-dir "$DATA" --name "$name" >/dev/null 2>>"$log"
 done
 
 echo "quickstart: starting an LLVM adapter process and admitting it" >&2
-npx opm adapter llvm --registry "$ADDR" --identity "$DATA/identities/llvm-alice-1" --owner alice \
+node bin/opm.js adapter llvm --registry "$ADDR" --identity "$DATA/identities/llvm-alice-1" --owner alice \
   --ir-store "$DATA/ir" --concurrency 2 2>>"$log" & pids+=($!)
 for _ in $(seq 1 300); do
-  npx opm admit llvm-alice-1 --registry "$ADDR" --identity "$DATA/identities/admin" --reason quickstart >/dev/null 2>>"$log" && break
+  node bin/opm.js admit llvm-alice-1 --registry "$ADDR" --identity "$DATA/identities/admin" --reason quickstart >/dev/null 2>>"$log" && break
   sleep 0.2
 done
 
 echo "quickstart: optimizing $FILE ($EVALS evaluations, random search)" >&2
-npx opm optimize "$FILE" --compiler llvm --objective ir-instcount --max-evals "$EVALS" \
+node bin/opm.js optimize "$FILE" --compiler llvm --objective ir-instcount --max-evals "$EVALS" \
   --registry "$ADDR" --identity "$DATA/identities/alice" --ir-store "$DATA/ir" --json
 echo "quickstart: audit trail" >&2
-npx opm audit --registry "$ADDR" --identity "$DATA/identities/alice" --limit 12 >&2
+node bin/opm.js audit --registry "$ADDR" --identity "$DATA/identities/alice" --limit 12 >&2
