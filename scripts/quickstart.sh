@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 DATA=${OPM_DATA_DIR:-.data}
-FILE=${1:-bench/corpus/programs/crc32.c}
-EVALS=${OPM_MAX_EVALS:-40}
+FILE=${1:-bench/corpus/programs/bitcount.c}
+EVALS=${OPM_MAX_EVALS:-60}
 mkdir -p "$DATA"
 log="$DATA/quickstart.log"; : > "$log"
 pids=()
