@@ -1,7 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contentId, objectId } from "../src/codec/index.js";
-import { OpmError } from "../src/errors/index.js";
 import { JobState, type ClaimedJob } from "../src/gen/openpassmarket/v1/job_service_pb.js";
 import { LocalProblemSchema, Visibility, type LocalProblem } from "../src/gen/openpassmarket/v1/problem_pb.js";
 import { PlanStepSchema } from "../src/gen/openpassmarket/v1/signal_pb.js";
@@ -9,16 +8,8 @@ import type { Identity } from "../src/pki/index.js";
 import { testDatabases } from "./support/databases.js";
 import { LLVM_CAPS, privateProblem, signedSignal } from "./support/fixtures.js";
 import { startHarness, type JobClient, type RegistryHarness } from "./support/registry-harness.js";
+import { rejection as failure } from "./support/rejection.js";
 
-async function failure(p: Promise<unknown>): Promise<OpmError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OpmError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Scenario {

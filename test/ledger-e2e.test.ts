@@ -2,7 +2,6 @@ import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ed25519NoteVerifier, openCheckpoint, signEntry, verifyExport, verifyInclusion } from "../ledger/index.js";
 import { objectId } from "../src/codec/index.js";
-import { OpmError } from "../src/errors/index.js";
 import { ProposalState, type Proposal } from "../src/gen/openpassmarket/v1/ledger_service_pb.js";
 import { LocalProblemSchema } from "../src/gen/openpassmarket/v1/problem_pb.js";
 import { ActorStatus } from "../src/gen/openpassmarket/v1/registry_service_pb.js";
@@ -12,16 +11,8 @@ import { testDatabases } from "./support/databases.js";
 import { LLVM_CAPS, privateProblem, signedSignal } from "./support/fixtures.js";
 import { approveAs, governorKey, ledgerClient, type LedgerClient } from "./support/ledger-client.js";
 import { startHarness, type RegistryHarness } from "./support/registry-harness.js";
+import { rejection as failure } from "./support/rejection.js";
 
-async function failure(p: Promise<unknown>): Promise<OpmError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OpmError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 const tally = (p: Proposal) => p.tallies.map((t) => `${t.governorSet} ${t.have}/${t.need}`).join(", ");
 

@@ -7,24 +7,15 @@ import { Compiler, FeatureSchema } from "../src/gen/openpassmarket/v1/common_pb.
 import { ContractEdge_Kind, PassLevel, PassParameter_Kind } from "../src/gen/openpassmarket/v1/contracts_pb.js";
 import { HealthCheckRequestSchema, HealthCheckResponseSchema } from "../src/gen/grpc/health/v1/health_pb.js";
 import { LocalProblemSchema, Visibility } from "../src/gen/openpassmarket/v1/problem_pb.js";
-import { ActorStatus, RegistryService, SubmitProblemRequestSchema, SubmitProblemResponseSchema } from "../src/gen/openpassmarket/v1/registry_service_pb.js";
+import { ActorStatus, RegistryService, SubmitProblemRequestSchema } from "../src/gen/openpassmarket/v1/registry_service_pb.js";
 import { createCertificateAuthority, issueIdentity, type Identity } from "../src/pki/index.js";
 import { callUnary, GRPC_STATUS } from "./support/grpc.js";
 import { signedMetadata, methodPath } from "../src/rpc/index.js";
 import { testDatabases } from "./support/databases.js";
 import { BASE_DECLS, LLVM_CAPS, passSpec, privateProblem, signedSignal } from "./support/fixtures.js";
 import { startHarness, type RegistryClient, type RegistryHarness } from "./support/registry-harness.js";
+import { rejection as failure } from "./support/rejection.js";
 
-/** The OpmError a promise rejects with. */
-async function failure(p: Promise<unknown>): Promise<OpmError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OpmError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe.each(testDatabases())("registry over mTLS on $kind", (database) => {
   let h: RegistryHarness;

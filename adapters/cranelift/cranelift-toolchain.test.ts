@@ -7,6 +7,7 @@ import { clifFeatures } from "./clif-features.js";
 import { parseCraneliftPlan } from "./cranelift-plan.js";
 import { checkVerified, CraneliftToolchain } from "./cranelift-toolchain.js";
 import type { DriverCompiled } from "./driver-protocol.js";
+import { rejection } from "../../test/support/rejection.js";
 
 const testdata = (name: string) => new URL(`./testdata/${name}`, import.meta.url).pathname;
 /** Small corpus programs, each several functions once compiled at -O0. */
@@ -23,15 +24,6 @@ beforeAll(async () => {
 });
 afterAll(() => cranelift.close());
 
-async function rejection(p: Promise<unknown>): Promise<OpmError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isOpmError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected an OpmError");
-}
 
 const plan = (text: string) => parseCraneliftPlan(text);
 

@@ -1,19 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { isOpmError, type OpmError } from "../../src/errors/index.js";
 import { CraneliftDriverClient } from "./driver-client.js";
+import { rejection } from "../../test/support/rejection.js";
 
 const client = new CraneliftDriverClient();
 afterAll(() => client.close());
 
-async function rejection(p: Promise<unknown>): Promise<OpmError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isOpmError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected an OpmError");
-}
 
 /** Loops forever: the interpreter runs until its fuel or our time limit ends. */
 const SPIN = `function %spin(i32) -> i32 {

@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isOpmError, type OpmError } from "../../src/errors/index.js";
 import { textBytes } from "../framework/elf.js";
 import type { PassOffer, Plan, PreparedProblem } from "../framework/toolchain.js";
 import { buildGccCatalog } from "./gcc-catalog.js";
 import { GccToolchain } from "./gcc-toolchain.js";
+import { rejection } from "../../test/support/rejection.js";
 
 const source = new URL("./testdata/kernels.c", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "opm-gcc-test-"));
@@ -22,15 +22,6 @@ beforeAll(async () => {
   problem = await gcc.prepare(source, "text-size");
 });
 
-async function rejection(p: Promise<unknown>): Promise<OpmError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isOpmError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected an OpmError");
-}
 
 describe("GccToolchain.info", () => {
   it("reads the installed gcc", async () => {

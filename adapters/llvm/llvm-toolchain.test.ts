@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isOpmError, type OpmError } from "../../src/errors/index.js";
 import { textBytes } from "../framework/elf.js";
 import { runTool } from "../framework/run-tool.js";
 import type { PassOffer, Plan, PreparedProblem } from "../framework/toolchain.js";
@@ -12,6 +11,7 @@ import { LLVM_PASS_EXCLUSIONS } from "./llvm-pass-exclusions.js";
 import { LlvmToolchain } from "./llvm-toolchain.js";
 import { countInstructions } from "./inst-count-features.js";
 import { readLlvmIr } from "./read-llvm-ir.js";
+import { rejection } from "../../test/support/rejection.js";
 
 const testdata = (name: string) => new URL(`./testdata/${name}`, import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "opm-llvm-test-"));
@@ -26,15 +26,6 @@ beforeAll(async () => {
   loops = await llvm.prepare(testdata("loops.c"), "ir-instcount");
 });
 
-async function rejection(p: Promise<unknown>): Promise<OpmError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isOpmError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected an OpmError");
-}
 
 /** Runs `command` through sh in a directory holding `input.ll`, as a user would. */
 function runByHand(command: string, input: Uint8Array): { ir: string; text: number } {
