@@ -1,3 +1,4 @@
+import { craneliftSearchMoves } from "../../adapters/cranelift/cranelift-search-moves.js";
 import type { CompilerKind, PassOffer, PlanStep } from "../../adapters/framework/toolchain.js";
 import type { SearchSpace } from "./strategy.js";
 
@@ -33,7 +34,8 @@ export const GCC_UNSAFE_FLAGS: ReadonlySet<string> = new Set([
 
 /**
  * The moves a search may add after the prefix, from the catalog. LLVM: every pass by
- * name; Cranelift: every step. GCC: every safe on/off flag (not `GCC_UNSAFE_FLAGS`)
+ * name. Cranelift: `craneliftSearchMoves` — its semantics-preserving steps plus the few
+ * settings that change code size (`is_pic=true`, the host's bit-manipulation `has_*`). GCC: every safe on/off flag (not `GCC_UNSAFE_FLAGS`)
  * in the state it does not have at -Os (both states when -Os leaves it unset), the
  * flags -Os turns on first — turning off what -Os enabled is where most size changes
  * are — then the flags it leaves off, then each non-default value of enumerated
@@ -41,6 +43,7 @@ export const GCC_UNSAFE_FLAGS: ReadonlySet<string> = new Set([
  */
 export function searchSpace(compiler: CompilerKind, catalog: PassOffer[], maxSteps: number): SearchSpace {
   if (compiler === "gcc") return { prefix: SIZE_PREFIX.gcc, moves: gccMoves(catalog), maxSteps };
+  if (compiler === "cranelift") return { prefix: SIZE_PREFIX.cranelift, moves: craneliftSearchMoves(catalog), maxSteps };
   const moves: PlanStep[] = [];
   for (const offer of catalog) {
     if (offer.level === "flag") {
