@@ -27,20 +27,23 @@ export function signObject<Desc extends DescMessage>(
 
 /**
  * Checks `message.signature` against `publicKey` (whose id must be `keyId`). Throws
- * OpmError("unauthenticated") naming what is wrong; returns nothing on success.
+ * OpmError("unauthenticated") naming what is wrong; on success returns the unsigned
+ * canonical bytes it verified, whose hash is the object's content id.
  */
 export function verifyObject<Desc extends DescMessage>(
   schema: Desc,
   message: MessageShape<Desc> & Signable,
   publicKey: KeyObject,
   keyId: string,
-): void {
+): Uint8Array {
   const sig = message.signature;
   if (sig === undefined) throw new OpmError("unauthenticated", `${schema.typeName} is not signed`, { field: "signature" });
   if (sig.keyId !== keyId) {
     throw new OpmError("unauthenticated", `${schema.typeName} signed by key ${sig.keyId}, expected ${keyId}`, { field: "signature.key_id" });
   }
-  if (!verifyBytes(publicKey, signingPayload(schema, message), sig.signature)) {
+  const unsigned = unsignedBytes(schema, message);
+  if (!verifyBytes(publicKey, pae(schema.typeName, unsigned), sig.signature)) {
     throw new OpmError("unauthenticated", `${schema.typeName} signature does not verify`, { field: "signature.signature" });
   }
+  return unsigned;
 }

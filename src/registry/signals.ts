@@ -1,5 +1,5 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { canonicalBytes, keyIdOf, objectId, verifyObject } from "../codec/index.js";
+import { canonicalBytes, contentId, keyIdOf, verifyObject } from "../codec/index.js";
 import { OpmError, invalidArgument } from "../errors/index.js";
 import { Compiler, Objective } from "../gen/openpassmarket/v1/common_pb.js";
 import { Visibility } from "../gen/openpassmarket/v1/problem_pb.js";
@@ -50,7 +50,8 @@ export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: Subm
   if (s === undefined) throw invalidArgument("signal", "is required");
   if (s.adapter !== ctx.actor) throw new OpmError("permission_denied", `field \`signal.adapter\`: ${ctx.actor} cannot report for ${JSON.stringify(s.adapter)}`, { field: "signal.adapter" });
   validateSignal(s);
-  verifyObject(PerformanceSignalSchema, s, (await deps.keys.actorOf(adapter.name)).key, keyIdOf(adapter.publicKey));
+  // The verified bytes give the content id without encoding the signal a second time.
+  const unsigned = verifyObject(PerformanceSignalSchema, s, (await deps.keys.actorOf(adapter.name)).key, keyIdOf(adapter.publicKey));
   const problem = await deps.problems.get(ctx, s.problemId, "signal.problem_id");
   if (problem.visibility === Visibility.PRIVATE && adapter.owner !== problem.participant) {
     throw new OpmError("permission_denied", `problem ${s.problemId} is private to ${problem.participant}; adapter ${adapter.name} belongs to ${adapter.owner || "nobody"}`);
@@ -70,7 +71,7 @@ export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: Subm
   if (missing.length > 0) {
     throw new OpmError("verification_failed", `signal's verdict lacks the layers ${missing.join(", ")} required for ${Compiler[problem.compiler]}`, { field: "signal.verdict.layers" });
   }
-  const id = objectId(PerformanceSignalSchema, s);
+  const id = contentId(unsigned);
   const inserted = await ctx.db.insertInto("signals").values({
     id, problem_id: s.problemId, adapter: ctx.actor, body: canonicalBytes(PerformanceSignalSchema, s), created_at_ms: ctx.now,
   }).onConflict((oc) => oc.column("id").doNothing()).returning("id").executeTakeFirst();

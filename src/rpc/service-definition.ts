@@ -28,11 +28,3 @@ export function serverDefinition(service: DescService, pathPrefix?: string): Ser
   }
   return definition as ServiceDefinition;
 }
-
-/**
- * Client-side definition: the client serializes (and signs) the request bytes itself and
- * hands them over as they are; responses are parsed with `fromBinary`.
- */
-export function clientDefinition(service: DescService): ServiceDefinition {
-  return serverDefinition(service);
-}
