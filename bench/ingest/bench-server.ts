@@ -39,6 +39,7 @@ async function main(): Promise<void> {
       // The limiter must never be what the benchmark measures.
       rateLimit: { perSecond: 1e9, burst: 1e9 },
       ...(dbUrl ? { dbUrl } : {}),
+      ...(process.env.INGEST_BENCH_COMMIT_LANES ? { commitLanes: Number(process.env.INGEST_BENCH_COMMIT_LANES) } : {}),
     });
   process.on("message", (msg) => {
     if (msg === "cpu") process.send!({ cpu: process.cpuUsage() });

@@ -12,8 +12,8 @@ import type { RegistryLedger } from "./registry-ledger.js";
 export type AdmissionMode = "auto" | "ledger";
 
 /**
- * The registry's AdmissionAuthority: decides per call, reading the ledger head in the
- * call's transaction, so initialising the ledger switches every later call to it.
+ * The registry's AdmissionAuthority: decides per call from the committed ledger state,
+ * so initialising the ledger switches every call after it to the ledger.
  */
 export class GovernedAdmission implements AdmissionAuthority {
   private readonly byLedger: LedgerAdmission;
@@ -24,7 +24,7 @@ export class GovernedAdmission implements AdmissionAuthority {
 
   private async authority(ctx: CallContext): Promise<AdmissionAuthority> {
     if (this.mode === "ledger") return this.byLedger;
-    return (await this.ledger.state(ctx.db)).size > 0n ? this.byLedger : this.fallback;
+    return (await this.ledger.committedState(ctx)).size > 0n ? this.byLedger : this.fallback;
   }
 
   async authorizeAdmission(ctx: CallContext, adapter: string, keyId: string): Promise<void> {

@@ -9,8 +9,8 @@ import type { RegistryLedger } from "./registry-ledger.js";
  * Admission decided by the governance ledger: an adapter may work only while an
  * `adapter_admission` entry for it is in effect (k-of-n governors signed it and no
  * revocation followed) AND the key the ledger admitted is the key the adapter is
- * registered with. Every check reads the ledger head in the caller's transaction, so a
- * revocation stops the adapter at its next call.
+ * registered with. Every check uses the committed ledger state (`committedState`), so a
+ * revocation stops the adapter at its next call after the approval's reply.
  */
 export class LedgerAdmission implements AdmissionAuthority {
   constructor(private readonly ledger: RegistryLedger) {}
@@ -22,7 +22,7 @@ export class LedgerAdmission implements AdmissionAuthority {
   }
 
   async requireAdmitted(ctx: CallContext, adapter: Actor): Promise<void> {
-    const state = await this.ledger.state(ctx.db);
+    const state = await this.ledger.committedState(ctx);
     const admitted = state.adapters.get(adapter.name);
     if (admitted === undefined) {
       const revoked = state.revoked.get(adapter.name);

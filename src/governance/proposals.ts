@@ -83,6 +83,7 @@ export async function approveProposal(ctx: CallContext, ledger: RegistryLedger, 
   if (!proposal.status(state).effective) return proposalToProto(ctx.db, row, state, { signatures: all });
 
   const appended = await ledger.append(ctx.db, proposal.toSignedEntry());
+  ctx.afterCommit(() => ledger.appendCommitted());
   await markProposalApplied(ctx.db, row.id, appended.index, ctx.now);
   await mirrorActorStatus(ctx, proposal.entry);
   await ctx.audit("ledger.append", `entry ${appended.index}`, `${row.kind} ${row.id}`);

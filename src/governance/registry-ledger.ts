@@ -14,6 +14,7 @@ import {
 } from "../../ledger/index.js";
 import type { Ed25519KeyPair } from "../codec/index.js";
 import type { SignedLedgerEntry } from "../gen/openpassmarket/v1/ledger_pb.js";
+import type { CallContext } from "../rpc/index.js";
 import type { Database } from "../storage/index.js";
 import { PgLedgerStore } from "./pg-ledger-store.js";
 
@@ -43,6 +44,10 @@ export class RegistryLedger {
   readonly origin: string;
   private readonly signer: Ed25519NoteSigner;
   private cache = new GovernanceState();
+  /** The state as last committed, while no append can have changed it (see `committedState`). */
+  private committed: GovernanceState | undefined;
+  /** Bumped by every append, when it is made and when it is committed. */
+  private generation = 0;
 
   constructor(logKey: Ed25519KeyPair) {
     this.origin = ledgerOrigin(logKey);
@@ -80,6 +85,29 @@ export class RegistryLedger {
     return next;
   }
 
+  /**
+   * The committed governance state, for the hot path of admission checks: no query while
+   * nothing was appended since it was last read. A read is kept only once the reading
+   * transaction committed with no append made or committed in between; appends made
+   * through `append` (and committed with `appendCommitted`) invalidate it, and this node
+   * is the only writer of its ledger tables.
+   */
+  async committedState(ctx: CallContext): Promise<GovernanceState> {
+    if (this.committed !== undefined) return this.committed;
+    const generation = this.generation;
+    const state = await this.state(ctx.db);
+    ctx.afterCommit(() => {
+      if (generation === this.generation) this.committed = state;
+    });
+    return state;
+  }
+
+  /** Call once the transaction that appended has committed (`ctx.afterCommit`). */
+  appendCommitted(): void {
+    this.generation++;
+    this.committed = undefined;
+  }
+
   private async replay(db: Kysely<Database>, state: GovernanceState, size: bigint): Promise<GovernanceState> {
     const store = this.store(db);
     for (let from = state.size; from < size; from += 10_000n) {
@@ -95,9 +123,10 @@ export class RegistryLedger {
    * Appends `signed` as the next entry after validating it against the current state
    * (chain, payload, thresholds), and signs a checkpoint for the new size. Requires the
    * ledger lock to be held by `tx`. The cache is not touched: it catches up from the
-   * database once the transaction has committed.
+   * database once the transaction has committed. The caller calls `appendCommitted` after commit.
    */
   async append(tx: Kysely<Database>, signed: SignedLedgerEntry): Promise<LedgerAppend> {
+    this.appendCommitted();
     const next = (await this.state(tx)).clone();
     const bytes = encodeSignedEntry(signed);
     const index = next.size;

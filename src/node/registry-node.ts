@@ -8,7 +8,7 @@ import { GovernedAdmission, ledgerImplementation, RegistryLedger, type Admission
 import { createLogger, type Logger } from "../log/index.js";
 import { ensureLedgerKey, ensureNodePki } from "../pki/index.js";
 import { ActorKeys, AdminAdmission, ProblemCache, registerBuiltin, registryImplementation, type AdmissionAuthority } from "../registry/index.js";
-import { createCallContext, RateLimiter, startRpcServer } from "../rpc/index.js";
+import { CommitGroup, createCallContext, RateLimiter, startRpcServer } from "../rpc/index.js";
 import { openDatabase, type OpenDatabase } from "../storage/index.js";
 
 export interface RegistryNodeOptions {
@@ -27,6 +27,8 @@ export interface RegistryNodeOptions {
   rateLimit?: { perSecond: number; burst: number };
   /** Accepted request clock skew (default 5 minutes). */
   timestampWindowMs?: number;
+  /** Transactions of state-changing calls in flight at once (group commit); default 1 on PGlite, 4 on a server. */
+  commitLanes?: number;
   /**
    * Overrides who decides admission. By default the governance ledger decides once its
    * genesis is in effect and the operator (`AdminAdmission`) before; see `admissionMode`.
@@ -77,7 +79,9 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
     }
     const admission = options.admission ?? new GovernedAdmission(ledger, new AdminAdmission(), options.admissionMode ?? "auto");
     const deps = { keys, admission, problems: new ProblemCache() };
-    const env = { db, log, limiter: new RateLimiter(limit.perSecond, limit.burst), keyOf: (a: string) => keys.keyOf(a), timestampWindowMs };
+    // PGlite is one connection; a server gets a few transactions in flight at once.
+    const commits = new CommitGroup(db, { lanes: options.commitLanes ?? (database.kind === "pglite" ? 1 : 4), maxBatch: 64 });
+    const env = { db, commits, log, limiter: new RateLimiter(limit.perSecond, limit.burst), keyOf: (a: string) => keys.keyOf(a), timestampWindowMs };
     const jobsConfig = { ...DEFAULT_JOBS_CONFIG, ...options.jobs };
     const server = await startRpcServer({
       host: options.host,

@@ -17,8 +17,12 @@ export class ProblemCache {
     const hit = this.entries.get(id);
     if (hit !== undefined) return hit;
     const problem = await loadProblem(ctx, id, field);
-    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(id, problem);
+    // Only once committed: the read may have seen a problem written earlier in a
+    // transaction that still rolls back (see CommitGroup).
+    ctx.afterCommit(() => {
+      if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+      this.entries.set(id, problem);
+    });
     return problem;
   }
 }

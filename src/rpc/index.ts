@@ -1,5 +1,7 @@
 export { createCallContext } from "./call-context.js";
 export type { CallContext } from "./call-context.js";
+export { CommitGroup } from "./commit-group.js";
+export type { CommitGroupOptions, SignedCall } from "./commit-group.js";
 export { toServiceError, fromServiceError } from "./error-mapping.js";
 export { RateLimiter } from "./rate-limiter.js";
 export { AUTH_METADATA, ERROR_CODE_METADATA, requestSigningPayload, newNonce, newIdempotencyKey, bodyDigest } from "./request-auth.js";

@@ -1,12 +1,13 @@
 import { fromBinary, toBinary, type DescMessage, type DescMethod, type MessageShape } from "@bufbuild/protobuf";
 import type { handleUnaryCall, Metadata, ServerUnaryCall } from "@grpc/grpc-js";
-import { sql, type Insertable, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import { randomUUID, type KeyObject } from "node:crypto";
 import { verifyBytes } from "../codec/index.js";
 import { OpmError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
 import type { Database } from "../storage/index.js";
 import { createCallContext, type CallContext } from "./call-context.js";
+import type { CommitGroup } from "./commit-group.js";
 import { toServiceError } from "./error-mapping.js";
 import { AUTH_METADATA, bodyDigest, requestSigningPayload, type RequestAuth } from "./request-auth.js";
 import type { RateLimiter } from "./rate-limiter.js";
@@ -24,6 +25,8 @@ export interface MethodImpl<I extends DescMessage, O extends DescMessage> {
 /** Shared machinery every handler uses. */
 export interface HandlerEnv {
   db: Kysely<Database>;
+  /** Where state-changing calls are committed (group commit). */
+  commits: CommitGroup;
   log: Logger;
   limiter: RateLimiter;
   /** The registered key of an actor; throws unauthenticated when there is none. */
@@ -36,9 +39,9 @@ export interface HandlerEnv {
 /**
  * Wraps a domain handler into a grpc-js unary handler: caller identity from the mTLS
  * certificate, per-identity rate limit, strict parsing, and for state-changing calls the
- * request signature, timestamp window, nonce replay check and idempotency — all in the
- * one transaction that also holds the change and its audit events, so a call either
- * happens entirely (and is durable before the reply) or not at all.
+ * request signature and timestamp window; then the commit group runs the nonce replay
+ * check and idempotency in the transaction that also holds the change and its audit
+ * events, so a call either happens entirely (and is durable before the reply) or not at all.
  */
 export function unaryHandler<I extends DescMessage, O extends DescMethod["output"]>(
   method: DescMethod & { input: I; output: O },
@@ -77,65 +80,16 @@ export function unaryHandler<I extends DescMessage, O extends DescMethod["output
       if (!verifyBytes(key, payload, auth.signature)) {
         throw new OpmError("unauthenticated", `request signature does not verify with the key of ${actor}`);
       }
-      const committed: Array<() => void> = [];
-      try {
-        const response = await env.db.transaction().execute(async (tx) => {
-          const earlier = await claimNonceAndLookUp(tx, actor, auth.nonce, auth.idempotencyKey, now);
-          if (earlier !== undefined) {
-            if (earlier.method !== path || earlier.request_digest !== requestDigest) {
-              throw new OpmError("failed_precondition", `idempotency key ${auth.idempotencyKey} was used for a different request (${earlier.method})`);
-            }
-            return fromBinary(method.output, earlier.response) as MessageShape<O>;
-          }
-          // Audit events are written together with the idempotency record, in one statement.
-          const events: Array<Insertable<Database["audit_events"]>> = [];
-          const ctx: CallContext = {
-            ...createCallContext(tx, { actor, certificateFingerprint: peer.fingerprint, method: path, correlationId: auth.idempotencyKey, requestDigest, now }),
-            audit: async (action, object, detail = "") => {
-              events.push({ actor, action, object, at_ms: now, correlation_id: auth.idempotencyKey, request_digest: requestDigest, detail });
-            },
-            afterCommit: (fn) => committed.push(fn),
-          };
-          const out = await impl.handle(ctx, request);
-          const record = { actor, key: auth.idempotencyKey, method: path, request_digest: requestDigest, response: toBinary(method.output, out), created_at_ms: now };
-          await (events.length === 0
-            ? tx.insertInto("idempotency_keys").values(record)
-            : tx.with("audit", (db) => db.insertInto("audit_events").values(events)).insertInto("idempotency_keys").values(record)
-          ).execute();
-          return out;
-        });
-        committed.forEach((fn) => fn());
-        return response;
-      } catch (err) {
-        // The failed transaction took its nonce with it: record the nonce on its own so the
-        // same signed request cannot be replayed later, when it might succeed.
-        if (!(err instanceof OpmError && err.code === "nonce_replayed")) await claimNonce(env.db, actor, auth.nonce, now).catch(() => undefined);
-        throw err;
-      }
+      return env.commits.submit({
+        fields: { actor, certificateFingerprint: peer.fingerprint, method: path, correlationId: auth.idempotencyKey, requestDigest, now },
+        nonce: auth.nonce,
+        idempotencyKey: auth.idempotencyKey,
+        handle: (ctx) => impl.handle(ctx, request),
+        encode: (response) => toBinary(method.output, response),
+        decode: (stored) => fromBinary(method.output, stored) as MessageShape<O>,
+      });
     }
   };
-}
-
-/**
- * Claims the nonce and reads any earlier answer under the idempotency key, in one
- * round trip. Throws nonce_replayed when the nonce was used before.
- */
-async function claimNonceAndLookUp(db: Kysely<Database>, actor: string, nonce: string, key: string, now: number) {
-  const { rows } = await sql<{ fresh: boolean; method: string | null; request_digest: string | null; response: Uint8Array | null }>`
-    with claimed as (
-      insert into request_nonces (actor, nonce, seen_at_ms) values (${actor}, ${nonce}, ${now})
-      on conflict (actor, nonce) do nothing returning 1)
-    select exists (select 1 from claimed) as fresh, k.method, k.request_digest, k.response
-    from (select 1) as one left join idempotency_keys k on k.actor = ${actor} and k.key = ${key}`.execute(db);
-  const row = rows[0];
-  if (row?.fresh !== true) throw new OpmError("nonce_replayed", `nonce ${nonce} was already used by ${actor}`);
-  return row.method === null ? undefined : { method: row.method, request_digest: row.request_digest ?? "", response: row.response ?? new Uint8Array() };
-}
-
-async function claimNonce(db: Kysely<Database>, actor: string, nonce: string, now: number): Promise<void> {
-  const inserted = await db.insertInto("request_nonces").values({ actor, nonce, seen_at_ms: now })
-    .onConflict((oc) => oc.columns(["actor", "nonce"]).doNothing()).returning("nonce").executeTakeFirst();
-  if (inserted === undefined) throw new OpmError("nonce_replayed", `nonce ${nonce} was already used by ${actor}`);
 }
 
 function peerOf(call: ServerUnaryCall<unknown, unknown>): { name: string; fingerprint: string } {
