@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OpmError } from "../src/errors/index.js";
 import { CommitGroup, type CallContext, type SignedCall } from "../src/rpc/index.js";
-import { openDatabase, type OpenDatabase } from "../src/storage/index.js";
+import { insertBatched, openDatabase, type OpenDatabase } from "../src/storage/index.js";
 import { testDatabases } from "./support/databases.js";
 
 /**
@@ -70,6 +70,34 @@ describe.each(testDatabases())("CommitGroup on $kind", (target) => {
     expect(await audited("good-1")).toBe(1);
     expect(await audited("bad")).toBe(0);
     expect(await nonceTaken("bob", bad.nonce)).toBe(true);
+  });
+
+  it("runs side-by-side calls concurrently, their content-addressed inserts in one statement, each told whether its row was new", async () => {
+    const group = new CommitGroup(database.db, { lanes: 1, maxBatch: 64 });
+    const problem = (id: string) => ({ id, participant: "dave", compiler: 1, objective: 1, visibility: 1, body: new TextEncoder().encode(id), created_at_ms: 1 });
+    const storing = (object: string, id: string, fail?: Error): SignedCall<string> => ({
+      ...call("dave", object),
+      sideBySide: true,
+      handle: async (ctx) => {
+        const created = await insertBatched(ctx.db, "problems", problem(id));
+        if (fail) throw fail;
+        await ctx.audit("test.store", object);
+        return `${id} ${created ? "new" : "known"}`;
+      },
+    });
+    const blocker = group.submit(call("dave", "side-blocker"));
+    const answers = await Promise.allSettled([
+      group.submit(storing("s-0", "p-same")),
+      group.submit(storing("s-1", "p-same")),
+      group.submit(storing("s-2", "p-other")),
+      group.submit(storing("s-3", "p-bad", new OpmError("invalid_argument", "field `y`: no"))),
+    ]);
+    await blocker;
+    expect(answers.map((a) => (a.status === "fulfilled" ? a.value : (a.reason as OpmError).code)))
+      .toEqual(["p-same new", "p-same known", "p-other new", "invalid_argument"]);
+    const ids = (await database.db.selectFrom("problems").select("id").where("participant", "=", "dave").orderBy("id").execute()).map((r) => r.id);
+    expect(ids).toEqual(["p-other", "p-same"]);
+    expect(await audited("s-3")).toBe(0);
   });
 
   it("refuses a repeated nonce and answers a repeated idempotency key from the first call, even within one burst", async () => {

@@ -14,6 +14,12 @@ export interface SignedCall<T> {
   idempotencyKey: string;
   /** The domain handler: reads and writes only through `ctx.db`. */
   handle(ctx: CallContext): Promise<T>;
+  /**
+   * May run concurrently with the neighbouring `sideBySide` calls of its group: true only
+   * for handlers whose reads do not depend on what the others write (immutable or
+   * cached rows) and whose writes cannot collide (content-addressed rows, `insertBatched`).
+   */
+  sideBySide?: boolean;
   /** The response as stored for a retry under the same idempotency key… */
   encode(response: T): Uint8Array;
   /** …and read back for that retry. */
@@ -128,41 +134,62 @@ function claimKeys(call: SignedCall<unknown>): string[] {
   return [`n\0${call.fields.actor}\0${call.nonce}`, `k\0${call.fields.actor}\0${call.idempotencyKey}`];
 }
 
-/** Runs `calls` in `tx`: claims, handlers, records. Throws when any handler throws. */
+/**
+ * Runs `calls` in `tx`: claims, handlers, records. Handlers run in arrival order; a run
+ * of consecutive `sideBySide` calls runs concurrently (their batched inserts then share
+ * one statement). Throws when any handler throws.
+ */
 async function runCalls(tx: Kysely<Database>, calls: Array<SignedCall<unknown>>, committed: Array<() => void>): Promise<Outcome[]> {
   const claims = await claimNoncesAndLookUp(tx, calls);
-  const records: Array<Insertable<Database["idempotency_keys"]>> = [];
-  const events: Array<Insertable<Database["audit_events"]>> = [];
   const outcomes: Outcome[] = [];
+  const toRun: number[] = [];
   for (const [i, call] of calls.entries()) {
-    const { fields } = call;
     const claim = claims[i]!;
     if (!claim.fresh) {
-      outcomes.push({ ok: false, error: new OpmError("nonce_replayed", `nonce ${call.nonce} was already used by ${fields.actor}`) });
+      outcomes[i] = { ok: false, error: new OpmError("nonce_replayed", `nonce ${call.nonce} was already used by ${call.fields.actor}`) };
     } else if (claim.method !== null) {
-      outcomes.push(claim.method !== fields.method || claim.request_digest !== fields.requestDigest
+      outcomes[i] = claim.method !== call.fields.method || claim.request_digest !== call.fields.requestDigest
         ? { ok: false, error: new OpmError("failed_precondition", `idempotency key ${call.idempotencyKey} was used for a different request (${claim.method})`) }
-        : { ok: true, value: call.decode(claim.response ?? new Uint8Array()) });
+        : { ok: true, value: call.decode(claim.response ?? new Uint8Array()) };
     } else {
-      const ctx: CallContext = {
-        ...fields,
-        db: tx,
-        audit: async (action, object, detail = "") => {
-          events.push({ actor: fields.actor, action, object, at_ms: fields.now, correlation_id: fields.correlationId, request_digest: fields.requestDigest, detail });
-        },
-        afterCommit: (fn) => committed.push(fn),
-      };
-      const value = await call.handle(ctx);
-      records.push({ actor: fields.actor, key: call.idempotencyKey, method: fields.method, request_digest: fields.requestDigest, response: call.encode(value), created_at_ms: fields.now });
-      outcomes.push({ ok: true, value });
+      toRun.push(i);
     }
   }
+  const events: Array<Array<Insertable<Database["audit_events"]>>> = calls.map(() => []);
+  const hooks: Array<Array<() => void>> = calls.map(() => []);
+  const run = async (i: number): Promise<void> => {
+    const { fields } = calls[i]!;
+    const ctx: CallContext = {
+      ...fields,
+      db: tx,
+      audit: async (action, object, detail = "") => {
+        events[i]!.push({ actor: fields.actor, action, object, at_ms: fields.now, correlation_id: fields.correlationId, request_digest: fields.requestDigest, detail });
+      },
+      afterCommit: (fn) => hooks[i]!.push(fn),
+    };
+    outcomes[i] = { ok: true, value: await calls[i]!.handle(ctx) };
+  };
+  for (let j = 0; j < toRun.length;) {
+    let k = j + 1;
+    if (calls[toRun[j]!]!.sideBySide === true) while (k < toRun.length && calls[toRun[k]!]!.sideBySide === true) k++;
+    // allSettled, not all: no handler may still be using the transaction when it rolls back.
+    const failed = (await Promise.allSettled(toRun.slice(j, k).map(run))).find((r) => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    j = k;
+  }
+  const records = toRun.map((i) => {
+    const { fields } = calls[i]!;
+    const response = calls[i]!.encode((outcomes[i] as { value: unknown }).value);
+    return { actor: fields.actor, key: calls[i]!.idempotencyKey, method: fields.method, request_digest: fields.requestDigest, response, created_at_ms: fields.now };
+  });
+  const allEvents = events.flat();
   if (records.length > 0) {
-    await (events.length === 0
+    await (allEvents.length === 0
       ? tx.insertInto("idempotency_keys").values(records)
-      : tx.with("audit", (db) => db.insertInto("audit_events").values(events)).insertInto("idempotency_keys").values(records)
+      : tx.with("audit", (db) => db.insertInto("audit_events").values(allEvents)).insertInto("idempotency_keys").values(records)
     ).execute();
   }
+  committed.push(...hooks.flat());
   return outcomes;
 }
 

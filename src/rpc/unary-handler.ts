@@ -17,6 +17,8 @@ import { methodPath } from "./service-definition.js";
 export interface MethodImpl<I extends DescMessage, O extends DescMessage> {
   /** State-changing: needs a signed request and runs in one transaction with its audit events. */
   mutates: boolean;
+  /** May share its commit group's time with its neighbours (see `SignedCall.sideBySide`). */
+  sideBySide?: boolean;
   /** The key that must have signed the request; default: the caller's registered key. */
   signerKey?: (actor: string, request: MessageShape<I>) => Promise<KeyObject>;
   handle(ctx: CallContext, request: MessageShape<I>): Promise<MessageShape<O>>;
@@ -85,6 +87,7 @@ export function unaryHandler<I extends DescMessage, O extends DescMethod["output
         nonce: auth.nonce,
         idempotencyKey: auth.idempotencyKey,
         handle: (ctx) => impl.handle(ctx, request),
+        sideBySide: impl.sideBySide,
         encode: (response) => toBinary(method.output, response),
         decode: (stored) => fromBinary(method.output, stored) as MessageShape<O>,
       });
