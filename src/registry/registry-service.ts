@@ -91,7 +91,8 @@ export function registryMethods(deps: RegistryDeps): Impl {
     getContractGraph: { mutates: false, handle: contractGraph },
     submitProblem: { mutates: true, handle: submitProblem },
     getProblem: { mutates: false, handle: getProblem },
-    submitSignal: { mutates: true, handle: (ctx, req) => submitSignal(ctx, deps, req) },
+    // Side by side: reads only cached actors and immutable problems, writes a content-addressed row.
+    submitSignal: { mutates: true, sideBySide: true, handle: (ctx, req) => submitSignal(ctx, deps, req) },
     listSignals: { mutates: false, handle: listSignals },
     listAuditEvents: { mutates: false, handle: listAuditEvents },
   };

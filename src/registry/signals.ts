@@ -13,6 +13,7 @@ import {
 } from "../gen/openpassmarket/v1/registry_service_pb.js";
 import { PerformanceSignalSchema, type PerformanceSignal } from "../gen/openpassmarket/v1/signal_pb.js";
 import type { CallContext } from "../rpc/index.js";
+import { insertBatched } from "../storage/index.js";
 import { requireCaller } from "./actors.js";
 import type { AdmissionAuthority } from "./admission-authority.js";
 import type { ActorKeys } from "./actor-keys.js";
@@ -72,11 +73,11 @@ export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: Subm
     throw new OpmError("verification_failed", `signal's verdict lacks the layers ${missing.join(", ")} required for ${Compiler[problem.compiler]}`, { field: "signal.verdict.layers" });
   }
   const id = contentId(unsigned);
-  const inserted = await ctx.db.insertInto("signals").values({
+  const created = await insertBatched(ctx.db, "signals", {
     id, problem_id: s.problemId, adapter: ctx.actor, body: canonicalBytes(PerformanceSignalSchema, s), created_at_ms: ctx.now,
-  }).onConflict((oc) => oc.column("id").doNothing()).returning("id").executeTakeFirst();
-  if (inserted !== undefined) await ctx.audit("signal.submit", id, `problem ${s.problemId} achieved ${s.achieved} baseline ${s.baseline}`);
-  return create(SubmitSignalResponseSchema, { signalId: id, created: inserted !== undefined });
+  });
+  if (created) await ctx.audit("signal.submit", id, `problem ${s.problemId} achieved ${s.achieved} baseline ${s.baseline}`);
+  return create(SubmitSignalResponseSchema, { signalId: id, created });
 }
 
 /** The signals of a problem, oldest first, paged by offset. */
