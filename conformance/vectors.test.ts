@@ -1,11 +1,12 @@
-import { fromBinary, fromJson, type DescMessage, type DescFile } from "@bufbuild/protobuf";
+import { create, fromBinary, fromJson, type DescMessage, type DescFile } from "@bufbuild/protobuf";
 import { createHash, createPublicKey, verify } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import nacl from "tweetnacl";
 import { describe, expect, it } from "vitest";
-import { canonicalBytes, objectId, unsignedBytes } from "../src/codec/index.js";
+import { canonicalBytes, objectId, signedBytes, unsignedBytes } from "../src/codec/index.js";
+import { SignatureSchema } from "../src/gen/openpassmarket/v1/common_pb.js";
 import { generateVectors, repoRoot } from "./generate-vectors.js";
 
 const root = repoRoot();
@@ -96,6 +97,13 @@ describe("conformance vectors", async () => {
     const pair = nacl.sign.keyPair.fromSeed(fromHex(signedDoc.test_key!.seed_hex));
     expect(hex(pair.publicKey)).toBe(signedDoc.test_key!.public_key_hex);
     expect(hex(nacl.sign.detached(fromHex(v.pae_hex), pair.secretKey))).toBe(v.signature_hex);
+    // With its signature set, the object's canonical bytes are the unsigned bytes and then
+    // the signature (the registry stores them so, without a second full encoding).
+    const signed = { ...message, signature: create(SignatureSchema, { signer: "conformance", keyId: v.key_id, signature: fromHex(v.signature_hex) }) } as typeof message;
+    const unsigned = unsignedBytes(schema, signed);
+    expect(hex(unsigned)).toBe(v.unsigned_hex);
+    expect((signed as { signature?: unknown }).signature).toBeDefined();
+    expect(hex(signedBytes(schema, signed, unsigned))).toBe(hex(canonicalBytes(schema, signed)));
   });
 
   it.each(requestDoc.vectors.map((v) => [v.name, v] as const))("request %s: payload and signature follow the request-signing rule", (_, v) => {

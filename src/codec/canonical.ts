@@ -1,4 +1,4 @@
-import { clone, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { create, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { createHash } from "node:crypto";
 
 /**
@@ -26,9 +26,40 @@ export function sha256(bytes: Uint8Array): Uint8Array {
  * Requires `schema` to have a message field named `signature`.
  */
 export function unsignedBytes<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): Uint8Array {
-  const copy = clone(schema, message) as MessageShape<Desc> & { signature?: unknown };
-  copy.signature = undefined;
-  return canonicalBytes(schema, copy);
+  // Unset and restored around a synchronous encoding rather than cloned: this runs for
+  // every signed object the registry receives.
+  const signed = message as MessageShape<Desc> & { signature?: unknown };
+  const signature = signed.signature;
+  signed.signature = undefined;
+  try {
+    return canonicalBytes(schema, signed);
+  } finally {
+    signed.signature = signature;
+  }
+}
+
+/** Schemas whose `signature` is their highest-numbered field, so it is encoded last. */
+const signatureLast = new WeakMap<DescMessage, boolean>();
+
+/**
+ * The canonical bytes of a signed `message`, given its `unsigned` bytes (as returned by
+ * `verifyObject`). Where `signature` is the schema's last field — every signed contract
+ * object — its encoding simply follows the unsigned bytes, and only it is encoded.
+ */
+export function signedBytes<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>, unsigned: Uint8Array): Uint8Array {
+  let last = signatureLast.get(schema);
+  if (last === undefined) {
+    const numbers = schema.fields.map((f) => f.number);
+    last = schema.fields.find((f) => f.localName === "signature")?.number === Math.max(...numbers);
+    signatureLast.set(schema, last);
+  }
+  const signature = (message as { signature?: unknown }).signature;
+  if (!last || signature === undefined) return canonicalBytes(schema, message);
+  const tail = canonicalBytes(schema, create(schema, { signature } as never));
+  const out = new Uint8Array(unsigned.length + tail.length);
+  out.set(unsigned, 0);
+  out.set(tail, unsigned.length);
+  return out;
 }
 
 /** Content id of a signed object: the hash of its unsigned canonical bytes. */

@@ -1,4 +1,4 @@
-export { canonicalBytes, contentId, objectId, sha256, unsignedBytes } from "./canonical.js";
+export { canonicalBytes, contentId, objectId, sha256, signedBytes, unsignedBytes } from "./canonical.js";
 export { pae } from "./pae.js";
 export {
   ed25519FromPem,

@@ -1,5 +1,5 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { canonicalBytes, contentId, keyIdOf, verifyObject } from "../codec/index.js";
+import { contentId, keyIdOf, signedBytes, verifyObject } from "../codec/index.js";
 import { OpmError, invalidArgument } from "../errors/index.js";
 import { Compiler, Objective } from "../gen/openpassmarket/v1/common_pb.js";
 import { Visibility } from "../gen/openpassmarket/v1/problem_pb.js";
@@ -74,7 +74,7 @@ export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: Subm
   }
   const id = contentId(unsigned);
   const created = await insertBatched(ctx.db, "signals", {
-    id, problem_id: s.problemId, adapter: ctx.actor, body: canonicalBytes(PerformanceSignalSchema, s), created_at_ms: ctx.now,
+    id, problem_id: s.problemId, adapter: ctx.actor, body: signedBytes(PerformanceSignalSchema, s, unsigned), created_at_ms: ctx.now,
   });
   if (created) await ctx.audit("signal.submit", id, `problem ${s.problemId} achieved ${s.achieved} baseline ${s.baseline}`);
   return create(SubmitSignalResponseSchema, { signalId: id, created });
