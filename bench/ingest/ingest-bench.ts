@@ -1,8 +1,10 @@
 /**
  * Ingestion benchmark: signed PerformanceSignal submissions per second over mTLS with
  * durable storage, side by side in one run with a bare grpc-js unary echo over the same
- * TLS setup (the ceiling). Cases: `echo`, `pglite` (embedded, fsync per commit) and
- * `postgres` (a server with fsync=on, synchronous_commit=on). Each server runs in its own
+ * TLS setup (the ceiling). Cases: `echo`, `verify-echo` (the echo plus the two Ed25519
+ * checks every submission needs — the floor of any authenticated ingestion, storage
+ * aside), `pglite` (embedded, fsync per commit) and `postgres` (a server with fsync=on,
+ * synchronous_commit=on). Each server runs in its own
  * child process (bench-server.ts); this process is the client. Prints a markdown table
  * on stdout, progress on stderr. Run from the repository root (no tsx/vite-node is
  * installed, so compile, then run):
@@ -19,7 +21,7 @@
  * Environment: INGEST_BENCH_N (measured calls per case, 5000), INGEST_BENCH_WARMUP (500),
  * INGEST_BENCH_CONCURRENCY (calls in flight, 64), INGEST_BENCH_CHANNELS (HTTP/2
  * connections, 4), INGEST_BENCH_MAX_S (time bound per case, 120), INGEST_BENCH_CASES
- * (`echo,pglite,postgres`), OPM_BENCH_POSTGRES_URL (an existing server; otherwise one is
+ * (`echo,verify-echo,pglite,postgres`), OPM_BENCH_POSTGRES_URL (an existing server; otherwise one is
  * started with scripts/postgres.sh on INGEST_BENCH_PG_PORT, 54339, and stopped at the
  * end), INGEST_BENCH_COMMIT_LANES (the registry's group-commit lanes; default: the
  * node's), INGEST_BENCH_SERVER_NODE_ARGS (extra node flags for the server processes, e.g.
@@ -51,7 +53,7 @@ const WARMUP = env("INGEST_BENCH_WARMUP", 500);
 const CONCURRENCY = env("INGEST_BENCH_CONCURRENCY", 64);
 const CHANNELS = env("INGEST_BENCH_CHANNELS", 4);
 const MAX_MS = env("INGEST_BENCH_MAX_S", 120) * 1000;
-const CASES = (process.env.INGEST_BENCH_CASES ?? "echo,pglite,postgres").split(",");
+const CASES = (process.env.INGEST_BENCH_CASES ?? "echo,verify-echo,pglite,postgres").split(",");
 const log = (msg: string): boolean => process.stderr.write(`ingest-bench: ${msg}\n`);
 const LOAD_AT_START = loadavg().map((l) => l.toFixed(1)).join(" ");
 const SUBMIT = RegistryService.method.submitSignal;
@@ -152,9 +154,10 @@ async function measure(name: string, server: ServerProcess, requestBytes: number
   return { name, load, clientCpuMs: (c1.user + c1.system) / 1000, serverCpuMs: (serverCpu.user + serverCpu.system) / 1000, postgresCpuMs, machine, requestBytes };
 }
 
-async function echoCase(name: string): Promise<CaseResult> {
+/** The bare echo, or with `verify` the echo that also checks both signatures (no storage). */
+async function echoCase(name: string, verify = false): Promise<CaseResult> {
   const dataDir = mkdtempSync(join(tmpdir(), "opm-bench-echo-"));
-  const server = await startServer(["echo"], dataDir);
+  const server = await startServer([verify ? "verify-echo" : "echo"], dataDir);
   try {
     const client = await issueIdentity(loadNodeCa(dataDir), "echo-client");
     const chans = channels(server.address, client);
@@ -162,6 +165,7 @@ async function echoCase(name: string): Promise<CaseResult> {
     const problem = benchProblem();
     const body = Buffer.from(signalRequest(client, problem, objectId(LocalProblemSchema, problem), 0));
     const metadata = signedMetadata(client, ECHO_PATH, body);
+    if (verify) metadata.set("bench-public-key", Buffer.from(client.keys.publicKeyRaw).toString("base64"));
     const pass = (b: Buffer): Buffer => b;
     const call = (i: number) => new Promise<void>((resolve, reject) => {
       chans[i % CHANNELS]!.makeUnaryRequest(ECHO_PATH, pass, pass, body, metadata.clone(), { deadline: Date.now() + 30_000 },
@@ -248,6 +252,7 @@ async function main(): Promise<void> {
   let pgDir: string | undefined;
   try {
     if (CASES.includes("echo")) results.push(await echoCase("grpc-js echo (ceiling), before"));
+    if (CASES.includes("verify-echo")) results.push(await echoCase("echo + both signature checks (no storage)", true));
     if (CASES.includes("pglite")) results.push(await registryCase("registry, PGlite", undefined));
     if (CASES.includes("postgres")) {
       let adminUrl = process.env.OPM_BENCH_POSTGRES_URL;
