@@ -1,6 +1,7 @@
 export { GovernedAdmission } from "./governed-admission.js";
 export type { AdmissionMode } from "./governed-admission.js";
 export { LedgerAdmission } from "./ledger-admission.js";
+export { LedgerRevocations } from "./ledger-revocations.js";
 export { ledgerImplementation, ledgerMethods } from "./ledger-service.js";
 export type { LedgerDeps } from "./ledger-service.js";
 export { PgLedgerStore } from "./pg-ledger-store.js";

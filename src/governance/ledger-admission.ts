@@ -1,7 +1,7 @@
 import { keyIdOf } from "../codec/index.js";
 import { OpmError } from "../errors/index.js";
 import type { Actor } from "../gen/openpassmarket/v1/registry_service_pb.js";
-import type { AdmissionAuthority } from "../registry/index.js";
+import { refuseQuarantined, type AdmissionAuthority } from "../registry/index.js";
 import type { CallContext } from "../rpc/index.js";
 import type { RegistryLedger } from "./registry-ledger.js";
 
@@ -10,7 +10,9 @@ import type { RegistryLedger } from "./registry-ledger.js";
  * `adapter_admission` entry for it is in effect (k-of-n governors signed it and no
  * revocation followed) AND the key the ledger admitted is the key the adapter is
  * registered with. Every check uses the committed ledger state (`committedState`), so a
- * revocation stops the adapter at its next call after the approval's reply.
+ * revocation stops the adapter at its next call after the approval's reply. A quarantine
+ * (the registry's own finding, pending the governors' revocation) refuses the adapter
+ * before the ledger is asked.
  */
 export class LedgerAdmission implements AdmissionAuthority {
   constructor(private readonly ledger: RegistryLedger) {}
@@ -22,6 +24,7 @@ export class LedgerAdmission implements AdmissionAuthority {
   }
 
   async requireAdmitted(ctx: CallContext, adapter: Actor): Promise<void> {
+    refuseQuarantined(adapter);
     const state = await this.ledger.committedState(ctx);
     const admitted = state.adapters.get(adapter.name);
     if (admitted === undefined) {

@@ -34,7 +34,7 @@ export function ledgerMethods({ ledger, keys }: LedgerDeps): Impl {
       handle: (ctx, req) => registerGovernor(ctx, ledger, keys, req),
     },
     propose: { mutates: true, handle: async (ctx, req) => create(ProposeResponseSchema, { proposal: await proposeEntry(ctx, ledger, req) }) },
-    approve: { mutates: true, handle: async (ctx, req) => create(ApproveResponseSchema, { proposal: await approveProposal(ctx, ledger, req) }) },
+    approve: { mutates: true, handle: async (ctx, req) => create(ApproveResponseSchema, { proposal: await approveProposal(ctx, ledger, keys, req) }) },
     listEntries: { mutates: false, handle: (ctx, req) => listEntries(ctx, ledger, req) },
     listProposals: { mutates: false, handle: (ctx, req) => listProposals(ctx, ledger, req) },
     getCheckpoint: { mutates: false, handle: (ctx) => getCheckpoint(ctx, ledger) },

@@ -6,6 +6,7 @@ import type { InitRequest, Proposal as ProposalMessage, ProposeRequest } from ".
 import { ActorStatus } from "../gen/openpassmarket/v1/registry_service_pb.js";
 import { Proposal, type GovernanceState } from "../../ledger/index.js";
 import { findActor, setActorStatus } from "../registry/actor-repository.js";
+import type { ActorKeys } from "../registry/index.js";
 import type { CallContext } from "../rpc/index.js";
 import { lockLedger, toHexKey } from "./db-helpers.js";
 import { addProposalSignature, findProposal, markProposalApplied, proposalSignatures, saveProposal } from "./proposal-repository.js";
@@ -20,15 +21,19 @@ async function requireKind(ctx: CallContext, kind: "admin" | "governor") {
   return actor;
 }
 
-async function storeProposal(ctx: CallContext, state: GovernanceState, kind: LedgerEntry["kind"]): Promise<ProposalMessage> {
-  const proposal = Proposal.create(state, ctx.actor, BigInt(ctx.now), kind);
+/**
+ * Stores a proposal for the next entry after `state`, by `proposer` (the caller, or the
+ * node itself for the revocations it proposes). Requires the ledger lock.
+ */
+export async function storeProposal(ctx: CallContext, state: GovernanceState, kind: LedgerEntry["kind"], proposer = ctx.actor): Promise<ProposalMessage> {
+  const proposal = Proposal.create(state, proposer, BigInt(ctx.now), kind);
   // Validates chain and payload now (invalid_transition names the field), not at the last signature.
   state.check(proposal.entry);
   const row = await saveProposal(ctx.db, {
     id: contentId(proposal.entryBytes), entry_index: Number(state.size), kind: kind.case ?? "", entry: proposal.entryBytes,
-    proposer: ctx.actor, state: "pending", created_at_ms: ctx.now, updated_at_ms: ctx.now,
+    proposer, state: "pending", created_at_ms: ctx.now, updated_at_ms: ctx.now,
   });
-  await ctx.audit("ledger.propose", row.id, `${row.kind} at index ${row.entry_index}`);
+  await ctx.audit("ledger.propose", row.id, `${row.kind} at index ${row.entry_index}${proposer === ctx.actor ? "" : ` proposed by ${proposer}`}`);
   return proposalToProto(ctx.db, row, state);
 }
 
@@ -61,7 +66,7 @@ export async function proposeEntry(ctx: CallContext, ledger: RegistryLedger, req
  * appended and a checkpoint signed in this same transaction; admissions and revocations
  * are mirrored into the actor's status.
  */
-export async function approveProposal(ctx: CallContext, ledger: RegistryLedger, req: ApproveRequest): Promise<ProposalMessage> {
+export async function approveProposal(ctx: CallContext, ledger: RegistryLedger, keys: ActorKeys, req: ApproveRequest): Promise<ProposalMessage> {
   await requireKind(ctx, "governor");
   const sig = req.signature;
   if (sig === undefined) throw new OpmError("invalid_argument", "field `signature`: is required", { field: "signature" });
@@ -85,13 +90,13 @@ export async function approveProposal(ctx: CallContext, ledger: RegistryLedger, 
   const appended = await ledger.append(ctx.db, proposal.toSignedEntry());
   ctx.afterCommit(() => ledger.appendCommitted());
   await markProposalApplied(ctx.db, row.id, appended.index, ctx.now);
-  await mirrorActorStatus(ctx, proposal.entry);
+  await mirrorActorStatus(ctx, keys, proposal.entry);
   await ctx.audit("ledger.append", `entry ${appended.index}`, `${row.kind} ${row.id}`);
   return proposalToProto(ctx.db, { ...row, state: "applied", applied_index: Number(appended.index) }, appended.state, { signatures: all, checkpoint: appended.checkpoint });
 }
 
 /** Keeps `Actor.status` in step with the ledger so `GetActor` (and adapters waiting on it) see admissions and revocations. */
-async function mirrorActorStatus(ctx: CallContext, entry: LedgerEntry): Promise<void> {
+async function mirrorActorStatus(ctx: CallContext, keys: ActorKeys, entry: LedgerEntry): Promise<void> {
   const kind = entry.kind;
   if (kind.case !== "adapterAdmission" && kind.case !== "adapterRevocation") return;
   const actor = await findActor(ctx.db, kind.value.adapter);
@@ -100,5 +105,10 @@ async function mirrorActorStatus(ctx: CallContext, entry: LedgerEntry): Promise<
     await setActorStatus(ctx.db, actor.name, ActorStatus.REVOKED, ctx.now);
   } else if (Buffer.from(actor.publicKey).equals(Buffer.from(kind.value.adapterPublicKey))) {
     await setActorStatus(ctx.db, actor.name, ActorStatus.ADMITTED, ctx.now);
+  } else {
+    return;
   }
+  // Admission checks read the status from the cached actor: drop the stale one.
+  keys.forget(actor.name);
+  ctx.afterCommit(() => keys.forget(actor.name));
 }

@@ -14,8 +14,9 @@ const MAX_CLAIM = 64;
  * Leases up to `max` runnable jobs to the calling adapter: queued jobs that are due, and
  * leased jobs whose lease expired (at-least-once: their holder is presumed dead; the
  * expiry is recorded as a failed attempt). Only jobs whose compiler and exact version
- * the adapter declared, and — for private problems — only its owner's jobs. Rows are
- * taken with `FOR UPDATE SKIP LOCKED`, so concurrent claimers never get the same job.
+ * the adapter declared, for private problems only its owner's jobs, and never a spot
+ * check of the adapter's own answer. Rows are taken with `FOR UPDATE SKIP LOCKED`, so
+ * concurrent claimers never get the same job.
  * A job whose expired lease was its last attempt is dead-lettered instead.
  */
 export async function claimJobs(ctx: CallContext, deps: RegistryDeps, config: JobsConfig, req: ClaimJobsRequest): Promise<ClaimJobsResponse> {
@@ -32,6 +33,8 @@ export async function claimJobs(ctx: CallContext, deps: RegistryDeps, config: Jo
     .where("compiler_version", "=", caps.compilerVersion)
     // An adapter without an owner runs public jobs only; an owned one also its owner's private jobs.
     .where((eb) => (adapter.owner === "" ? eb("owner", "=", "") : eb("owner", "in", ["", adapter.owner])))
+    // A spot check or tie-break never goes to an adapter whose answer it checks.
+    .where((eb) => eb.not(eb(eb.val(ctx.actor), "=", eb.fn.any("excluded_adapters"))))
     .where((eb) => eb.or([
       eb.and([eb("state", "=", stateText(JobState.QUEUED)), eb("available_at_ms", "<=", ctx.now)]),
       eb.and([eb("state", "=", stateText(JobState.LEASED)), eb("lease_expires_at_ms", "<", ctx.now)]),

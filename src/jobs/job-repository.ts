@@ -9,6 +9,8 @@ import {
   type EvaluationJob,
   type JobAttemptError,
 } from "../gen/openpassmarket/v1/job_service_pb.js";
+import { SignalStatus } from "../gen/openpassmarket/v1/signal_pb.js";
+import { signalStatusOf } from "../registry/index.js";
 import type { Database, JobsTable } from "../storage/index.js";
 
 /** A stored job row. */
@@ -25,6 +27,16 @@ const STATE_TEXT: Record<JobState, string> = {
 /** The stored text of a state. */
 export function stateText(state: JobState): string {
   return STATE_TEXT[state];
+}
+
+/** Jobs with the status of the signal that completed each (`signal_status`, null before), to filter and order by `jobs.` columns. */
+export function selectJobsWithSignalStatus(db: Kysely<Database>) {
+  return db.selectFrom("jobs").leftJoin("signals", "signals.id", "jobs.signal_id").selectAll("jobs").select("signals.status as signal_status");
+}
+
+/** Converts a row read by `selectJobsWithSignalStatus`. */
+export function jobWithStatusFromRow(row: JobRow & { signal_status: string | null }): EvaluationJob {
+  return jobFromRow(row, signalStatusOf(row.signal_status));
 }
 
 /** Reads job `id` locked for update; throws not_found naming `field`. */
@@ -46,8 +58,8 @@ export function appendError(row: Pick<JobRow, "errors">, error: Omit<JobAttemptE
   return JSON.stringify(list);
 }
 
-/** Converts a row to the protobuf job (without IR and claim token). */
-export function jobFromRow(row: JobRow): EvaluationJob {
+/** Converts a row to the protobuf job (without IR and claim token), with its signal's status where known. */
+export function jobFromRow(row: JobRow, signalStatus = SignalStatus.UNSPECIFIED): EvaluationJob {
   const state = Number(Object.entries(STATE_TEXT).find(([, t]) => t === row.state)?.[0] ?? 0) as JobState;
   return create(EvaluationJobSchema, {
     id: row.id,
@@ -68,5 +80,7 @@ export function jobFromRow(row: JobRow): EvaluationJob {
     errors: errorsOf(row),
     signalId: row.signal_id,
     createdAtMs: BigInt(row.created_at_ms),
+    checkOf: row.check_of,
+    signalStatus,
   });
 }

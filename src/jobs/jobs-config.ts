@@ -1,4 +1,4 @@
-/** Queue timing, per registry node. */
+/** Queue timing and spot checks, per registry node. */
 export interface JobsConfig {
   /** Lease when a claim asks for none. */
   defaultLeaseMs: number;
@@ -9,6 +9,12 @@ export interface JobsConfig {
   /** Backoff after the first failure; doubles per attempt up to `maxBackoffMs`. */
   baseBackoffMs: number;
   maxBackoffMs: number;
+  /**
+   * Fraction (0..1) of completed jobs on public problems re-run on another adapter to
+   * catch adapters that lie (`spot-checks.ts`). Private problems are never checked: their
+   * IR must not reach another participant's adapter.
+   */
+  spotCheckFraction: number;
 }
 
 export const DEFAULT_JOBS_CONFIG: JobsConfig = {
@@ -17,6 +23,8 @@ export const DEFAULT_JOBS_CONFIG: JobsConfig = {
   defaultMaxAttempts: 5,
   baseBackoffMs: 1_000,
   maxBackoffMs: 5 * 60_000,
+  // One in twenty: an adapter lying on every public job has one checked after twenty on average.
+  spotCheckFraction: 0.05,
 };
 
 /**

@@ -17,6 +17,7 @@ import { submitSignal, type SignalDeps } from "../registry/index.js";
 import type { CallContext } from "../rpc/index.js";
 import { backoffMs, type JobsConfig } from "./jobs-config.js";
 import { appendError, jobFromRow, lockJob, stateText, type JobRow } from "./job-repository.js";
+import type { SpotChecks } from "./spot-checks.js";
 
 /**
  * The job `id` locked, if `token` holds its live lease; otherwise FAILED_PRECONDITION
@@ -46,9 +47,10 @@ export async function heartbeat(ctx: CallContext, config: JobsConfig, req: Heart
 
 /**
  * Completes a leased job with its signed signal, which must answer exactly this job
- * (job id, problem, plan). The signal is stored through the same checks as SubmitSignal.
+ * (job id, problem, plan). The signal is stored through the same checks as SubmitSignal;
+ * then `spotChecks`, when given, may hold it provisional or judge the check it answers.
  */
-export async function completeJob(ctx: CallContext, deps: SignalDeps, req: CompleteJobRequest): Promise<CompleteJobResponse> {
+export async function completeJob(ctx: CallContext, deps: SignalDeps, req: CompleteJobRequest, spotChecks?: SpotChecks): Promise<CompleteJobResponse> {
   const row = await requireLease(ctx, req.jobId, req.claimToken);
   const signal = req.signal;
   if (signal === undefined) throw invalidArgument("signal", "is required");
@@ -59,9 +61,10 @@ export async function completeJob(ctx: CallContext, deps: SignalDeps, req: Compl
     throw invalidArgument("signal.pipeline", "does not match the job's plan");
   }
   const { signalId } = await submitSignal(ctx, deps, { $typeName: "openpassmarket.v1.SubmitSignalRequest", signal });
-  await ctx.db.updateTable("jobs").set({ state: stateText(JobState.SUCCEEDED), signal_id: signalId, updated_at_ms: ctx.now })
-    .where("id", "=", row.id).execute();
+  const done = { state: stateText(JobState.SUCCEEDED), signal_id: signalId, updated_at_ms: ctx.now };
+  await ctx.db.updateTable("jobs").set(done).where("id", "=", row.id).execute();
   await ctx.audit("job.complete", row.id, `signal ${signalId}`);
+  await spotChecks?.afterCompletion(ctx, { ...row, ...done }, signalId);
   return create(CompleteJobResponseSchema, { signalId });
 }
 

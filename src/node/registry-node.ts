@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { OpmError } from "../errors/index.js";
 import { file_openpassmarket_v1_job_service, JobService } from "../gen/openpassmarket/v1/job_service_pb.js";
 import { file_openpassmarket_v1_registry_service, RegistryService } from "../gen/openpassmarket/v1/registry_service_pb.js";
-import { DEFAULT_JOBS_CONFIG, jobImplementation, type JobsConfig } from "../jobs/index.js";
+import { DEFAULT_JOBS_CONFIG, jobImplementation, spotCheckKeyOf, type JobsConfig } from "../jobs/index.js";
 import { file_openpassmarket_v1_ledger_service, LedgerService } from "../gen/openpassmarket/v1/ledger_service_pb.js";
-import { GovernedAdmission, ledgerImplementation, RegistryLedger, type AdmissionMode } from "../governance/index.js";
+import { GovernedAdmission, ledgerImplementation, LedgerRevocations, RegistryLedger, type AdmissionMode } from "../governance/index.js";
 import { createLogger, type Logger } from "../log/index.js";
 import { ensureLedgerKey, ensureNodePki } from "../pki/index.js";
 import { ActorKeys, AdminAdmission, ProblemCache, registerBuiltin, registryImplementation, type AdmissionAuthority } from "../registry/index.js";
@@ -36,7 +36,7 @@ export interface RegistryNodeOptions {
   admission?: AdmissionAuthority;
   /** `auto` (default): ledger once initialised, operator before; `ledger`: always the ledger. */
   admissionMode?: AdmissionMode;
-  /** Queue timing (leases, attempts, backoff). */
+  /** Queue timing (leases, attempts, backoff) and the spot-check fraction. */
   jobs?: Partial<JobsConfig>;
   log?: Logger;
 }
@@ -72,7 +72,8 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
     );
     const keys = new ActorKeys(db);
     const limit = options.rateLimit ?? { perSecond: 2000, burst: 4000 };
-    const ledger = new RegistryLedger(ensureLedgerKey(options.dataDir));
+    const ledgerKey = ensureLedgerKey(options.dataDir);
+    const ledger = new RegistryLedger(ledgerKey);
     const ledgerState = await ledger.state(db);
     if (ledgerState.size > 0n && ledgerState.origin !== ledger.origin) {
       throw new OpmError("failed_precondition", `the ledger in this database has origin ${ledgerState.origin} but this node's log key makes ${ledger.origin}: start with the data dir that holds pki/ledger-ed25519.pem`);
@@ -89,7 +90,7 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
       tls: { caPem: pki.ca.certPem, certPem: pki.server.certPem, keyPem: pki.server.keyPem },
       services: [
         { service: RegistryService, implementation: registryImplementation(deps, env) },
-        { service: JobService, implementation: jobImplementation(deps, jobsConfig, env) },
+        { service: JobService, implementation: jobImplementation(deps, jobsConfig, { key: spotCheckKeyOf(ledgerKey), revocations: new LedgerRevocations(ledger) }, env) },
         { service: LedgerService, implementation: ledgerImplementation({ ledger, keys }, env) },
       ],
       files: [file_openpassmarket_v1_registry_service, file_openpassmarket_v1_job_service, file_openpassmarket_v1_ledger_service],

@@ -11,6 +11,7 @@ const STATUS_TEXT: Record<ActorStatus, string> = {
   [ActorStatus.PENDING]: "pending",
   [ActorStatus.ADMITTED]: "admitted",
   [ActorStatus.REVOKED]: "revoked",
+  [ActorStatus.QUARANTINED]: "quarantined",
 };
 
 /** Reads one actor by name. */

@@ -115,7 +115,7 @@ export async function admitAdapter(ctx: CallContext, authority: AdmissionAuthori
  * `keys` the actor comes from its cache (the hot paths: claims and signals).
  */
 export async function requireCaller(ctx: CallContext, kind: ActorKind, keys?: ActorKeys): Promise<Actor> {
-  const actor = keys === undefined ? await findActor(ctx.db, ctx.actor) : (await keys.actorOf(ctx.actor)).actor;
+  const actor = keys === undefined ? await findActor(ctx.db, ctx.actor) : (await keys.actorOf(ctx.actor, ctx.db)).actor;
   if (actor === undefined) throw new OpmError("unauthenticated", `actor ${ctx.actor} is not registered`);
   if (actor.kind !== kind) throw new OpmError("permission_denied", `${ctx.actor} is a ${actor.kind}; only a ${kind} may do this`);
   return actor;

@@ -3,6 +3,7 @@ import type { Actor } from "../gen/openpassmarket/v1/registry_service_pb.js";
 import { ActorStatus } from "../gen/openpassmarket/v1/registry_service_pb.js";
 import type { CallContext } from "../rpc/index.js";
 import { findActor } from "./actor-repository.js";
+import { refuseQuarantined } from "./quarantine.js";
 
 /**
  * Decides who may admit adapters and whether an adapter's admission is in effect. The
@@ -12,7 +13,7 @@ import { findActor } from "./actor-repository.js";
 export interface AdmissionAuthority {
   /** Throws permission_denied unless the caller may admit `adapter` with key `keyId` now. */
   authorizeAdmission(ctx: CallContext, adapter: string, keyId: string): Promise<void>;
-  /** Throws permission_denied unless `adapter`'s admission is in effect now. */
+  /** Throws permission_denied unless `adapter`'s admission is in effect now and no spot check quarantined it. */
   requireAdmitted(ctx: CallContext, adapter: Actor): Promise<void>;
 }
 
@@ -26,6 +27,7 @@ export class AdminAdmission implements AdmissionAuthority {
   }
 
   async requireAdmitted(_ctx: CallContext, adapter: Actor): Promise<void> {
+    refuseQuarantined(adapter);
     if (adapter.status !== ActorStatus.ADMITTED) {
       throw new OpmError("permission_denied", `adapter ${adapter.name} is ${ActorStatus[adapter.status].toLowerCase()}, not admitted`);
     }

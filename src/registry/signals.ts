@@ -11,13 +11,15 @@ import {
   type SubmitSignalRequest,
   type SubmitSignalResponse,
 } from "../gen/openpassmarket/v1/registry_service_pb.js";
-import { PerformanceSignalSchema, type PerformanceSignal } from "../gen/openpassmarket/v1/signal_pb.js";
+import { PerformanceSignalSchema, SignalStatus, type PerformanceSignal } from "../gen/openpassmarket/v1/signal_pb.js";
 import type { CallContext } from "../rpc/index.js";
 import { insertBatched } from "../storage/index.js";
+import { findActor } from "./actor-repository.js";
 import { requireCaller } from "./actors.js";
 import type { AdmissionAuthority } from "./admission-authority.js";
 import type { ActorKeys } from "./actor-keys.js";
 import type { ProblemCache } from "./problem-cache.js";
+import { signalStatusOf, signalStatusText } from "./signal-status.js";
 import { requireDigest, requireEnum, requireFinite, requireText } from "./validate.js";
 
 /**
@@ -41,7 +43,8 @@ export interface SignalDeps {
 /**
  * Accepts a PerformanceSignal from an admitted adapter: signed by that adapter's
  * registered key, about a known problem (a private one only from the owner's adapters),
- * with digests that match, and a passing verifier verdict. Stored under its content id;
+ * with digests that match, and a passing verifier verdict. Stored under its content id,
+ * accepted (a spot check in CompleteJob may hold it provisional in the same transaction);
  * a duplicate is harmless and returns the same id.
  */
 export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: SubmitSignalRequest): Promise<SubmitSignalResponse> {
@@ -52,7 +55,7 @@ export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: Subm
   if (s.adapter !== ctx.actor) throw new OpmError("permission_denied", `field \`signal.adapter\`: ${ctx.actor} cannot report for ${JSON.stringify(s.adapter)}`, { field: "signal.adapter" });
   validateSignal(s);
   // The verified bytes give the content id without encoding the signal a second time.
-  const unsigned = verifyObject(PerformanceSignalSchema, s, (await deps.keys.actorOf(adapter.name)).key, keyIdOf(adapter.publicKey));
+  const unsigned = verifyObject(PerformanceSignalSchema, s, (await deps.keys.actorOf(adapter.name, ctx.db)).key, keyIdOf(adapter.publicKey));
   const problem = await deps.problems.get(ctx, s.problemId, "signal.problem_id");
   if (problem.visibility === Visibility.PRIVATE && adapter.owner !== problem.participant) {
     throw new OpmError("permission_denied", `problem ${s.problemId} is private to ${problem.participant}; adapter ${adapter.name} belongs to ${adapter.owner || "nobody"}`);
@@ -80,19 +83,25 @@ export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: Subm
   return create(SubmitSignalResponseSchema, { signalId: id, created });
 }
 
-/** The signals of a problem, oldest first, paged by offset. */
+/**
+ * The signals of a problem with their statuses, oldest first, paged by offset. Adapters
+ * are not shown provisional signals: an adapter running a spot check that could read the
+ * result under check could echo it instead of measuring.
+ */
 export async function listSignals(ctx: CallContext, req: ListSignalsRequest): Promise<ListSignalsResponse> {
   requireDigest(req.problemId, "problem_id");
   const pageSize = req.pageSize === 0 ? 100 : Math.min(req.pageSize, 1000);
   const offset = req.pageToken === "" ? 0 : Number(req.pageToken);
   if (!Number.isSafeInteger(offset) || offset < 0) throw invalidArgument("page_token", `${JSON.stringify(req.pageToken)} is not a page token`);
-  const rows = await ctx.db.selectFrom("signals").select(["id", "body"]).where("problem_id", "=", req.problemId)
-    .orderBy("created_at_ms").orderBy("id").offset(offset).limit(pageSize + 1).execute();
+  let q = ctx.db.selectFrom("signals").select(["id", "body", "status"]).where("problem_id", "=", req.problemId);
+  if ((await findActor(ctx.db, ctx.actor))?.kind === "adapter") q = q.where("status", "<>", signalStatusText(SignalStatus.PROVISIONAL));
+  const rows = await q.orderBy("created_at_ms").orderBy("id").offset(offset).limit(pageSize + 1).execute();
   const page = rows.slice(0, pageSize);
   return create(ListSignalsResponseSchema, {
     signals: page.map((r) => fromBinary(PerformanceSignalSchema, r.body)),
     signalIds: page.map((r) => r.id),
     nextPageToken: rows.length > pageSize ? String(offset + pageSize) : "",
+    statuses: page.map((r) => signalStatusOf(r.status)),
   });
 }
 

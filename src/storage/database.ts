@@ -84,6 +84,8 @@ export interface SignalsTable {
   /** Canonical bytes of the signed PerformanceSignal. */
   body: Uint8Array;
   created_at_ms: number;
+  /** `accepted`, `provisional` (under a spot check) or `refused` (lost one). */
+  status: Generated<string>;
 }
 
 export interface AuditEventsTable {
@@ -138,6 +140,10 @@ export interface JobsTable {
   signal_id: string;
   created_at_ms: number;
   updated_at_ms: number;
+  /** The job a spot check or tie-break re-measures, or "" for an ordinary job. */
+  check_of: Generated<string>;
+  /** Adapters that may not claim it: those whose results it checks. */
+  excluded_adapters: Generated<string[]>;
 }
 
 /** One appended governance entry. Indices are read back as numbers (exact below 2^53). */

@@ -1,25 +1,29 @@
 import { resolve } from "node:path";
 import { OpmError } from "../../errors/index.js";
+import { DEFAULT_JOBS_CONFIG } from "../../jobs/index.js";
 import { startRegistryNode } from "../../node/index.js";
 import { parseCommandArgs, parseHostPort, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 
-/** `opm serve --data-dir DIR --listen HOST:PORT [--db URL]`: runs a registry node until SIGTERM/SIGINT. */
+/** `opm serve --data-dir DIR --listen HOST:PORT [--db URL] [--spot-check-fraction F]`: runs a registry node until SIGTERM/SIGINT. */
 export const serveCommand: Command = {
   name: "serve",
   summary: "run a registry node (embedded PostgreSQL under --data-dir unless --db or DATABASE_URL)",
-  usage: "opm serve --data-dir DIR --listen HOST:PORT [--db postgres://…] [--admission auto|ledger]",
+  usage: "opm serve --data-dir DIR --listen HOST:PORT [--db postgres://…] [--admission auto|ledger] [--spot-check-fraction F]",
   async run(argv) {
-    const args = parseCommandArgs(argv, { "data-dir": { type: "string" }, listen: { type: "string" }, db: { type: "string" }, admission: { type: "string" } });
+    const args = parseCommandArgs(argv, {
+      "data-dir": { type: "string" }, listen: { type: "string" }, db: { type: "string" }, admission: { type: "string" }, "spot-check-fraction": { type: "string" },
+    });
     // auto: the operator admits adapters until a ledger genesis exists, the ledger after; ledger: only the ledger.
     const admissionMode = stringFlag(args, "admission") ?? "auto";
     if (admissionMode !== "auto" && admissionMode !== "ledger") {
       throw new OpmError("invalid_argument", `--admission: unknown value ${JSON.stringify(admissionMode)}; expected auto or ledger`);
     }
+    const spotCheckFraction = spotCheckFractionFlag(stringFlag(args, "spot-check-fraction"));
     const dataDir = resolve(stringFlag(args, "data-dir", true));
     const { host, port } = parseHostPort(stringFlag(args, "listen") ?? "127.0.0.1:0", "listen");
     const dbUrl = stringFlag(args, "db") ?? (process.env.DATABASE_URL || undefined);
-    const node = await startRegistryNode({ dataDir, host, port, admissionMode, ...(dbUrl ? { dbUrl } : {}) });
+    const node = await startRegistryNode({ dataDir, host, port, admissionMode, ...(dbUrl ? { dbUrl } : {}), jobs: { spotCheckFraction } });
     process.stdout.write(`${JSON.stringify({ event: "listening", address: node.address, ca: node.caPath })}\n`);
     await new Promise<void>((done) => {
       const stop = (signal: string) => {
@@ -35,3 +39,11 @@ export const serveCommand: Command = {
     return 0;
   },
 };
+
+/** `--spot-check-fraction`: a number in [0, 1]; the default (0.05) when absent. */
+function spotCheckFractionFlag(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_JOBS_CONFIG.spotCheckFraction;
+  const f = Number(text);
+  if (text.trim() === "" || !(f >= 0 && f <= 1)) throw new OpmError("invalid_argument", `--spot-check-fraction: ${JSON.stringify(text)} is not a number in [0, 1]`);
+  return f;
+}

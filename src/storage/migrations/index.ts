@@ -2,6 +2,7 @@ import type { Migration } from "kysely";
 import { migration0001 } from "./0001-initial.js";
 import { migration0002 } from "./0002-jobs.js";
 import { migration0003 } from "./0003-ledger.js";
+import { migration0004 } from "./0004-spot-checks.js";
 
 /**
  * Every migration, by name, in order. A migration never changes once it has landed:
@@ -11,4 +12,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-initial": migration0001,
   "0002-jobs": migration0002,
   "0003-ledger": migration0003,
+  "0004-spot-checks": migration0004,
 };

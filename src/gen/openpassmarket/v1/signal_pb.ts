@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openpassmarket/v1/signal.proto.
  */
 export const file_openpassmarket_v1_signal: GenFile = /*@__PURE__*/
-  fileDesc("Ch5vcGVucGFzc21hcmtldC92MS9zaWduYWwucHJvdG8SEW9wZW5wYXNzbWFya2V0LnYxIicKCFBsYW5TdGVwEgwKBHBhc3MYASABKAkSDQoFdmFsdWUYAiABKAkiOwoNVmVyaWZpZXJMYXllchIMCgRuYW1lGAEgASgJEgoKAm9rGAIgASgIEhAKCGV2aWRlbmNlGAMgASgJImEKD1ZlcmlmaWVyVmVyZGljdBIKCgJvaxgBIAEoCBIwCgZsYXllcnMYAiADKAsyIC5vcGVucGFzc21hcmtldC52MS5WZXJpZmllckxheWVyEhAKCHZlcmlmaWVyGAMgASgJIskDChFQZXJmb3JtYW5jZVNpZ25hbBISCgpwcm9ibGVtX2lkGAEgASgJEi8KCW9iamVjdGl2ZRgCIAEoDjIcLm9wZW5wYXNzbWFya2V0LnYxLk9iamVjdGl2ZRIQCghiYXNlbGluZRgDIAEoARIQCghhY2hpZXZlZBgEIAEoARItCghwaXBlbGluZRgFIAMoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TdGVwEhQKDGlucHV0X2RpZ2VzdBgGIAEoCRIVCg1vdXRwdXRfZGlnZXN0GAcgASgJEhgKEGNvbXBpbGVyX3ZlcnNpb24YCCABKAkSMwoHdmVyZGljdBgJIAEoCzIiLm9wZW5wYXNzbWFya2V0LnYxLlZlcmlmaWVyVmVyZGljdBIiChpwcml2YWN5X2Nvc3RfbWljcm9fZXBzaWxvbhgKIAEoBBIPCgdhZGFwdGVyGAsgASgJEhYKDm1lYXN1cmVkX2F0X21zGAwgASgDEhIKCmVsYXBzZWRfbXMYDSABKA0SDgoGam9iX2lkGA4gASgJEi8KCXNpZ25hdHVyZRgPIAEoCzIcLm9wZW5wYXNzbWFya2V0LnYxLlNpZ25hdHVyZSL1AQoJUGxhbkRlbHRhEhIKCnByb2JsZW1faWQYASABKAkSKwoCb3AYAiABKA4yHy5vcGVucGFzc21hcmtldC52MS5QbGFuRGVsdGEuT3ASEAoIcG9zaXRpb24YAyABKA0SKQoEc3RlcBgEIAEoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TdGVwEhAKCGV2aWRlbmNlGAUgAygJEhAKCHNlcXVlbmNlGAYgASgNIkYKAk9wEhIKDk9QX1VOU1BFQ0lGSUVEEAASDQoJT1BfSU5TRVJUEAESDQoJT1BfUkVNT1ZFEAISDgoKT1BfUkVQTEFDRRADYgZwcm90bzM", [file_openpassmarket_v1_common]);
+  fileDesc("Ch5vcGVucGFzc21hcmtldC92MS9zaWduYWwucHJvdG8SEW9wZW5wYXNzbWFya2V0LnYxIicKCFBsYW5TdGVwEgwKBHBhc3MYASABKAkSDQoFdmFsdWUYAiABKAkiOwoNVmVyaWZpZXJMYXllchIMCgRuYW1lGAEgASgJEgoKAm9rGAIgASgIEhAKCGV2aWRlbmNlGAMgASgJImEKD1ZlcmlmaWVyVmVyZGljdBIKCgJvaxgBIAEoCBIwCgZsYXllcnMYAiADKAsyIC5vcGVucGFzc21hcmtldC52MS5WZXJpZmllckxheWVyEhAKCHZlcmlmaWVyGAMgASgJIskDChFQZXJmb3JtYW5jZVNpZ25hbBISCgpwcm9ibGVtX2lkGAEgASgJEi8KCW9iamVjdGl2ZRgCIAEoDjIcLm9wZW5wYXNzbWFya2V0LnYxLk9iamVjdGl2ZRIQCghiYXNlbGluZRgDIAEoARIQCghhY2hpZXZlZBgEIAEoARItCghwaXBlbGluZRgFIAMoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TdGVwEhQKDGlucHV0X2RpZ2VzdBgGIAEoCRIVCg1vdXRwdXRfZGlnZXN0GAcgASgJEhgKEGNvbXBpbGVyX3ZlcnNpb24YCCABKAkSMwoHdmVyZGljdBgJIAEoCzIiLm9wZW5wYXNzbWFya2V0LnYxLlZlcmlmaWVyVmVyZGljdBIiChpwcml2YWN5X2Nvc3RfbWljcm9fZXBzaWxvbhgKIAEoBBIPCgdhZGFwdGVyGAsgASgJEhYKDm1lYXN1cmVkX2F0X21zGAwgASgDEhIKCmVsYXBzZWRfbXMYDSABKA0SDgoGam9iX2lkGA4gASgJEi8KCXNpZ25hdHVyZRgPIAEoCzIcLm9wZW5wYXNzbWFya2V0LnYxLlNpZ25hdHVyZSL1AQoJUGxhbkRlbHRhEhIKCnByb2JsZW1faWQYASABKAkSKwoCb3AYAiABKA4yHy5vcGVucGFzc21hcmtldC52MS5QbGFuRGVsdGEuT3ASEAoIcG9zaXRpb24YAyABKA0SKQoEc3RlcBgEIAEoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TdGVwEhAKCGV2aWRlbmNlGAUgAygJEhAKCHNlcXVlbmNlGAYgASgNIkYKAk9wEhIKDk9QX1VOU1BFQ0lGSUVEEAASDQoJT1BfSU5TRVJUEAESDQoJT1BfUkVNT1ZFEAISDgoKT1BfUkVQTEFDRRADKoMBCgxTaWduYWxTdGF0dXMSHQoZU0lHTkFMX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFlNJR05BTF9TVEFUVVNfQUNDRVBURUQQARIdChlTSUdOQUxfU1RBVFVTX1BST1ZJU0lPTkFMEAISGQoVU0lHTkFMX1NUQVRVU19SRUZVU0VEEANiBnByb3RvMw", [file_openpassmarket_v1_common]);
 
 /**
  * One step of a plan: a pass, flag or setting and its value.
@@ -283,4 +283,46 @@ export enum PlanDelta_Op {
  */
 export const PlanDelta_OpSchema: GenEnum<PlanDelta_Op> = /*@__PURE__*/
   enumDesc(file_openpassmarket_v1_signal, 4, 0);
+
+/**
+ * Whether the registry counts a stored signal. Spot checks re-run a sample of jobs on
+ * public problems on other adapters; until they agree, the signal under check is
+ * provisional, and the side that loses the majority is refused.
+ *
+ * @generated from enum openpassmarket.v1.SignalStatus
+ */
+export enum SignalStatus {
+  /**
+   * @generated from enum value: SIGNAL_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Counted: not spot-checked, or confirmed by another adapter.
+   *
+   * @generated from enum value: SIGNAL_STATUS_ACCEPTED = 1;
+   */
+  ACCEPTED = 1,
+
+  /**
+   * Stored, not yet counted: its spot check has not been decided.
+   *
+   * @generated from enum value: SIGNAL_STATUS_PROVISIONAL = 2;
+   */
+  PROVISIONAL = 2,
+
+  /**
+   * Not counted: a spot check found a different result by a majority of adapters (or
+   * no majority at all).
+   *
+   * @generated from enum value: SIGNAL_STATUS_REFUSED = 3;
+   */
+  REFUSED = 3,
+}
+
+/**
+ * Describes the enum openpassmarket.v1.SignalStatus.
+ */
+export const SignalStatusSchema: GenEnum<SignalStatus> = /*@__PURE__*/
+  enumDesc(file_openpassmarket_v1_signal, 0);
 

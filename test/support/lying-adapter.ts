@@ -1,0 +1,70 @@
+import { runAdapter } from "../../adapters/framework/adapter-process.js";
+import type { Measurement, Objective, Plan, PreparedProblem, ProblemInput, Toolchain } from "../../adapters/framework/toolchain.js";
+import { LlvmToolchain } from "../../adapters/llvm/index.js";
+import { createLogger } from "../../src/log/index.js";
+import type { Identity } from "../../src/pki/index.js";
+
+/**
+ * How a lying adapter lies: `smaller-metric` reports a metric below what its output has
+ * (the output and its digest are the real ones); `other-program` answers with another
+ * program's output under the same plan — its IR, its digest, its metric.
+ */
+export type LieMode = "smaller-metric" | "other-program";
+
+/**
+ * The real LLVM toolchain, lying about what `evaluate` produced. For `other-program`,
+ * `otherProgram` is the C file whose optimized IR it hands in instead.
+ */
+export class LyingToolchain implements Toolchain {
+  private readonly real = new LlvmToolchain();
+  private other: Promise<PreparedProblem> | undefined;
+
+  constructor(private readonly mode: LieMode, private readonly otherProgram = "") {}
+
+  info() { return this.real.info(); }
+  catalog() { return this.real.catalog(); }
+  prepare(file: string, objective: Objective) { return this.real.prepare(file, objective); }
+  renderPlan(plan: Plan) { return this.real.renderPlan(plan); }
+
+  async evaluate(input: ProblemInput, plan: Plan, objective: Objective, options?: { timeoutMs?: number }): Promise<Measurement> {
+    if (this.mode === "other-program") {
+      this.other ??= this.real.prepare(this.otherProgram, objective);
+      return this.real.evaluate((await this.other).input, plan, objective, options);
+    }
+    const measured = await this.real.evaluate(input, plan, objective, options);
+    const lie = measured.value - Math.max(1, Math.floor(measured.value / 10));
+    return { ...measured, value: lie, metrics: { ...measured.metrics, [objective]: lie } };
+  }
+}
+
+/** A running lying adapter. */
+export interface LyingAdapter {
+  /** What its adapter loop logged, for diagnostics. */
+  log(): string;
+  /** Stops claiming and waits for running jobs; rejects if the loop failed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a lying adapter in this process: the shared adapter loop (`runAdapter`:
+ * registration, catalog, claims, heartbeats, signed completions over mTLS gRPC) around a
+ * `LyingToolchain`. The test file replaces the verifier with `lying-adapter-verdict.ts`
+ * (a liar signs a passing verdict it made up). In-process rather than a child: the test
+ * tree is not compiled to `dist/`, and Node 20 cannot run TypeScript directly.
+ */
+export function startLyingAdapter(registry: string, identity: Identity, mode: LieMode, otherProgram = ""): LyingAdapter {
+  let text = "";
+  const controller = new AbortController();
+  const done = runAdapter({
+    registry, identity, toolchain: new LyingToolchain(mode, otherProgram), leaseMs: 30_000, maxPollMs: 200,
+    log: createLogger({ write: (line) => (text = (text + line).slice(-20_000)) }), signal: controller.signal,
+  });
+  done.catch(() => undefined);
+  return {
+    log: () => text,
+    stop: async () => {
+      controller.abort();
+      await done;
+    },
+  };
+}
