@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Plan } from "../../adapters/framework/toolchain.js";
 import { JobService, JobState } from "../gen/openpassmarket/v1/job_service_pb.js";
 import { RegistryService } from "../gen/openpassmarket/v1/registry_service_pb.js";
+import { SignalStatus } from "../gen/openpassmarket/v1/signal_pb.js";
 import { OpmError } from "../errors/index.js";
 import type { RpcClient } from "../rpc/index.js";
 import { bestOf, type Evaluation, type Strategy } from "./strategy.js";
@@ -51,7 +52,8 @@ export async function runSearch(run: SearchRun): Promise<SearchResult> {
     const values = new Map<string, number>();
     for (;;) {
       const page = await run.registry.listSignals({ problemId: run.problemId, pageToken: String(signalOffset), pageSize: 1000 });
-      page.signals.forEach((s) => values.set(s.jobId, s.achieved));
+      // A refused signal (its adapter lost a spot check) is no evaluation at all.
+      page.signals.forEach((s, i) => page.statuses[i] !== SignalStatus.REFUSED && values.set(s.jobId, s.achieved));
       signalOffset += page.signals.length;
       if (page.nextPageToken === "") break;
     }
