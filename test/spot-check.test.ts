@@ -18,6 +18,7 @@ import { testDatabases } from "./support/databases.js";
 import { approveAs, governorKey, ledgerClient, type LedgerClient } from "./support/ledger-client.js";
 import { startLyingAdapter, type LieMode, type LyingAdapter } from "./support/lying-adapter.js";
 import { startHarness, type RegistryHarness } from "./support/registry-harness.js";
+import { signedSignal } from "./support/fixtures.js";
 import { rejection } from "./support/rejection.js";
 
 // The liar runs the real adapter loop but skips the verifier that would expose it, signing
@@ -213,6 +214,10 @@ describe.each(testDatabases())("spot checks catch lying adapters, end to end ove
     const originalId = (await h.jobs(alice).enqueueJobs({ problemId, plans: [PLAN] })).jobIds[0]!;
     const liar = startLiar("liar-program", "other-program", program("crc32"));
     await jobsWhen(problemId, (js) => js.length === 2, "the liar's answer and its check job");
+    // A claim the liar made outside any job: nobody checks it, so it stands — until the liar is caught.
+    const { problem } = await h.client(alice).getProblem({ problemId });
+    const unchecked = await h.client(id["liar-program"]!).submitSignal({ signal: signedSignal(id["liar-program"]!, problem!, { achieved: 1 }) });
+    expect((await h.client(alice).listSignals({ problemId })).statuses).toContain(SignalStatus.ACCEPTED);
     // Both honest adapters at once: one takes the check, the other the tie-break.
     startHonest("honest-a");
     startHonest("honest-b");
@@ -224,12 +229,16 @@ describe.each(testDatabases())("spot checks catch lying adapters, end to end ove
     await expectQuarantined("liar-program");
     const signals = (await h.client(alice).listSignals({ problemId })).signals;
     const lie = signals.find((s) => s.jobId === originalId)!;
-    const truths = signals.filter((s) => s.jobId !== originalId);
+    const truths = signals.filter((s) => s.jobId !== originalId && s.jobId !== "");
     expect(new Set(truths.map((s) => s.outputDigest)).size).toBe(1);
     expect(lie.outputDigest).not.toBe(truths[0]!.outputDigest);
     const [event] = (await auditEvents("adapter.quarantine")).filter((e) => e.object === "liar-program");
     expect(event!.detail).toContain(lie.outputDigest);
     expect(event!.detail).toContain(truths[0]!.outputDigest);
+    // The uncorroborated claim is refused with it; the honest answers stay accepted.
+    expect(event!.detail).toContain("1 uncorroborated signal(s) of liar-program refused");
+    const listed = await h.client(alice).listSignals({ problemId });
+    expect(listed.statuses[listed.signalIds.indexOf(unchecked.signalId)]).toBe(SignalStatus.REFUSED);
     // Its signal submissions are refused too, and the revocation awaits the governors.
     const proposal = await revocationProposal("liar-program");
     expect(proposal.state).toBe(ProposalState.PENDING);

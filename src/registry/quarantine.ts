@@ -3,6 +3,7 @@ import { ActorStatus, type Actor } from "../gen/openpassmarket/v1/registry_servi
 import type { CallContext } from "../rpc/index.js";
 import { findActor, setActorStatus } from "./actor-repository.js";
 import type { ActorKeys } from "./actor-keys.js";
+import { refuseUncorroborated } from "./signal-status.js";
 
 /**
  * Turns the registry's evidence against an adapter into a governance proposal. The
@@ -27,7 +28,8 @@ export interface QuarantineDeps {
 
 /**
  * Quarantines `adapter`: its status becomes QUARANTINED, so every admission check
- * refuses it from its next call on; an `adapter.quarantine` audit event records
+ * refuses it from its next call on; its signals no other adapter corroborated are
+ * REFUSED (`refuseUncorroborated`); an `adapter.quarantine` audit event records
  * `evidence`; and where a ledger can, a revocation proposal for `reason` awaits the
  * governors. Returns false and changes nothing when the adapter is already quarantined or
  * revoked (a second piece of evidence does not make a second proposal).
@@ -37,11 +39,12 @@ export async function quarantineAdapter(ctx: CallContext, deps: QuarantineDeps, 
   if (actor === undefined || actor.kind !== "adapter") throw new OpmError("internal", `cannot quarantine ${adapter}: not a registered adapter`);
   if (actor.status === ActorStatus.QUARANTINED || actor.status === ActorStatus.REVOKED) return false;
   await setActorStatus(ctx.db, adapter, ActorStatus.QUARANTINED, ctx.now);
+  const refused = await refuseUncorroborated(ctx.db, adapter);
   deps.keys.forget(adapter);
   ctx.afterCommit(() => deps.keys.forget(adapter));
   const proposal = deps.revocations === undefined ? { skipped: "this node has no ledger" } : await deps.revocations.proposeRevocation(ctx, adapter, reason);
   const outcome = "proposalId" in proposal ? `revocation proposed: ledger proposal ${proposal.proposalId}` : `no revocation proposal: ${proposal.skipped}`;
-  await ctx.audit("adapter.quarantine", adapter, `${evidence}; ${outcome}`);
+  await ctx.audit("adapter.quarantine", adapter, `${evidence}; ${refused} uncorroborated signal(s) of ${adapter} refused; ${outcome}`);
   return true;
 }
 
