@@ -27,7 +27,7 @@ export interface RegistryNodeOptions {
   rateLimit?: { perSecond: number; burst: number };
   /** Accepted request clock skew (default 5 minutes). */
   timestampWindowMs?: number;
-  /** Transactions of state-changing calls in flight at once (group commit); default 1 on PGlite, 4 on a server. */
+  /** Transactions of state-changing calls in flight at once (group commit); default 1 on PGlite, 2 on a server. */
   commitLanes?: number;
   /**
    * Overrides who decides admission. By default the governance ledger decides once its
@@ -81,7 +81,7 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
     const admission = options.admission ?? new GovernedAdmission(ledger, new AdminAdmission(), options.admissionMode ?? "auto");
     const deps = { keys, admission, problems: new ProblemCache() };
     // PGlite is one connection; a server gets a few transactions in flight at once.
-    const commits = new CommitGroup(db, { lanes: options.commitLanes ?? (database.kind === "pglite" ? 1 : 4), maxBatch: 64 });
+    const commits = new CommitGroup(db, { lanes: options.commitLanes ?? (database.kind === "pglite" ? 1 : 2), maxBatch: 64 });
     const env = { db, commits, log, limiter: new RateLimiter(limit.perSecond, limit.burst), keyOf: (a: string) => keys.keyOf(a), timestampWindowMs };
     const jobsConfig = { ...DEFAULT_JOBS_CONFIG, ...options.jobs };
     const server = await startRpcServer({
