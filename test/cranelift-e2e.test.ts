@@ -15,6 +15,7 @@ import {
 import { corpusPrograms } from "../bench/corpus/index.js";
 import { Visibility } from "../src/gen/openpassmarket/v1/problem_pb.js";
 import { GreedySearch, planKey, runSearch, searchSpace } from "../src/orchestrator/index.js";
+import { craneliftSemanticsLayer } from "../src/verifier/verify-cranelift.js";
 import type { Identity } from "../src/pki/index.js";
 import { spawnAdapter, type AdapterChild } from "./support/adapter-process.js";
 import { testDatabases } from "./support/databases.js";
@@ -118,11 +119,17 @@ describe("Cranelift end to end: registry, real adapter processes, real driver, C
       expect(f.verifier).toEqual(["input", ...plan.steps, "codegen"].map((step) => ({ step, ok: true })));
     }
     for (const [setting, value] of Object.entries(plan.settings)) expect(compiled.settings[setting]).toBe(String(value));
+
+    // Layer 3 as an adapter would run it on this evaluation: the wasm functions (shadow
+    // stack, globals, libc calls) in the driver's sandbox, before and after the plan.
+    const semantics = await craneliftSemanticsLayer(cranelift, prepared.input, { plan: best.plan });
+    expect(semantics.ok, semantics.evidence).toBe(true);
+    expect(semantics.evidence).toMatch(/^\d+ of \d+ function\(s\) compared in Cranelift's interpreter/);
   });
 
   it("keeps the semantics of CLIF functions under the best plan's Context steps (Cranelift's interpreter)", async () => {
-    // Wasm functions from clang -O0 all use the shadow stack in linear memory, which the
-    // interpreter cannot reach; the CLIF fixture's functions are pure.
+    // Pure CLIF functions run in `interpret`; wasm functions need the sandbox of
+    // `differential` (test/cranelift-semantics.test.ts).
     const clif = await cranelift.prepare(SMALL_CLIF, "code-size");
     const plans = ["opt_level=speed_and_size, is_pic=true; egraph_pass, remove_constant_phis, replace_redundant_loads, egraph_pass", "opt_level=none; legalize, eliminate_unreachable_code, egraph_pass"];
     for (const text of plans) {

@@ -180,6 +180,33 @@ describe("CraneliftToolchain.interpretCompare", () => {
   });
 });
 
+describe("CraneliftToolchain.compareSemantics", () => {
+  it("runs every wasm function in the driver's sandbox before and after a plan", async () => {
+    const input = problems.get("crc32")!.input;
+    const r = await cranelift.compareSemantics(input, { plan: plan("opt_level=speed_and_size") });
+    expect(r.same).toBe(true);
+    expect(r.include_codegen_pipeline).toBe(true);
+    expect(r.sandbox.imports).toEqual(expect.arrayContaining(["env.printf", "env.strlen"]));
+    expect(r.sandbox.stack_pointer).toBe(r.sandbox.memory_bytes);
+    expect(r.totals.compared_functions).toBeGreaterThanOrEqual(r.totals.functions - 2);
+    const main = r.functions.find((f) => f.symbol === "main")!;
+    expect(main.status).toBe("not_covered");
+    expect(main.reason).toMatch(/did not finish within 200000 instructions/);
+  });
+
+  it("compares against a module given as AFTER and names the function that differs", async () => {
+    const p = await cranelift.prepare(testdata("small.clif"), "code-size");
+    const changed = Buffer.from(Buffer.from(p.input.bytes).toString("utf8").replace("iconst.i32 3", "iconst.i32 4"));
+    const r = await cranelift.compareSemantics(p.input, { input: { format: "clif", bytes: changed } });
+    expect(r.same).toBe(false);
+    const add3 = r.functions.find((f) => f.clif_name === "%add3")!;
+    expect(add3.status).toBe("differs");
+    expect(add3.difference?.differences).toEqual(["return values: before i32 3, after i32 4"]);
+    const bad = await rejection(cranelift.compareSemantics(p.input, { plan: plan("opt_level=fastest") }));
+    expect(bad.code).toBe("invalid_argument");
+  });
+});
+
 describe("CraneliftToolchain without its driver", () => {
   it("says how to build it", async () => {
     const missing = new CraneliftToolchain({ driverPath: "/nonexistent/opm-cranelift-driver" });

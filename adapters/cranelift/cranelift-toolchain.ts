@@ -12,7 +12,9 @@ import { compileCToWasm, findClang } from "./compile-c-to-wasm.js";
 import { craneliftOffers } from "./cranelift-catalog.js";
 import { renderCraneliftPlan, validateCraneliftPlan, type DriverPlan } from "./cranelift-plan.js";
 import { CraneliftDriverClient } from "./driver-client.js";
-import { DRIVER_PROTOCOL, type DriverCatalog, type DriverCompiled, type DriverInput, type DriverInterpreted } from "./driver-protocol.js";
+import {
+  DRIVER_PROTOCOL, type DriverCatalog, type DriverCompiled, type DriverDifferential, type DriverInput, type DriverInterpreted,
+} from "./driver-protocol.js";
 
 export interface CraneliftToolchainOptions {
   /** The driver binary; default `defaultDriverPath()`. */
@@ -161,7 +163,8 @@ export class CraneliftToolchain implements Toolchain {
    * Cranelift's interpreter before and after `plan` (with `Context::compile`'s
    * pre-lowering pipeline too unless `includeCodegenPipeline` is false) and returns
    * both outcomes and whether they agree. Wasm functions that touch linear memory
-   * cannot be interpreted (status `error`). Throws `invalid_argument` for an
+   * cannot be interpreted here (status `error`; `compareSemantics` runs them in a
+   * sandbox). Throws `invalid_argument` for an
    * unknown function or arguments that do not fit its signature.
    */
   async interpretCompare(
@@ -182,6 +185,39 @@ export class CraneliftToolchain implements Toolchain {
       ...(options.fuel !== undefined ? { fuel: options.fuel } : {}),
     };
     return this.driver.request("interpret", request, { timeoutMs: options.timeoutMs ?? this.options.timeoutMs ?? 60_000 });
+  }
+
+  /**
+   * Differential execution of every function of `before` (driver op `differential`,
+   * `driver/PROTOCOL.md`): each runs in the driver's sandbox — linear memory with the
+   * module's data, a stack pointer at the top, its callees, stubs for common libc
+   * imports — on seeded probe arguments, before and after the transform, and the
+   * return values or trap, final memory, globals and printed output are compared.
+   * AFTER is `before` under `after.plan` (through `Context::optimize`, i.e. the CLIF
+   * `evaluate` lowers, unless `includeCodegenPipeline` is false), or the module
+   * `after.input` (CLIF or wasm, functions matched by CLIF name). Throws
+   * `invalid_argument` for a bad plan or input, `verification_failed` when
+   * Cranelift's verifier rejects AFTER.
+   */
+  async compareSemantics(
+    before: ProblemInput,
+    after: { plan: Plan } | { input: ProblemInput },
+    options: { includeCodegenPipeline?: boolean; probes?: number; seed?: number; fuel?: number; totalFuel?: number; functions?: string[]; timeoutMs?: number } = {},
+  ): Promise<DriverDifferential> {
+    const transform = "plan" in after
+      ? (({ steps, settings }) => ({ steps, settings, include_codegen_pipeline: options.includeCodegenPipeline ?? true }))(validateCraneliftPlan(after.plan, await this.driverCatalog()))
+      : { after: driverInput(after.input), include_codegen_pipeline: options.includeCodegenPipeline ?? false };
+    const request = {
+      input: driverInput(before),
+      ...transform,
+      ...(options.probes !== undefined ? { probes: options.probes } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.fuel !== undefined ? { fuel: options.fuel } : {}),
+      ...(options.totalFuel !== undefined ? { total_fuel: options.totalFuel } : {}),
+      ...(options.functions !== undefined ? { functions: options.functions } : {}),
+    };
+    // Bounded by the request's total fuel (30 M instructions by default, about 10 s).
+    return this.driver.request("differential", request, { timeoutMs: options.timeoutMs ?? 300_000 });
   }
 
   /** Stops the driver process. The toolchain restarts it if used again. */

@@ -7,7 +7,7 @@
 /** The protocol version every request carries. */
 export const DRIVER_PROTOCOL = 1;
 
-/** `input` of `lower`, `compile` and `interpret`. */
+/** `input` of `lower`, `compile`, `interpret` and `differential` (also its `after`). */
 export interface DriverInput {
   format: "wasm" | "clif";
   base64: string;
@@ -87,6 +87,9 @@ export interface DriverCompiledFunction {
   inst_count_after: number;
   lowered_clif_digest: string;
   lowered_inst_count: number;
+  /** With `include_clif`: the CLIF after the requested steps, and the CLIF that was lowered. */
+  clif?: string;
+  lowered_clif?: string;
   verifier: Array<{ step: string; ok: boolean }>;
 }
 
@@ -125,6 +128,84 @@ export interface DriverInterpreted {
   same: boolean;
 }
 
+/** How one sandboxed run ended (`differential`), with digests of the state it left. */
+export interface SandboxOutcome {
+  status: "returned" | "trapped" | "fuel_exhausted" | "unsupported";
+  values?: Array<{ type: string; value: string }>;
+  trap?: string;
+  error?: string;
+  fuel_used: number;
+  memory_digest?: string;
+  globals_digest?: string;
+  output_bytes?: number;
+  output_digest?: string;
+  /** Imports run through the driver's libc stubs. */
+  stubs?: string[];
+}
+
+/** A probe argument; the `vmctx` one is marked. */
+export interface DifferentialArg {
+  type: string;
+  value: string;
+  vmctx?: boolean;
+}
+
+/** One pair of runs (BEFORE, AFTER) on one probe argument vector. */
+export interface DifferentialRun {
+  args: DifferentialArg[];
+  status: "same" | "differs" | "not_covered";
+  before: SandboxOutcome;
+  after?: SandboxOutcome;
+  reason?: string;
+  differences?: string[];
+}
+
+export interface DifferentialFunction {
+  name: string;
+  clif_name: string;
+  /** The name in a clang object's `linking` symbol table. */
+  symbol?: string;
+  status: "compared" | "differs" | "not_covered";
+  compared_runs: number;
+  not_covered_runs: number;
+  reason?: string;
+  difference?: { args: DifferentialArg[]; differences: string[]; before: SandboxOutcome; after: SandboxOutcome };
+  runs: DifferentialRun[];
+}
+
+/** `differential`: every function before and after a transform, in the driver's sandbox. */
+export interface DriverDifferential {
+  format: string;
+  steps: string[];
+  include_codegen_pipeline: boolean;
+  /** No function differs. */
+  same: boolean;
+  sandbox: {
+    memory_bytes: number;
+    stack_pointer: number;
+    data_end: number;
+    arena: [number, number];
+    globals: number;
+    imports: string[];
+    skipped_data_segments: number;
+    seed: number;
+    probes: number;
+    fuel: number;
+    total_fuel: number;
+    stubs: string[];
+  };
+  totals: {
+    functions: number;
+    compared_functions: number;
+    differing_functions: number;
+    not_covered_functions: number;
+    compared_runs: number;
+    not_covered_runs: number;
+    fuel_used: number;
+  };
+  functions: DifferentialFunction[];
+}
+
 /** Response body per op (without `protocol`, `id`, `op`, `ok`). */
 export interface DriverResponses {
   info: DriverInfo;
@@ -132,6 +213,7 @@ export interface DriverResponses {
   lower: DriverLowered;
   compile: DriverCompiled;
   interpret: DriverInterpreted;
+  differential: DriverDifferential;
 }
 
 export type DriverOp = keyof DriverResponses;

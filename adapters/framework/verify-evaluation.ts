@@ -2,6 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import { OpmError } from "../../src/errors/index.js";
 import { VerifierVerdictSchema, type VerifierVerdict } from "../../src/gen/openpassmarket/v1/signal_pb.js";
 import { verifyTransform } from "../../src/verifier/index.js";
+import { craneliftSemanticsLayer } from "../../src/verifier/verify-cranelift.js";
+import type { CraneliftToolchain } from "../cranelift/cranelift-toolchain.js";
 import type { Measurement, Objective, Plan, ProblemInput, Toolchain, ToolchainInfo } from "./toolchain.js";
 
 /**
@@ -15,11 +17,18 @@ export async function verifyEvaluation(
   verifier: string, cache: Map<string, unknown>,
 ): Promise<VerifierVerdict> {
   if (info.compiler === "cranelift") {
-    // evaluate() already refused any function whose verifier record was missing or failed.
+    // evaluate() already refused any function whose verifier record was missing or failed;
+    // semantics: the input and its CLIF after the plan's steps and mid-end, run side by side
+    // in the driver's sandboxed interpreter.
+    const semantics = await craneliftSemanticsLayer(toolchain as CraneliftToolchain, input, { plan });
+    if (!semantics.ok) {
+      throw new OpmError("verification_failed", `transform ${semantics.decided === false ? "undecided" : "rejected by layer semantics"}`, { detail: semantics.evidence.slice(0, 4000) });
+    }
     return create(VerifierVerdictSchema, {
       ok: true, verifier,
       layers: [
         { name: "well-formed", ok: true, evidence: "Cranelift verifier passed on the input, after every step and on the lowered code (driver record)" },
+        { name: "semantics", ok: true, evidence: semantics.evidence.slice(0, 2000) },
         { name: "metric", ok: true, evidence: `${objective} ${measured.value} from the emitted machine code, digest ${measured.outputDigest}` },
       ],
     });

@@ -24,13 +24,15 @@ import { requireDigest, requireEnum, requireFinite, requireText } from "./valida
 
 /**
  * Verifier layers a signal's verdict must carry, passing, per compiler: all four where the
- * artifact can be run (LLVM, GCC); Cranelift's machine code cannot be run here yet, so its
- * signals carry the driver's verifier and the recomputed metric.
+ * program is built and run (LLVM, GCC). Cranelift plans do not change a module's functions
+ * or signatures, and its semantics come from running the CLIF before and after the plan
+ * (steps and mid-end) side by side in the driver's sandboxed interpreter, not from running
+ * machine code: well-formed, semantics and metric.
  */
 const REQUIRED_LAYERS: Partial<Record<Compiler, readonly string[]>> = {
   [Compiler.LLVM]: ["well-formed", "interface", "semantics", "metric"],
   [Compiler.GCC]: ["well-formed", "interface", "semantics", "metric"],
-  [Compiler.CRANELIFT]: ["well-formed", "metric"],
+  [Compiler.CRANELIFT]: ["well-formed", "semantics", "metric"],
 };
 
 /** What signal submission needs besides the call. */

@@ -1,43 +1,45 @@
 import { CraneliftToolchain } from "../../adapters/cranelift/cranelift-toolchain.js";
-import type { DriverLowered, InterpretOutcome } from "../../adapters/cranelift/driver-protocol.js";
-import type { Objective, ProblemInput } from "../../adapters/framework/toolchain.js";
+import type { DifferentialArg, DifferentialFunction, DriverDifferential, DriverLowered } from "../../adapters/cranelift/driver-protocol.js";
+import type { Objective, Plan, ProblemInput } from "../../adapters/framework/toolchain.js";
 import { isOpmError, OpmError } from "../errors/index.js";
 import { metricLayer } from "./metric-layer.js";
 import { readArtifact } from "./read-artifact.js";
 import type { LayerResult, Verdict, VerifyRequest } from "./verdict.js";
 import { VerdictBuilder } from "./verdict-builder.js";
 
-/** Argument values tried for every integer parameter (one vector per value). */
-const PROBE_VALUES = ["0", "1", "5", "100", "0x7f"];
-const INT_TYPE = /^i(8|16|32|64|128)$/;
+/** The first bytes of every wasm binary (`\0asm`). */
+const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 
 /**
- * The Cranelift verifier (BEFORE and AFTER are CLIF text), through the driver:
+ * The Cranelift verifier, through the driver. BEFORE is CLIF text or the wasm module
+ * the problem started from (whose data segments, globals and imports then shape the
+ * sandbox of layer 3); AFTER is CLIF text (or wasm):
  * 1. well-formed — Cranelift's verifier (`lower` runs `verify_function`) accepts
  *    every function of AFTER;
  * 2. interface — the same functions with the same signatures; a claimed `cfg` is
  *    checked as equal block counts per function only;
- * 3. semantics — each function whose parameters are all integers runs in
- *    Cranelift's interpreter before and after on probe arguments (`PROBE_VALUES`);
- *    results or traps must agree. Not covered: functions with float/vector/vmctx
- *    parameters, memory effects; when nothing could be compared the layer is undecided.
+ * 3. semantics — `craneliftSemanticsLayer`: every function runs in Cranelift's
+ *    interpreter before and after, in the driver's sandbox (linear memory, globals,
+ *    the module's other functions, libc stubs), on seeded probe arguments; results,
+ *    traps, final memory, globals and output must agree. Decided when at least one
+ *    function was compared;
  * 4. metric — `ir-instcount` = instructions of the AFTER CLIF; SHA-256 of AFTER.
  *    `code-size` is not recomputable from CLIF alone (settings decide it): undecided.
  */
 export async function verifyCranelift(request: VerifyRequest, invariants: ReadonlySet<string>): Promise<Verdict> {
-  const before: ProblemInput = { format: "clif", bytes: await readArtifact(request.before, "before") };
-  const after: ProblemInput = { format: "clif", bytes: await readArtifact(request.after, "after") };
+  const before = inputOf(await readArtifact(request.before, "before"));
+  const after = inputOf(await readArtifact(request.after, "after"));
   const toolchain = new CraneliftToolchain();
   const builder = new VerdictBuilder(request.runAllLayers ?? false);
   try {
     const lower = (input: ProblemInput): Promise<DriverLowered> =>
-      toolchain.driver.request("lower", { input: { format: "clif", base64: Buffer.from(input.bytes).toString("base64") } });
+      toolchain.driver.request("lower", { input: { format: input.format, base64: Buffer.from(input.bytes).toString("base64") } });
     let b: DriverLowered;
     try {
       b = await lower(before);
     } catch (err) {
       if (isOpmError(err, "tool_missing")) throw err;
-      throw new OpmError("invalid_argument", `field \`before\`: not valid CLIF: ${(err as Error).message}`, { field: "before" });
+      throw new OpmError("invalid_argument", `field \`before\`: not valid ${before.format === "wasm" ? "wasm" : "CLIF"}: ${(err as Error).message}`, { field: "before" });
     }
     let a: DriverLowered;
     try {
@@ -56,7 +58,7 @@ export async function verifyCranelift(request: VerifyRequest, invariants: Readon
     builder.add(interfaceLayer(b, a, invariants));
     if (builder.stopped()) return builder.verdict();
 
-    builder.add(await semanticsLayer(toolchain, before, after, a));
+    builder.add(await craneliftSemanticsLayer(toolchain, before, { input: after }));
     if (builder.stopped()) return builder.verdict();
 
     const objective: Objective = request.objective ?? "ir-instcount";
@@ -92,32 +94,67 @@ function interfaceLayer(before: DriverLowered, after: DriverLowered, invariants:
   return { name: "interface", ok: true, evidence: `same ${b.size} function(s) and signatures${invariants.has("cfg") ? ", same block counts (claimed cfg)" : ""}` };
 }
 
-async function semanticsLayer(toolchain: CraneliftToolchain, before: ProblemInput, after: ProblemInput, lowered: DriverLowered): Promise<LayerResult> {
-  const skipped: string[] = [];
-  let compared = 0;
-  for (const f of lowered.functions) {
-    const params = /\(([^)]*)\)/.exec(f.clif)?.[1]?.split(",").map((p) => p.trim()).filter((p) => p !== "") ?? [];
-    if (!params.every((p) => INT_TYPE.test(p))) {
-      skipped.push(`${f.clif_name} (parameters ${params.join(", ")})`);
-      continue;
-    }
-    for (const value of PROBE_VALUES) {
-      const args = params.map(() => value);
-      const run = async (input: ProblemInput): Promise<InterpretOutcome> =>
-        (await toolchain.interpretCompare(input, f.clif_name, args, { steps: [] }, { includeCodegenPipeline: false, fuel: 1_000_000 })).before;
-      const ref = await run(before);
-      if (ref.status === "error" || ref.status === "fuel_exhausted") {
-        skipped.push(`${f.clif_name}(${args.join(", ")}): reference ${ref.status}`);
-        continue;
-      }
-      const got = await run(after);
-      if (JSON.stringify(ref) !== JSON.stringify(got)) {
-        return { name: "semantics", ok: false, evidence: `${f.clif_name}(${args.join(", ")}) in Cranelift's interpreter: before ${JSON.stringify(ref)}, after ${JSON.stringify(got)}` };
-      }
-      compared++;
-    }
+/**
+ * Layer 3 for Cranelift: differential execution of every function of BEFORE and AFTER
+ * in the driver's sandbox (`CraneliftToolchain.compareSemantics`, driver op
+ * `differential`). AFTER is a module (`opm verify`) or BEFORE under a plan (an
+ * adapter's evaluation: then it is the CLIF that `Context::compile` lowers, mid-end
+ * included). Rejects when any run differs, naming the function, the arguments and
+ * what differed; accepts when at least one function was compared and none differs,
+ * saying how many functions and runs were compared and which functions were not
+ * covered and why; undecided when no function could be compared.
+ */
+export async function craneliftSemanticsLayer(
+  toolchain: CraneliftToolchain, before: ProblemInput, after: { plan: Plan } | { input: ProblemInput },
+): Promise<LayerResult> {
+  return differentialToLayer(await toolchain.compareSemantics(before, after));
+}
+
+/** The semantics layer result of one `differential` response (see `craneliftSemanticsLayer`). */
+export function differentialToLayer(r: DriverDifferential): LayerResult {
+  const differing = r.functions.find((f) => f.status === "differs");
+  if (differing?.difference !== undefined) {
+    const d = differing.difference;
+    return {
+      name: "semantics",
+      ok: false,
+      evidence: `function ${nameOf(differing)} differs: ${differing.clif_name}(${argsText(d.args)}) in Cranelift's interpreter: ${d.differences.join("; ")} (${settingText(r)})`,
+    };
   }
-  const notCovered = skipped.length > 0 ? `; not covered: ${skipped.slice(0, 5).join("; ")}${skipped.length > 5 ? ` and ${skipped.length - 5} more` : ""}` : "";
-  if (compared === 0) return { name: "semantics", ok: false, decided: false, evidence: `undecided: no function could be run in the interpreter${notCovered}` };
-  return { name: "semantics", ok: true, evidence: `${compared} interpreter run(s) agree (integer probes ${PROBE_VALUES.join(", ")})${notCovered}` };
+  const notCovered = r.functions.filter((f) => f.status === "not_covered");
+  const listed = notCovered.slice(0, 6).map((f) => `${nameOf(f)}: ${f.reason ?? "no run"}`).join("; ");
+  const uncovered = notCovered.length > 0 ? `; not covered: ${listed}${notCovered.length > 6 ? ` and ${notCovered.length - 6} more` : ""}` : "";
+  const t = r.totals;
+  if (t.compared_functions === 0) {
+    return { name: "semantics", ok: false, decided: false, evidence: `undecided: none of the ${t.functions} function(s) could be compared in Cranelift's interpreter${uncovered}` };
+  }
+  const skippedRuns = t.not_covered_runs > 0 ? `, ${t.not_covered_runs} run(s) not covered` : "";
+  return {
+    name: "semantics",
+    ok: true,
+    evidence: `${t.compared_functions} of ${t.functions} function(s) compared in Cranelift's interpreter: ${t.compared_runs} run(s) agree on return values or trap, linear memory, globals and output${skippedRuns} (${settingText(r)})${uncovered}`,
+  };
+}
+
+function inputOf(bytes: Uint8Array): ProblemInput {
+  const wasm = bytes.length >= 4 && Buffer.from(bytes.subarray(0, 4)).equals(WASM_MAGIC);
+  return { format: wasm ? "wasm" : "clif", bytes };
+}
+
+/** `u0:4 (pop_naive)`: the CLIF name and, when known, the C symbol or wasm name. */
+function nameOf(f: DifferentialFunction): string {
+  const alias = f.symbol ?? (f.name !== f.clif_name ? f.name : undefined);
+  return alias !== undefined ? `${f.clif_name} (${alias})` : f.clif_name;
+}
+
+function argsText(args: readonly DifferentialArg[]): string {
+  return args.map((a) => (a.vmctx === true ? "vmctx" : a.value)).join(", ");
+}
+
+function settingText(r: DriverDifferential): string {
+  const s = r.sandbox;
+  const transforms = [...r.steps, ...(r.include_codegen_pipeline ? ["Context::optimize"] : [])];
+  const after = transforms.length > 0 ? `AFTER = BEFORE after ${transforms.join(", ")}` : "AFTER as given";
+  const data = s.data_end > 0 ? `the module's data up to 0x${s.data_end.toString(16)}` : "no data segments";
+  return `${after}; ${s.probes} probe(s) per function, seed ${s.seed}, fuel ${s.fuel} per run; linear memory ${s.memory_bytes / 1024} KiB with ${data}, stack pointer 0x${s.stack_pointer.toString(16)}`;
 }

@@ -20,7 +20,12 @@ use cranelift_interpreter::environment::FunctionStore;
 use cranelift_interpreter::interpreter::{Interpreter, InterpreterError, InterpreterState};
 use cranelift_interpreter::step::ControlFlow;
 
+pub mod libc_stubs;
+pub mod module_layout;
+pub mod sandbox;
+pub mod sandbox_image;
 pub mod wasm_env;
+mod differential;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -402,14 +407,19 @@ pub struct InputFunction {
 }
 
 fn decode_input(req: &Map<String, Value>) -> R<(Vec<u8>, Format)> {
-    let input = match req.get("input") {
+    decode_input_field(req, "input")
+}
+
+/// Decodes the input object in field `key` (`input`, or `after` for `differential`).
+fn decode_input_field(req: &Map<String, Value>, key: &str) -> R<(Vec<u8>, Format)> {
+    let input = match req.get(key) {
         Some(Value::Object(o)) => o,
         Some(_) => {
-            return Err(DriverError::new("bad_request", "field 'input' must be an object")
-                .with("field", "input"))
+            return Err(DriverError::new("bad_request", format!("field '{key}' must be an object"))
+                .with("field", key))
         }
         None => {
-            return Err(DriverError::new("bad_request", "missing field 'input'").with("field", "input"))
+            return Err(DriverError::new("bad_request", format!("missing field '{key}'")).with("field", key))
         }
     };
     let format = match input.get("format").and_then(Value::as_str) {
@@ -418,32 +428,32 @@ fn decode_input(req: &Map<String, Value>) -> R<(Vec<u8>, Format)> {
         Some(other) => {
             return Err(DriverError::new(
                 "bad_format",
-                format!("unsupported input format '{other}' (expected 'clif' or 'wasm')"),
+                format!("unsupported {key} format '{other}' (expected 'clif' or 'wasm')"),
             )
-            .with("field", "input.format"))
+            .with("field", format!("{key}.format")))
         }
         None => {
             return Err(DriverError::new(
                 "bad_request",
-                "missing string field 'input.format' ('clif' or 'wasm')",
+                format!("missing string field '{key}.format' ('clif' or 'wasm')"),
             )
-            .with("field", "input.format"))
+            .with("field", format!("{key}.format")))
         }
     };
     let bytes = match (input.get("base64"), input.get("text")) {
         (Some(Value::String(b64)), _) => base64::engine::general_purpose::STANDARD
             .decode(b64.trim())
             .map_err(|e| {
-                DriverError::new("bad_base64", format!("input.base64 is not valid base64: {e}"))
-                    .with("field", "input.base64")
+                DriverError::new("bad_base64", format!("{key}.base64 is not valid base64: {e}"))
+                    .with("field", format!("{key}.base64"))
             })?,
         (None, Some(Value::String(t))) if format == Format::Clif => t.as_bytes().to_vec(),
         _ => {
             return Err(DriverError::new(
                 "bad_request",
-                "missing string field 'input.base64' (or 'input.text' for clif)",
+                format!("missing string field '{key}.base64' (or '{key}.text' for clif)"),
             )
-            .with("field", "input.base64"))
+            .with("field", format!("{key}.base64")))
         }
     };
     Ok((bytes, format))
@@ -631,7 +641,7 @@ fn op_info() -> R<Map<String, Value>> {
     );
     m.insert("compiler".into(), format!("cranelift@{CRANELIFT_CODEGEN_VERSION}").into());
     m.insert("input_formats".into(), json!(["clif", "wasm"]));
-    m.insert("ops".into(), json!(["info", "catalog", "lower", "compile", "interpret"]));
+    m.insert("ops".into(), json!(["info", "catalog", "lower", "compile", "interpret", "differential"]));
     Ok(m)
 }
 
@@ -948,10 +958,11 @@ fn dispatch(req: &Value) -> R<(String, Map<String, Value>)> {
         "lower" => op_lower(obj)?,
         "compile" => op_compile(obj)?,
         "interpret" => op_interpret(obj)?,
+        "differential" => differential::op_differential(obj)?,
         other => {
             return Err(DriverError::new(
                 "unknown_op",
-                format!("unknown op '{other}' (expected info, catalog, lower, compile or interpret)"),
+                format!("unknown op '{other}' (expected info, catalog, lower, compile, interpret or differential)"),
             )
             .with("op", other))
         }
