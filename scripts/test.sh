@@ -19,6 +19,9 @@ if git rev-parse -q --verify HEAD~1 >/dev/null 2>&1 && git cat-file -e HEAD~1:bu
   npx buf breaking --against ".git#ref=HEAD~1"
 fi
 
+echo "test: Cranelift driver (cargo test)" >&2
+(cd adapters/cranelift/driver && cargo test --release --locked --quiet)
+
 pgdir=$(mktemp -d /tmp/opm-pg.XXXXXX)
 trap 'bash scripts/postgres.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
 export OPM_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start "$pgdir" "${OPM_TEST_PG_PORT:-54329}")
