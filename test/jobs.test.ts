@@ -1,12 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contentId, objectId } from "../src/codec/index.js";
+import { objectId } from "../src/codec/index.js";
 import { JobState, type ClaimedJob } from "../src/gen/openpassmarket/v1/job_service_pb.js";
 import { LocalProblemSchema, Visibility, type LocalProblem } from "../src/gen/openpassmarket/v1/problem_pb.js";
 import { PlanStepSchema } from "../src/gen/openpassmarket/v1/signal_pb.js";
 import type { Identity } from "../src/pki/index.js";
 import { testDatabases } from "./support/databases.js";
-import { LLVM_CAPS, privateProblem, signedSignal } from "./support/fixtures.js";
+import { LLVM_CAPS, llvmProblem, privateProblem, signedSignal } from "./support/fixtures.js";
 import { startHarness, type JobClient, type RegistryHarness } from "./support/registry-harness.js";
 import { rejection as failure } from "./support/rejection.js";
 
@@ -37,21 +37,9 @@ describe.each(testDatabases())("evaluation jobs on $kind", (database) => {
   async function scenario(visibility = Visibility.PRIVATE): Promise<Scenario> {
     n += 1;
     const version = `14.0.${100 + n}`;
-    const admin = h.client(h.admin);
-    const make = async (name: string, owner: string) => {
-      const id = await h.identity(`${name}-${n}`);
-      await h.client(id).registerAdapter({ publicKey: id.keys.publicKeyRaw, capabilities: { ...LLVM_CAPS, compilerVersion: version }, owner });
-      await admin.admitAdapter({ adapter: id.name, keyId: id.keys.keyId });
-      return { id, jobs: h.jobs(id) };
-    };
+    const make = (name: string, owner: string) => h.admittedAdapter(`${name}-${n}`, version, owner);
     const owner = h.jobs(alice);
-    const problem = privateProblem("alice", `jobs-${n}`);
-    problem.compilerVersion = version;
-    if (visibility === Visibility.PUBLIC) {
-      problem.visibility = Visibility.PUBLIC;
-      problem.ir = new TextEncoder().encode(`; public module ${n}\n`);
-      problem.irDigest = contentId(problem.ir);
-    }
+    const problem = llvmProblem("alice", `jobs-${n}`, version, visibility);
     await h.client(alice).submitProblem({ problem });
     return {
       problem, problemId: objectId(LocalProblemSchema, problem), owner,

@@ -7,7 +7,7 @@ import { ActorStatus } from "../src/gen/openpassmarket/v1/registry_service_pb.js
 import { PlanStepSchema, SignalStatus } from "../src/gen/openpassmarket/v1/signal_pb.js";
 import type { Identity } from "../src/pki/index.js";
 import { testDatabases } from "./support/databases.js";
-import { LLVM_CAPS, privateProblem, signedSignal } from "./support/fixtures.js";
+import { llvmProblem, signedSignal } from "./support/fixtures.js";
 import { startHarness, type JobClient, type RegistryHarness } from "./support/registry-harness.js";
 import { rejection } from "./support/rejection.js";
 
@@ -38,20 +38,9 @@ describe.each(testDatabases())("spot-check rules on $kind", (database) => {
   async function world(visibility: Visibility): Promise<World> {
     n += 1;
     const version = `14.0.${300 + n}`;
-    const problem = privateProblem("alice", `spot-${n}`);
-    problem.compilerVersion = version;
-    if (visibility === Visibility.PUBLIC) {
-      problem.visibility = Visibility.PUBLIC;
-      problem.ir = new TextEncoder().encode(`; public module ${n}\n`);
-      problem.irDigest = contentId(problem.ir);
-    }
+    const problem = llvmProblem("alice", `spot-${n}`, version, visibility);
     await h.client(alice).submitProblem({ problem });
-    const make = async (name: string) => {
-      const id = await h.identity(`${name}-spot-${n}`);
-      await h.client(id).registerAdapter({ publicKey: id.keys.publicKeyRaw, capabilities: { ...LLVM_CAPS, compilerVersion: version }, owner: "alice" });
-      await h.client(h.admin).admitAdapter({ adapter: id.name, keyId: id.keys.keyId });
-      return { id, jobs: h.jobs(id) };
-    };
+    const make = (name: string) => h.admittedAdapter(`${name}-spot-${n}`, version, "alice");
     return { problem, problemId: objectId(LocalProblemSchema, problem), adapters: { a: await make("a"), b: await make("b"), c: await make("c") } };
   }
 

@@ -6,6 +6,7 @@
  * returned: the well-formed layer should reject it, and the benchmark reports it apart).
  */
 import { createHash } from "node:crypto";
+import { seededRandom } from "../../src/orchestrator/seeded-random.js";
 
 export const CLIF_MUTATION_KINDS = ["swap-add-sub", "cmp-condition", "drop-store", "change-constant"] as const;
 export type ClifMutationKind = (typeof CLIF_MUTATION_KINDS)[number];
@@ -90,7 +91,7 @@ export function generateClifMutants(
   functions: readonly ClifFunction[], kind: ClifMutationKind, count: number, seed: string,
   pick: (f: ClifFunction) => boolean = (f) => / store .*heap /.test(f.clif),
 ): ClifMutant[] {
-  const rng = mulberry32(createHash("sha256").update(`${seed}\0${kind}`).digest().readUInt32LE(0));
+  const rng = seededRandom(createHash("sha256").update(`${seed}\0${kind}`).digest().readUInt32LE(0));
   const all = functions.flatMap((f, fi) => (pick(f) ? sites(f.clif, kind).map((s) => ({ fi, s })) : []));
   for (let i = all.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
@@ -104,16 +105,4 @@ export function generateClifMutants(
     const text = functions.map((f, k) => (k === fi ? lines.join("\n") : f.clif)).join("\n\n");
     return { kind, function: functions[fi]!.clif_name, line: s.line + 1, description, text };
   });
-}
-
-/** Small seeded PRNG (mulberry32): uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { matchingClose, splitTopLevel } from "../../src/verifier/read-llvm-type.js";
+import { seededRandom } from "../../src/orchestrator/seeded-random.js";
 
 export const MUTATION_KINDS = [
   "swap-add-sub", "cmp-predicate", "drop-store", "change-constant", "swap-branch-targets", "change-call-arg",
@@ -105,7 +106,7 @@ function sites(ir: string, kind: MutationKind): Site[] {
  * `seed` (same inputs ⇒ same mutants). Fewer when the module has fewer sites.
  */
 export function generateMutants(ir: string, kind: MutationKind, count: number, seed: string): Mutant[] {
-  const rng = mulberry32(createHash("sha256").update(`${seed}\0${kind}`).digest().readUInt32LE(0));
+  const rng = seededRandom(createHash("sha256").update(`${seed}\0${kind}`).digest().readUInt32LE(0));
   const all = sites(ir, kind);
   for (let i = all.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
@@ -119,16 +120,4 @@ export function generateMutants(ir: string, kind: MutationKind, count: number, s
     else edited[site.line] = replacement;
     return { kind, line: site.line + 1, description, text: edited.join("\n") };
   });
-}
-
-/** Small seeded PRNG (mulberry32): uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -29,6 +29,18 @@ export function passSpec(name: string, overrides: Init<typeof PassSpecSchema> = 
   });
 }
 
+/** `participant`'s LLVM problem on `compilerVersion`: private, or public with a stand-in module as its IR. */
+export function llvmProblem(participant: string, seed: string, compilerVersion: string, visibility: Visibility): LocalProblem {
+  const problem = privateProblem(participant, seed);
+  problem.compilerVersion = compilerVersion;
+  if (visibility === Visibility.PUBLIC) {
+    problem.visibility = Visibility.PUBLIC;
+    problem.ir = new TextEncoder().encode(`; public module ${seed}\n`);
+    problem.irDigest = contentId(problem.ir);
+  }
+  return problem;
+}
+
 /** A private LLVM problem for `participant` (digest of `seed`, no IR). */
 export function privateProblem(participant: string, seed = "crc32"): LocalProblem {
   return create(LocalProblemSchema, {

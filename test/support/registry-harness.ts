@@ -8,6 +8,7 @@ import { startRegistryNode, type RegistryNode, type RegistryNodeOptions } from "
 import { issueIdentity, loadIdentity, loadNodeCa, type Identity } from "../../src/pki/index.js";
 import { createRpcClient, type RpcClient } from "../../src/rpc/index.js";
 import type { TestDatabase } from "./databases.js";
+import { LLVM_CAPS } from "./fixtures.js";
 
 export type RegistryClient = RpcClient<(typeof RegistryService)["method"]>;
 export type JobClient = RpcClient<(typeof JobService)["method"]>;
@@ -22,6 +23,8 @@ export interface RegistryHarness {
   identity(name: string): Promise<Identity>;
   client(identity: Identity): RegistryClient;
   jobs(identity: Identity): JobClient;
+  /** A registered LLVM adapter on `compilerVersion`, owned by `owner`, admitted by the operator. */
+  admittedAdapter(name: string, compilerVersion: string, owner: string): Promise<{ id: Identity; jobs: JobClient }>;
   /** Stops the node (keeping its data) and starts it again on the same data and database. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -51,6 +54,12 @@ export async function startHarness(database: TestDatabase, extra: Partial<Regist
       const c = createRpcClient(JobService, { address: harness.node.address, identity, deadlineMs: 20_000 });
       clients.push(c);
       return c;
+    },
+    admittedAdapter: async (name, compilerVersion, owner) => {
+      const id = await harness.identity(name);
+      await harness.client(id).registerAdapter({ publicKey: id.keys.publicKeyRaw, capabilities: { ...LLVM_CAPS, compilerVersion }, owner });
+      await harness.client(harness.admin).admitAdapter({ adapter: id.name, keyId: id.keys.keyId });
+      return { id, jobs: harness.jobs(id) };
     },
     restart: async () => {
       const port = Number(node.address.split(":").pop());

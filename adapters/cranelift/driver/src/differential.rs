@@ -347,11 +347,7 @@ fn compare_function<'a>(
         run.insert("args".into(), shown_args);
         if *budget < limits.fuel * 3 {
             let why = "the request's total fuel is spent".to_string();
-            run.insert("status".into(), "not_covered".into());
-            run.insert("reason".into(), why.clone().into());
-            reasons.push(why);
-            report.not_covered += 1;
-            report.runs.push(Value::Object(run));
+            skip_run(&mut report, &mut reasons, run, why);
             continue;
         }
         let b = run_function(before_store, image, &f.func, args.clone(), limits.fuel);
@@ -363,11 +359,7 @@ fn compare_function<'a>(
             _ => None,
         };
         if let Some(why) = not_covered {
-            run.insert("status".into(), "not_covered".into());
-            run.insert("reason".into(), why.clone().into());
-            reasons.push(why);
-            report.not_covered += 1;
-            report.runs.push(Value::Object(run));
+            skip_run(&mut report, &mut reasons, run, why);
             continue;
         }
         let a = run_function(after_store, image, after, args.clone(), limits.fuel * 2);
@@ -375,11 +367,7 @@ fn compare_function<'a>(
         run.insert("after".into(), outcome_json(&a));
         if let Outcome::Unsupported(why) = &a.outcome {
             let why = format!("AFTER cannot run in the sandbox: {why}");
-            run.insert("status".into(), "not_covered".into());
-            run.insert("reason".into(), why.clone().into());
-            reasons.push(why);
-            report.not_covered += 1;
-            report.runs.push(Value::Object(run));
+            skip_run(&mut report, &mut reasons, run, why);
             continue;
         }
         let diffs = differences(&b, &a, image, limits.fuel * 2);
@@ -408,6 +396,15 @@ fn compare_function<'a>(
         report.reason = Some(reasons.first().cloned().unwrap_or_else(|| "no run".into()));
     }
     report
+}
+
+/// Records `run` as not covered, for `why`.
+fn skip_run(report: &mut FunctionReport, reasons: &mut Vec<String>, mut run: Map<String, Value>, why: String) {
+    run.insert("status".into(), "not_covered".into());
+    run.insert("reason".into(), why.clone().into());
+    reasons.push(why);
+    report.not_covered += 1;
+    report.runs.push(Value::Object(run));
 }
 
 fn supported_type(t: ir::Type) -> bool {

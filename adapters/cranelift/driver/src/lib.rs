@@ -169,6 +169,15 @@ pub const CODEGEN_PIPELINE: &[&str] = &[
     "lower to x86-64 VCode, register allocation (regalloc2), emission",
 ];
 
+/// The message of a caught panic's payload.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
 pub fn step_by_name(name: &str) -> Option<&'static StepInfo> {
     STEPS.iter().find(|s| s.name == name)
 }
@@ -1021,11 +1030,7 @@ pub fn handle_value(line: &str) -> Value {
         }
         Ok(Err(e)) => error_value(id, op.as_deref(), e),
         Err(payload) => {
-            let msg = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".to_string());
+            let msg = panic_message(payload.as_ref());
             error_value(
                 id,
                 op.as_deref(),

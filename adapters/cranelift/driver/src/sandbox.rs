@@ -108,11 +108,7 @@ pub fn run_function<'a>(
     let outcome = match panic::catch_unwind(AssertUnwindSafe(|| execute(&mut sb, func, args, &mut left))) {
         Ok(o) => o,
         Err(payload) => {
-            let msg = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".to_string());
+            let msg = crate::panic_message(payload.as_ref());
             Outcome::Unsupported(format!("the interpreter panicked: {msg}"))
         }
     };
