@@ -244,6 +244,11 @@ describe.each(testDatabases())("spot checks catch lying adapters, end to end ove
     expect(proposal.state).toBe(ProposalState.PENDING);
     expect(proposal.tallies.map((t) => `${t.governorSet} ${t.have}/${t.need}`)).toEqual(["current 0/2"]);
     expect((await rejection(h.client(id["liar-program"]!).submitSignal({ signal: lie }))).code).toBe("permission_denied");
+    // The liar's own process notices at its next claim and waits for the governors, saying why.
+    for (const deadline = Date.now() + 20_000; !liar.log().includes("quarantined by a spot check");) {
+      expect(Date.now(), `the liar never logged its quarantine:\n${liar.log()}`).toBeLessThan(deadline);
+      await sleep(100);
+    }
     await liar.stop();
     await stopHonest();
   }, 300_000);

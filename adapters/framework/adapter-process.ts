@@ -70,7 +70,7 @@ export async function runAdapter(options: AdapterOptions): Promise<void> {
       }
       return b;
     };
-    await claimLoop(jobs, options, info, baselineOf);
+    await claimLoop(registry, jobs, options, info, baselineOf);
   } finally {
     registry.close();
     jobs.close();
@@ -83,22 +83,39 @@ async function register(registry: RpcClient<(typeof RegistryService)["method"]>,
     compiler: compilerToProto(info.compiler), compilerVersion: info.version, targetTriple: info.target,
     objectives: Object.keys(OBJECTIVE_TO_PROTO),
   };
-  let actor = (await registry.registerAdapter({ publicKey: identity.keys.publicKeyRaw, capabilities, owner: options.owner ?? "" })).actor;
+  const { actor } = await registry.registerAdapter({ publicKey: identity.keys.publicKeyRaw, capabilities, owner: options.owner ?? "" });
+  if (!(await awaitAdmission(registry, options, actor?.status))) throw new OpmError("unavailable", "stopped while waiting for admission");
+}
+
+/**
+ * Resolves true once the adapter is admitted, polling its status with backoff, or false
+ * when the adapter is stopped meanwhile. A pending or quarantined adapter waits
+ * (admission, or the governors' decision on a quarantine, may come); a revoked one throws.
+ * With `waitForAdmission: false` anything but admitted throws.
+ */
+async function awaitAdmission(registry: RpcClient<(typeof RegistryService)["method"]>, options: AdapterOptions, status: ActorStatus | undefined): Promise<boolean> {
+  const { identity, log } = options;
   let delay = 250;
-  while (actor?.status !== ActorStatus.ADMITTED) {
-    if (actor?.status === ActorStatus.REVOKED) throw new OpmError("permission_denied", `adapter ${identity.name} is revoked`);
-    if (options.waitForAdmission === false) throw new OpmError("permission_denied", `adapter ${identity.name} is registered but not admitted yet`);
-    if (options.signal.aborted) throw new OpmError("unavailable", "stopped while waiting for admission");
-    log.info("waiting for admission", { adapter: identity.name, keyId: identity.keys.keyId });
-    await sleep(delay);
-    delay = Math.min(delay * 2, 5_000);
-    actor = (await registry.getActor({ name: identity.name })).actor;
+  let logged: ActorStatus | undefined;
+  while (status !== ActorStatus.ADMITTED) {
+    if (status === ActorStatus.REVOKED) throw new OpmError("permission_denied", `adapter ${identity.name} is revoked`);
+    if (options.waitForAdmission === false) throw new OpmError("permission_denied", `adapter ${identity.name} is ${status === undefined ? "unknown" : ActorStatus[status].toLowerCase()}, not admitted`);
+    if (options.signal.aborted) return false;
+    if (status !== logged) {
+      log.info(status === ActorStatus.QUARANTINED ? "quarantined by a spot check; waiting for the governors' decision" : "waiting for admission", { adapter: identity.name, keyId: identity.keys.keyId });
+      logged = status;
+    }
+    await sleep(delay, undefined, { signal: options.signal }).catch(() => undefined);
+    delay = Math.min(delay * 2, status === ActorStatus.QUARANTINED ? 60_000 : 5_000);
+    if (options.signal.aborted) return false;
+    status = (await registry.getActor({ name: identity.name })).actor?.status;
   }
+  return true;
 }
 
 type BaselineOf = (problemId: string) => Promise<number>;
 
-async function claimLoop(jobs: RpcClient<(typeof JobService)["method"]>, options: AdapterOptions, info: ToolchainInfo, baselineOf: BaselineOf): Promise<void> {
+async function claimLoop(registry: RpcClient<(typeof RegistryService)["method"]>, jobs: RpcClient<(typeof JobService)["method"]>, options: AdapterOptions, info: ToolchainInfo, baselineOf: BaselineOf): Promise<void> {
   const concurrency = options.concurrency ?? 1;
   const running = new Set<Promise<void>>();
   let idle = 50;
@@ -109,7 +126,9 @@ async function claimLoop(jobs: RpcClient<(typeof JobService)["method"]>, options
       try {
         claimed = (await jobs.claimJobs({ max: free, leaseMs: options.leaseMs ?? 30_000 })).jobs;
       } catch (err) {
-        options.log.warn("claim failed", { error: err });
+        if (!isOpmError(err, "permission_denied")) options.log.warn("claim failed", { error: err });
+        // Quarantined or revoked since admission: wait for a decision, or stop.
+        else await awaitAdmission(registry, options, (await registry.getActor({ name: options.identity.name })).actor?.status);
       }
       for (const c of claimed) {
         const p = runJob(jobs, options, info, baselineOf, c).finally(() => running.delete(p));
