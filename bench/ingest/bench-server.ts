@@ -9,7 +9,8 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { Server, ServerCredentials, status, type ServerUnaryCall, type sendUnaryData } from "@grpc/grpc-js";
 import type { KeyObject } from "node:crypto";
-import { keyIdOf, publicKeyFromRaw, verifyBytes, verifyObject } from "../../src/codec/index.js";
+import { availableParallelism } from "node:os";
+import { inlineVerifier, keyIdOf, publicKeyFromRaw, verifyObjectWith, VerifyPool, type SignatureVerifier } from "../../src/codec/index.js";
 import { SubmitSignalRequestSchema } from "../../src/gen/openpassmarket/v1/registry_service_pb.js";
 import { PerformanceSignalSchema } from "../../src/gen/openpassmarket/v1/signal_pb.js";
 import { AUTH_METADATA, bodyDigest, requestSigningPayload } from "../../src/rpc/index.js";
@@ -33,18 +34,20 @@ async function startEcho(dataDir: string, verify: boolean): Promise<{ address: s
   }, {
     Echo: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
       if (!verify) return callback(null, call.request);
-      try {
-        verifyAsTheRegistryDoes(call);
-        callback(null, call.request);
-      } catch (err) {
-        callback({ code: status.UNAUTHENTICATED, details: (err as Error).message });
-      }
+      verifyAsTheRegistryDoes(call).then(
+        () => callback(null, call.request),
+        (err: unknown) => callback({ code: status.UNAUTHENTICATED, details: (err as Error).message }),
+      );
     },
   });
   const creds = ServerCredentials.createSsl(Buffer.from(pki.ca.certPem), [{ cert_chain: Buffer.from(pki.server.certPem), private_key: Buffer.from(pki.server.keyPem) }], true);
   const port = await new Promise<number>((resolve, reject) => server.bindAsync(`${HOST}:0`, creds, (err, p) => (err ? reject(err) : resolve(p))));
   return { address: `${HOST}:${port}`, stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
 }
+
+/** The registry's default: Ed25519 on worker threads, one per core but one. */
+const threads = Math.max(0, availableParallelism() - 1);
+const verifier: SignatureVerifier = threads > 0 ? new VerifyPool(threads) : inlineVerifier;
 
 /** Public keys by their base64 (the registry caches its actors' KeyObjects the same way). */
 const keys = new Map<string, KeyObject>();
@@ -55,7 +58,7 @@ const keys = new Map<string, KeyObject>();
  * timestamp, idempotency key and body digest, and the signal's own signature. The
  * client names its key in the `bench-public-key` header (the registry looks it up).
  */
-function verifyAsTheRegistryDoes(call: ServerUnaryCall<Buffer, Buffer>): void {
+async function verifyAsTheRegistryDoes(call: ServerUnaryCall<Buffer, Buffer>): Promise<void> {
   const cn = call.getAuthContext()?.sslPeerCertificate?.subject?.CN;
   const actor = Array.isArray(cn) ? cn[0]! : cn ?? "";
   const header = (k: string) => String(call.metadata.get(k)[0] ?? "");
@@ -66,9 +69,9 @@ function verifyAsTheRegistryDoes(call: ServerUnaryCall<Buffer, Buffer>): void {
     actor, method: ECHO_PATH, nonce: header(AUTH_METADATA.nonce), timestampMs: Number(header(AUTH_METADATA.timestamp)),
     idempotencyKey: header(AUTH_METADATA.idempotencyKey), bodyDigest: bodyDigest(call.request),
   });
-  if (!verifyBytes(key, payload, Buffer.from(header(AUTH_METADATA.signature), "base64"))) throw new Error("request signature does not verify");
+  if (!(await verifier.verify(key, payload, Buffer.from(header(AUTH_METADATA.signature), "base64")))) throw new Error("request signature does not verify");
   const signal = fromBinary(SubmitSignalRequestSchema, call.request).signal!;
-  verifyObject(PerformanceSignalSchema, signal, key, keyIdOf(Buffer.from(raw, "base64")));
+  await verifyObjectWith(verifier, PerformanceSignalSchema, signal, key, keyIdOf(Buffer.from(raw, "base64")));
 }
 
 async function main(): Promise<void> {

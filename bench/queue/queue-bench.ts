@@ -31,7 +31,7 @@ import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import type { Kysely } from "kysely";
 import pg from "pg";
-import { contentId, generateEd25519, keyIdOf, objectId, signObject, type Ed25519KeyPair } from "../../src/codec/index.js";
+import { contentId, generateEd25519, inlineVerifier, keyIdOf, objectId, signObject, type Ed25519KeyPair } from "../../src/codec/index.js";
 import { OpmError } from "../../src/errors/index.js";
 import { Compiler, Objective } from "../../src/gen/openpassmarket/v1/common_pb.js";
 import {
@@ -128,7 +128,7 @@ const CAPS = { compiler: Compiler.LLVM, compilerVersion: VERSION, targetTriple: 
 
 async function makeWorld(open: OpenDatabase, adapterSpecs: Array<{ name: string; owner: string; version?: string }>, config: Partial<JobsConfig> = {}): Promise<World> {
   const db: Kysely<Database> = open.db;
-  const deps: RegistryDeps = { keys: new ActorKeys(db), admission: new AdminAdmission(), problems: new ProblemCache() };
+  const deps: RegistryDeps = { keys: new ActorKeys(db), admission: new AdminAdmission(), problems: new ProblemCache(), verifier: inlineVerifier };
   const call = async <T>(actor: Actor | string, fn: (ctx: CallContext) => Promise<T>, now = Date.now()): Promise<T> => {
     const name = typeof actor === "string" ? actor : actor.name;
     // As in the RPC layer, the caller's key is looked up (and cached) before the transaction,

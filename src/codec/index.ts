@@ -11,4 +11,6 @@ export {
   verifyBytes,
 } from "./ed25519.js";
 export type { Ed25519KeyPair } from "./ed25519.js";
-export { signObject, signingPayload, verifyObject } from "./signed-object.js";
+export { signObject, signingPayload, verifyObject, verifyObjectWith } from "./signed-object.js";
+export { inlineVerifier, VerifyPool } from "./verify-pool.js";
+export type { SignatureVerifier } from "./verify-pool.js";

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { inlineVerifier, VerifyPool } from "../codec/index.js";
 import { OpmError } from "../errors/index.js";
 import { file_openpassmarket_v1_job_service, JobService } from "../gen/openpassmarket/v1/job_service_pb.js";
 import { file_openpassmarket_v1_registry_service, RegistryService } from "../gen/openpassmarket/v1/registry_service_pb.js";
@@ -27,6 +29,8 @@ export interface RegistryNodeOptions {
   rateLimit?: { perSecond: number; burst: number };
   /** Accepted request clock skew (default 5 minutes). */
   timestampWindowMs?: number;
+  /** Worker threads checking Ed25519 signatures; 0 checks on the event loop. Default: one per core but one. */
+  verifyThreads?: number;
   /** Transactions of state-changing calls in flight at once (group commit); default 1 on PGlite, 2 on a server. */
   commitLanes?: number;
   /**
@@ -64,6 +68,9 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
   const database = await openDatabase(options.dbUrl === undefined ? { dataDir: options.dataDir, ephemeral: options.ephemeralDb === true } : { url: options.dbUrl });
   const { db } = database;
   const timestampWindowMs = options.timestampWindowMs ?? 5 * 60_000;
+  // Ed25519 checks (two per signed call) run beside the event loop, on the other cores.
+  const threads = options.verifyThreads ?? Math.max(0, availableParallelism() - 1);
+  const verifier = threads > 0 ? new VerifyPool(threads) : inlineVerifier;
   try {
     await db.transaction().execute((tx) =>
       registerBuiltin(createCallContext(tx, {
@@ -79,10 +86,10 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
       throw new OpmError("failed_precondition", `the ledger in this database has origin ${ledgerState.origin} but this node's log key makes ${ledger.origin}: start with the data dir that holds pki/ledger-ed25519.pem`);
     }
     const admission = options.admission ?? new GovernedAdmission(ledger, new AdminAdmission(), options.admissionMode ?? "auto");
-    const deps = { keys, admission, problems: new ProblemCache() };
+    const deps = { keys, admission, problems: new ProblemCache(), verifier };
     // PGlite is one connection; a server gets a few transactions in flight at once.
     const commits = new CommitGroup(db, { lanes: options.commitLanes ?? (database.kind === "pglite" ? 1 : 2), maxBatch: 64 });
-    const env = { db, commits, log, limiter: new RateLimiter(limit.perSecond, limit.burst), keyOf: (a: string) => keys.keyOf(a), timestampWindowMs };
+    const env = { db, commits, verifier, log, limiter: new RateLimiter(limit.perSecond, limit.burst), keyOf: (a: string) => keys.keyOf(a), timestampWindowMs };
     const jobsConfig = { ...DEFAULT_JOBS_CONFIG, ...options.jobs };
     const server = await startRpcServer({
       host: options.host,
@@ -112,9 +119,11 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
         clearInterval(pruner);
         await server.shutdown();
         await database.close();
+        await verifier.close();
       },
     };
   } catch (err) {
+    await verifier.close();
     await database.close();
     throw err;
   }

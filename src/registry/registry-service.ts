@@ -22,6 +22,7 @@ import { publishContracts } from "./contracts.js";
 import { getProblem, submitProblem } from "./problems.js";
 import { listSignals, submitSignal } from "./signals.js";
 import { validateActorName } from "../pki/index.js";
+import type { SignatureVerifier } from "../codec/index.js";
 
 type Methods = (typeof RegistryService)["method"];
 
@@ -41,6 +42,8 @@ export interface RegistryDeps {
   keys: ActorKeys;
   admission: AdmissionAuthority;
   problems: ProblemCache;
+  /** Checks signed objects' signatures (a worker pool on the node). */
+  verifier: SignatureVerifier;
 }
 
 /** The RegistryService methods: which mutate, who signs, and the domain function each calls. */

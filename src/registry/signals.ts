@@ -1,5 +1,5 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { contentId, keyIdOf, signedBytes, verifyObject } from "../codec/index.js";
+import { contentId, keyIdOf, signedBytes, verifyObjectWith, type SignatureVerifier } from "../codec/index.js";
 import { OpmError, invalidArgument } from "../errors/index.js";
 import { Compiler, Objective } from "../gen/openpassmarket/v1/common_pb.js";
 import { Visibility } from "../gen/openpassmarket/v1/problem_pb.js";
@@ -38,6 +38,8 @@ const REQUIRED_LAYERS: Partial<Record<Compiler, readonly string[]>> = {
 /** What signal submission needs besides the call. */
 export interface SignalDeps {
   keys: ActorKeys;
+  /** Checks the signal's signature (a worker pool on the node). */
+  verifier: SignatureVerifier;
   admission: AdmissionAuthority;
   problems: ProblemCache;
 }
@@ -57,7 +59,7 @@ export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: Subm
   if (s.adapter !== ctx.actor) throw new OpmError("permission_denied", `field \`signal.adapter\`: ${ctx.actor} cannot report for ${JSON.stringify(s.adapter)}`, { field: "signal.adapter" });
   validateSignal(s);
   // The verified bytes give the content id without encoding the signal a second time.
-  const unsigned = verifyObject(PerformanceSignalSchema, s, (await deps.keys.actorOf(adapter.name, ctx.db)).key, keyIdOf(adapter.publicKey));
+  const unsigned = await verifyObjectWith(deps.verifier, PerformanceSignalSchema, s, (await deps.keys.actorOf(adapter.name, ctx.db)).key, keyIdOf(adapter.publicKey));
   const problem = await deps.problems.get(ctx, s.problemId, "signal.problem_id");
   if (problem.visibility === Visibility.PRIVATE && adapter.owner !== problem.participant) {
     throw new OpmError("permission_denied", `problem ${s.problemId} is private to ${problem.participant}; adapter ${adapter.name} belongs to ${adapter.owner || "nobody"}`);

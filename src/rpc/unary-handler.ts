@@ -2,7 +2,7 @@ import { fromBinary, toBinary, type DescMessage, type DescMethod, type MessageSh
 import type { handleUnaryCall, Metadata, ServerUnaryCall } from "@grpc/grpc-js";
 import type { Kysely } from "kysely";
 import { randomUUID, type KeyObject } from "node:crypto";
-import { verifyBytes } from "../codec/index.js";
+import type { SignatureVerifier } from "../codec/index.js";
 import { OpmError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
 import type { Database } from "../storage/index.js";
@@ -29,6 +29,8 @@ export interface HandlerEnv {
   db: Kysely<Database>;
   /** Where state-changing calls are committed (group commit). */
   commits: CommitGroup;
+  /** Checks request signatures (a worker pool on the node). */
+  verifier: SignatureVerifier;
   log: Logger;
   limiter: RateLimiter;
   /** The registered key of an actor; throws unauthenticated when there is none. */
@@ -79,7 +81,7 @@ export function unaryHandler<I extends DescMessage, O extends DescMethod["output
       }
       const key = impl.signerKey ? await impl.signerKey(actor, request) : await env.keyOf(actor);
       const payload = requestSigningPayload({ actor, method: path, nonce: auth.nonce, timestampMs: auth.timestampMs, idempotencyKey: auth.idempotencyKey, bodyDigest: requestDigest });
-      if (!verifyBytes(key, payload, auth.signature)) {
+      if (!(await env.verifier.verify(key, payload, auth.signature))) {
         throw new OpmError("unauthenticated", `request signature does not verify with the key of ${actor}`);
       }
       return env.commits.submit({
