@@ -1,5 +1,5 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -78,6 +78,16 @@ describe("opm ledger (CLI) export and offline verify", () => {
     writeFileSync(file, toBinary(LedgerExportSchema, x));
     return file;
   };
+
+  it("exports in pages that concatenate to the same file, which verifies", async () => {
+    const paged = join(dir, "paged.opmlog");
+    const r = await opm("ledger", "export", "--registry", h.node.address, "--identity", ids.gov1!, "--out", paged, "--page-bytes", "200", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.pages).toBeGreaterThan(4);
+    expect(existsSync(`${paged}.partial`)).toBe(false);
+    expect(readFileSync(paged).equals(readFileSync(exportFile))).toBe(true);
+    expect((await verify(paged)).code).toBe(0);
+  });
 
   it("verifies an untouched export offline", async () => {
     const r = await verify(exportFile);

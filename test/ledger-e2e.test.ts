@@ -187,6 +187,11 @@ describe.each(testDatabases())("governance ledger over gRPC on $kind", (database
     const { entries, size } = await client.alice!.listEntries({});
     expect(BigInt(entries.length)).toBe(size);
     const exported = await client.alice!.export({});
+    expect(exported.nextPageToken).toBe("");
+    // A page token the log never issued is refused, naming the field.
+    for (const pageToken of ["nonsense", `${cp.size + 5n}.1.0`, `${cp.size}.1.${cp.size + 9n}`]) {
+      expect(await failure(client.alice!.export({ pageToken }))).toMatchObject({ code: "invalid_argument" });
+    }
     const verified = await verifyExport(exported.export, { logKey: cp.logKey, trustedCheckpoint: cp.note });
     expect(verified.size).toBe(cp.size);
     expect(verified.state.isAdmitted("ledger-a1")).toBe(false);

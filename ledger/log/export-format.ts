@@ -25,9 +25,13 @@ function varint(n: number): number[] {
  */
 export class ExportWriter {
   private readonly parts: Uint8Array[] = [];
+  /** Bytes written so far. */
+  length = 0;
 
   field(fieldNo: number, payload: Uint8Array): this {
-    this.parts.push(new Uint8Array([(fieldNo << 3) | 2, ...varint(payload.length)]), payload);
+    const tag = new Uint8Array([(fieldNo << 3) | 2, ...varint(payload.length)]);
+    this.parts.push(tag, payload);
+    this.length += tag.length + payload.length;
     return this;
   }
 

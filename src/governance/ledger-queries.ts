@@ -6,7 +6,7 @@ import {
   parseCheckpoint,
   parseNote,
 } from "../../ledger/index.js";
-import { OpmError } from "../errors/index.js";
+import { OpmError, invalidArgument } from "../errors/index.js";
 import {
   ExportResponseSchema,
   GetCheckpointResponseSchema,
@@ -14,6 +14,7 @@ import {
   ListProposalsResponseSchema,
   ProveConsistencyResponseSchema,
   ProveInclusionResponseSchema,
+  type ExportRequest,
   type ExportResponse,
   type GetCheckpointResponse,
   type ListEntriesRequest,
@@ -95,19 +96,63 @@ export async function proveLogConsistency(ctx: CallContext, ledger: RegistryLedg
   return create(ProveConsistencyResponseSchema, { fromSize: req.fromSize, toSize: to, proof, checkpoint: cp.note });
 }
 
+/** Largest page `Export` sends (well under the 16 MiB message limit). */
+const EXPORT_PAGE_BYTES = 8 * 1024 * 1024;
+/** Records read from the database per round trip while filling a page. */
+const EXPORT_READ_CHUNK = 1_000;
+
 /**
- * The whole log as one `LedgerExport` file: header, every entry as stored, every
- * checkpoint. Every append signs a checkpoint, so the last one covers all entries.
- * One message: bounded by the RPC size limit (about 16 MiB, ~80k entries).
+ * One page of the log as a `LedgerExport` file: header, every entry as stored, every
+ * checkpoint (every append signs one, so the last covers all entries). Records are
+ * numbered entries first, then checkpoints; the page token carries the snapshot taken
+ * at the first page (entry count, checkpoint count) and the next record, so pages
+ * concatenate to the export of that snapshot however the log grows meanwhile.
  */
-export async function exportLedger(ctx: CallContext, ledger: RegistryLedger): Promise<ExportResponse> {
+export async function exportLedger(ctx: CallContext, ledger: RegistryLedger, req: ExportRequest): Promise<ExportResponse> {
   const store = ledger.store(ctx.db);
-  const w = new ExportWriter().string(EXPORT_FIELD.format, EXPORT_FORMAT).string(EXPORT_FIELD.origin, ledger.origin).string(EXPORT_FIELD.logKey, ledger.logKey);
-  const size = await store.entryCount();
-  for (let from = 0n; from < size; from += 10_000n) {
-    const to = from + 10_000n < size ? from + 10_000n : size;
-    for (const bytes of await store.getEntries(from, to)) w.field(EXPORT_FIELD.entry, bytes);
+  const budget = req.maxBytes === 0 ? EXPORT_PAGE_BYTES : Math.min(req.maxBytes, EXPORT_PAGE_BYTES);
+  const w = new ExportWriter();
+  let snapshot: { size: bigint; checkpoints: number; next: bigint };
+  if (req.pageToken === "") {
+    const size = await store.entryCount();
+    snapshot = { size, checkpoints: await store.checkpointCountUpTo(size), next: 0n };
+    w.string(EXPORT_FIELD.format, EXPORT_FORMAT).string(EXPORT_FIELD.origin, ledger.origin).string(EXPORT_FIELD.logKey, ledger.logKey);
+  } else {
+    snapshot = parseExportToken(req.pageToken, await store.entryCount());
   }
-  for (const note of await store.checkpoints()) w.checkpoint(note);
-  return create(ExportResponseSchema, { export: w.finish(), size });
+  const total = snapshot.size + BigInt(snapshot.checkpoints);
+  let next = snapshot.next;
+  // At least one record per page, then as many as fit.
+  const fits = (bytes: number) => w.length === 0 || w.length + bytes + 6 <= budget;
+  fill: while (next < total) {
+    if (next < snapshot.size) {
+      const to = next + BigInt(EXPORT_READ_CHUNK) < snapshot.size ? next + BigInt(EXPORT_READ_CHUNK) : snapshot.size;
+      for (const bytes of await store.getEntries(next, to)) {
+        if (!fits(bytes.length)) break fill;
+        w.field(EXPORT_FIELD.entry, bytes);
+        next++;
+      }
+    } else {
+      const offset = Number(next - snapshot.size);
+      for (const note of await store.checkpointsUpTo(snapshot.size, offset, Math.min(EXPORT_READ_CHUNK, snapshot.checkpoints - offset))) {
+        if (!fits(note.length + 6)) break fill;
+        w.checkpoint(note);
+        next++;
+      }
+    }
+  }
+  return create(ExportResponseSchema, {
+    export: w.finish(), size: snapshot.size,
+    nextPageToken: next < total ? `${snapshot.size}.${snapshot.checkpoints}.${next}` : "",
+  });
+}
+
+/** The snapshot and position a page token names; invalid_argument for anything else. */
+function parseExportToken(token: string, entries: bigint): { size: bigint; checkpoints: number; next: bigint } {
+  const m = /^(\d{1,19})\.(\d{1,15})\.(\d{1,19})$/.exec(token);
+  const bad = () => invalidArgument("page_token", `${JSON.stringify(token.slice(0, 80))} is not a page token of this log`);
+  if (m === null) throw bad();
+  const [size, checkpoints, next] = [BigInt(m[1]!), Number(m[2]!), BigInt(m[3]!)];
+  if (size > entries || next > size + BigInt(checkpoints)) throw bad();
+  return { size, checkpoints, next };
 }

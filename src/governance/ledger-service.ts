@@ -40,7 +40,7 @@ export function ledgerMethods({ ledger, keys }: LedgerDeps): Impl {
     getCheckpoint: { mutates: false, handle: (ctx) => getCheckpoint(ctx, ledger) },
     proveInclusion: { mutates: false, handle: (ctx, req) => proveEntryInclusion(ctx, ledger, req) },
     proveConsistency: { mutates: false, handle: (ctx, req) => proveLogConsistency(ctx, ledger, req) },
-    export: { mutates: false, handle: (ctx) => exportLedger(ctx, ledger) },
+    export: { mutates: false, handle: (ctx, req) => exportLedger(ctx, ledger, req) },
   };
 }
 

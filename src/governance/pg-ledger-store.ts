@@ -63,6 +63,20 @@ export class PgLedgerStore implements LedgerStore {
     return rows.map((r) => r.note);
   }
 
+  /** Checkpoints for tree sizes up to `maxSize`, in increasing size, `offset` skipped, at most `limit`. */
+  async checkpointsUpTo(maxSize: bigint, offset: number, limit: number): Promise<string[]> {
+    const rows = await this.db.selectFrom("ledger_checkpoints").select("note").where("tree_size", "<=", toSafeNumber(maxSize, "tree size"))
+      .orderBy("tree_size").offset(offset).limit(limit).execute();
+    return rows.map((r) => r.note);
+  }
+
+  /** How many checkpoints cover tree sizes up to `maxSize`. */
+  async checkpointCountUpTo(maxSize: bigint): Promise<number> {
+    const row = await this.db.selectFrom("ledger_checkpoints").select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("tree_size", "<=", toSafeNumber(maxSize, "tree size")).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** The last checkpoint signed, if any (one indexed read). */
   async latestCheckpoint(): Promise<string | undefined> {
     const row = await this.db.selectFrom("ledger_checkpoints").select("note").orderBy("tree_size", "desc").limit(1).executeTakeFirst();

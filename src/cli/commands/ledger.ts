@@ -1,5 +1,5 @@
 import { create, toJson } from "@bufbuild/protobuf";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   Ed25519NoteVerifier,
@@ -38,7 +38,7 @@ const USAGE = [
   "opm ledger approve PROPOSAL_ID --identity GOVERNOR_DIR",
   "opm ledger list [--proposals] [--from N] [--limit N]",
   "opm ledger checkpoint | prove INDEX [--size N] | prove --consistency FROM [--size N]",
-  "opm ledger export --out FILE",
+  "opm ledger export --out FILE [--page-bytes N]",
   "opm ledger verify --file FILE [--log-key VKEY] [--trusted-checkpoint NOTE_FILE]   (offline)",
 ].join("\n      ");
 
@@ -49,7 +49,7 @@ const FLAGS = {
   "policy-id": { type: "string" }, family: { type: "string" }, accountant: { type: "string" }, epsilon: { type: "string" }, delta: { type: "string" }, "policy-version": { type: "string" },
   contract: { type: "string" }, from: { type: "string" }, to: { type: "string" },
   proposals: { type: "boolean" }, limit: { type: "string" }, size: { type: "string" }, consistency: { type: "string" },
-  out: { type: "string" }, file: { type: "string" }, "log-key": { type: "string" }, "trusted-checkpoint": { type: "string" },
+  out: { type: "string" }, "page-bytes": { type: "string" }, file: { type: "string" }, "log-key": { type: "string" }, "trusted-checkpoint": { type: "string" },
 } as const;
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -266,9 +266,22 @@ export const ledgerCommand: Command = {
       }
       case "export": {
         const file = resolve(stringFlag(args, "out", true));
-        const r = await withLedger(args, (c) => c.export({}));
-        writeFileSync(file, r.export);
-        out.result({ file, size: r.size.toString(), bytes: r.export.length }, () => `wrote ${r.size} entries (${r.export.length} bytes) to ${file}`);
+        const maxBytes = Number(bigFlag(args, "page-bytes") ?? 0n);
+        // Pages are appended to a temporary file, renamed into place only once complete:
+        // an interrupted export never leaves a file that looks like a whole log.
+        const partial = `${file}.partial`;
+        writeFileSync(partial, new Uint8Array(), { mode: 0o644 });
+        const { size, bytes, pages } = await withLedger(args, async (c) => {
+          let [token, bytes, pages, size] = ["", 0, 0, 0n];
+          do {
+            const page = await c.export({ pageToken: token, maxBytes });
+            appendFileSync(partial, page.export);
+            [token, bytes, pages, size] = [page.nextPageToken, bytes + page.export.length, pages + 1, page.size];
+          } while (token !== "");
+          return { size, bytes, pages };
+        });
+        renameSync(partial, file);
+        out.result({ file, size: size.toString(), bytes, pages }, () => `wrote ${size} entries (${bytes} bytes, ${pages} page(s)) to ${file}`);
         return 0;
       }
       default:
