@@ -39,4 +39,4 @@ echo "quickstart: optimizing $FILE ($EVALS evaluations, random search)" >&2
 node bin/opm.js optimize "$FILE" --compiler llvm --objective ir-instcount --max-evals "$EVALS" \
   --registry "$ADDR" --identity "$DATA/identities/alice" --ir-store "$DATA/ir" --json
 echo "quickstart: audit trail" >&2
-node bin/opm.js audit --registry "$ADDR" --identity "$DATA/identities/alice" --limit 12 >&2
+node bin/opm.js audit --registry "$ADDR" --identity "$DATA/identities/alice" --newest --limit 12 >&2

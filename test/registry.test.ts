@@ -109,6 +109,9 @@ describe.each(testDatabases())("registry over mTLS on $kind", (database) => {
       "participant.register", "adapter.register", "adapter.admit", "contracts.publish", "problem.submit", "signal.submit",
     ]));
     expect(audit.events.every((e) => e.requestDigest.length === 64 || e.action === "admin.register")).toBe(true);
+    // The newest two, still listed oldest first.
+    const newest = await asParticipant.listAuditEvents({ limit: 2, newest: true });
+    expect(newest.events.map((e) => e.sequence)).toEqual(audit.events.slice(-2).map((e) => e.sequence));
   });
 
   it("refuses a breaking change without a major bump, naming the field, and accepts it with one", async () => {

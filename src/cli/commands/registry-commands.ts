@@ -86,10 +86,12 @@ export const graphCommand: Command = {
 export const auditCommand: Command = {
   name: "audit",
   summary: "list audit events",
-  usage: "opm audit --registry HOST:PORT --identity DIR [--after SEQ] [--limit N] [--json]",
+  usage: "opm audit --registry HOST:PORT --identity DIR [--after SEQ] [--limit N] [--newest] [--json]",
   async run(argv) {
-    const args = parseCommandArgs(argv, { ...CLIENT_FLAGS, after: { type: "string" }, limit: { type: "string" } });
-    const response = await withRegistry(args, (c) => c.listAuditEvents({ afterSequence: BigInt(stringFlag(args, "after") ?? 0), limit: Number(stringFlag(args, "limit") ?? 100) }));
+    const args = parseCommandArgs(argv, { ...CLIENT_FLAGS, after: { type: "string" }, limit: { type: "string" }, newest: { type: "boolean" } });
+    const response = await withRegistry(args, (c) => c.listAuditEvents({
+      afterSequence: BigInt(stringFlag(args, "after") ?? 0), limit: Number(stringFlag(args, "limit") ?? 100), newest: args.values.newest === true,
+    }));
     createOutput(args.values.json === true).result(toJson(ListAuditEventsResponseSchema, response), () =>
       response.events.map((e) => `#${e.sequence} ${new Date(Number(e.atMs)).toISOString()} ${e.actor} ${e.action} ${e.object} ${e.detail}`).join("\n"));
     return 0;
