@@ -56,6 +56,17 @@ describe.each(testDatabases())("spot-check rules on $kind", (database) => {
     return claimed!;
   }
 
+  /** `who` claims one job and fails it as its verifier would: the plan's output is wrong. */
+  async function reject(w: World, who: "a" | "b" | "c"): Promise<void> {
+    const adapter = w.adapters[who];
+    const [claimed] = (await adapter.jobs.claimJobs({ max: 1 })).jobs;
+    expect(claimed, `${who} found no job to claim`).toBeDefined();
+    await adapter.jobs.failJob({
+      jobId: claimed!.job!.id, claimToken: claimed!.claimToken, code: "verification_failed", retryable: false,
+      message: "transform rejected by layer semantics", detail: "stdout differs at line 1",
+    });
+  }
+
   const jobsOf = async (w: World): Promise<EvaluationJob[]> => (await h.jobs(alice).listJobs({ problemId: w.problemId })).jobs;
   const statusOf = async (name: string) => (await h.client(h.admin).getActor({ name })).actor!.status;
   const audit = async (action: string, object: string) =>
@@ -110,6 +121,48 @@ describe.each(testDatabases())("spot-check rules on $kind", (database) => {
     await h.client(h.admin).admitAdapter({ adapter: b, keyId: w.adapters.b.id.keys.keyId, reason: "checked by hand" });
     expect(await statusOf(b)).toBe(ActorStatus.ADMITTED);
     expect((await w.adapters.b.jobs.claimJobs({ max: 1 })).jobs).toHaveLength(0);
+  });
+
+  it("counts a checker's verifier rejecting the plan's output as an answer: two rejections refuse the original", async () => {
+    const w = await world(Visibility.PUBLIC);
+    const original = (await enqueue(w)).jobIds[0]!;
+    await answer(w, "a", 400);
+    await reject(w, "b");
+    // A rejection disagrees with a passing answer: a tie-break, which neither a nor b may claim.
+    let jobs = await jobsOf(w);
+    expect(jobs.map((j) => [j.state, j.signalStatus])).toEqual([
+      [JobState.SUCCEEDED, SignalStatus.PROVISIONAL], [JobState.DEAD, SignalStatus.UNSPECIFIED], [JobState.QUEUED, SignalStatus.UNSPECIFIED],
+    ]);
+    await reject(w, "c");
+    jobs = await jobsOf(w);
+    expect(jobs[0]!.signalStatus).toBe(SignalStatus.REFUSED);
+    const a = w.adapters.a.id.name;
+    expect(await statusOf(a)).toBe(ActorStatus.QUARANTINED);
+    const [event] = await audit("adapter.quarantine", a);
+    expect(event!.detail).toContain(original);
+    expect(event!.detail).toContain("its verifier rejected the transform (transform rejected by layer semantics)");
+  });
+
+  it("quarantines a checker whose verifier rejects what two others agree on", async () => {
+    const w = await world(Visibility.PUBLIC);
+    await enqueue(w);
+    await answer(w, "a", 400);
+    await reject(w, "b");
+    await answer(w, "c", 400);
+    const jobs = await jobsOf(w);
+    expect(jobs.map((j) => j.signalStatus)).toEqual([SignalStatus.ACCEPTED, SignalStatus.UNSPECIFIED, SignalStatus.ACCEPTED]);
+    expect(await statusOf(w.adapters.b.id.name)).toBe(ActorStatus.QUARANTINED);
+    expect(await statusOf(w.adapters.a.id.name)).toBe(ActorStatus.ADMITTED);
+  });
+
+  it("leaves the signals provisional when a check fails for a reason that is no answer", async () => {
+    const w = await world(Visibility.PUBLIC);
+    const original = (await enqueue(w)).jobIds[0]!;
+    await answer(w, "a", 400);
+    const [claimed] = (await w.adapters.b.jobs.claimJobs({ max: 1 })).jobs;
+    await w.adapters.b.jobs.failJob({ jobId: claimed!.job!.id, claimToken: claimed!.claimToken, code: "compiler_failed", retryable: false, message: "opt crashed", detail: "" });
+    expect((await jobsOf(w)).map((j) => j.signalStatus)).toEqual([SignalStatus.PROVISIONAL, SignalStatus.UNSPECIFIED]);
+    expect(await audit("spot_check.unanswered", original)).toHaveLength(1);
   });
 
   it("refuses a quarantined adapter that keeps claiming while its quarantine commits", async () => {

@@ -20,7 +20,7 @@ export function jobMethods(deps: RegistryDeps, config: JobsConfig, spotCheck: Sp
     claimJobs: { mutates: true, handle: (ctx, req) => claimJobs(ctx, deps, config, req) },
     heartbeat: { mutates: true, handle: (ctx, req) => heartbeat(ctx, config, req) },
     completeJob: { mutates: true, handle: (ctx, req) => completeJob(ctx, deps, req, spotChecks) },
-    failJob: { mutates: true, handle: (ctx, req) => failJob(ctx, config, req) },
+    failJob: { mutates: true, handle: (ctx, req) => failJob(ctx, config, req, spotChecks) },
     getJobs: { mutates: false, handle: getJobs },
     listJobs: { mutates: false, handle: listJobs },
   };

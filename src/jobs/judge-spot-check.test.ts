@@ -20,6 +20,15 @@ describe("judgeSpotCheck", () => {
     }
   });
 
+  it("counts a verifier's rejection as an answer that disagrees with any output", () => {
+    const rejection = (adapter: string): CheckOutcome => ({ ...answer(adapter, "0", Number.NaN), signalId: "", rejected: "transform rejected by layer semantics" });
+    const [b, c] = [rejection("b"), rejection("c")];
+    expect(judgeSpotCheck([honest, b])).toEqual({ kind: "tie_break" });
+    expect(judgeSpotCheck([honest, b, c])).toEqual({ kind: "majority", accepted: [b, c], refused: honest });
+    const agreeing = answer("c", "1", 42);
+    expect(judgeSpotCheck([honest, b, agreeing])).toEqual({ kind: "majority", accepted: [honest, agreeing], refused: b });
+  });
+
   it("refuses the odd one out of three, wherever it stands", () => {
     const liar = answer("liar", "1", 30);
     const b = answer("b", "1", 42);

@@ -1,13 +1,19 @@
 import { OpmError } from "../errors/index.js";
 
-/** One adapter's answer to a spot-checked job: what its signal reported. */
+/**
+ * One adapter's answer to a spot-checked job: what its signal reported or, for a check,
+ * that its verifier rejected the plan's output (`rejected`; no signal, no metrics).
+ */
 export interface CheckOutcome {
   jobId: string;
   adapter: string;
+  /** Empty for a rejection. */
   signalId: string;
   outputDigest: string;
   achieved: number;
   baseline: number;
+  /** Why the adapter's verifier refused the transform (`verification_failed`), if it did. */
+  rejected?: string;
 }
 
 /** What the registry does with the answers it has for one spot-checked job. */
@@ -21,8 +27,9 @@ export type Judgement =
   /** Three different answers: none counts and nobody is quarantined (see `judgeSpotCheck`). */
   | { kind: "split"; refused: CheckOutcome[] };
 
-/** True when two answers report the same artifact and the same metrics. */
+/** True when two answers report the same artifact and the same metrics, or both refuse the transform. */
 export function sameResult(a: CheckOutcome, b: CheckOutcome): boolean {
+  if (a.rejected !== undefined || b.rejected !== undefined) return a.rejected !== undefined && b.rejected !== undefined;
   return a.outputDigest === b.outputDigest && a.achieved === b.achieved && a.baseline === b.baseline;
 }
 
@@ -54,5 +61,11 @@ export function judgeSpotCheck(outcomes: readonly CheckOutcome[]): Judgement {
 
 /** `outcome` as evidence text: job, adapter, output digest and metrics. */
 export function describeOutcome(o: CheckOutcome): string {
+  if (o.rejected !== undefined) return `job ${o.jobId} by ${o.adapter}: its verifier rejected the transform (${o.rejected})`;
   return `job ${o.jobId} by ${o.adapter}: output ${o.outputDigest} achieved ${o.achieved} baseline ${o.baseline} (signal ${o.signalId})`;
+}
+
+/** `outcome` as the short claim a revocation reason quotes. */
+export function claimOf(o: CheckOutcome): string {
+  return o.rejected !== undefined ? "the transform is wrong (its verifier rejected it)" : `output ${o.outputDigest} achieved ${o.achieved}`;
 }

@@ -72,7 +72,7 @@ export async function completeJob(ctx: CallContext, deps: SignalDeps, req: Compl
  * Records a failed attempt. Retryable failures go back to the queue after exponential
  * backoff; the last attempt, or a non-retryable failure, dead-letters the job.
  */
-export async function failJob(ctx: CallContext, config: JobsConfig, req: FailJobRequest): Promise<FailJobResponse> {
+export async function failJob(ctx: CallContext, config: JobsConfig, req: FailJobRequest, spotChecks?: SpotChecks): Promise<FailJobResponse> {
   const row = await requireLease(ctx, req.jobId, req.claimToken);
   if (req.code === "") throw invalidArgument("code", "is required");
   const errors = appendError(row, {
@@ -86,5 +86,6 @@ export async function failJob(ctx: CallContext, config: JobsConfig, req: FailJob
   };
   await ctx.db.updateTable("jobs").set(next).where("id", "=", row.id).execute();
   await ctx.audit(dead ? "job.dead_letter" : "job.fail", row.id, `${req.code}: ${req.message}`.slice(0, 500));
+  if (dead) await spotChecks?.afterDeadLetter(ctx, { ...row, ...next }, req.code);
   return create(FailJobResponseSchema, { job: jobFromRow({ ...row, ...next }) });
 }

@@ -6,8 +6,8 @@ import { PerformanceSignalSchema, SignalStatus } from "../gen/openpassmarket/v1/
 import { quarantineAdapter, setSignalStatus, type QuarantineDeps, type RevocationProposer } from "../registry/index.js";
 import type { CallContext } from "../rpc/index.js";
 import type { JobsConfig } from "./jobs-config.js";
-import { stateText, type JobRow } from "./job-repository.js";
-import { describeOutcome, judgeSpotCheck, type CheckOutcome } from "./judge-spot-check.js";
+import { errorsOf, stateText, type JobRow } from "./job-repository.js";
+import { claimOf, describeOutcome, judgeSpotCheck, type CheckOutcome } from "./judge-spot-check.js";
 import { isSpotChecked } from "./spot-check-selection.js";
 
 /** What spot checks need from the node besides the queue's config. */
@@ -47,22 +47,34 @@ export class SpotChecks {
     await ctx.audit("spot_check.select", row.id, `signal ${signalId} by ${ctx.actor} is provisional until check job ${checkId} by another adapter`);
   }
 
-  /** Judges the answers to job `originalId` now that check signal `signalId` arrived. */
-  private async judge(ctx: CallContext, originalId: string, signalId: string): Promise<void> {
-    await setSignalStatus(ctx.db, [signalId], SignalStatus.PROVISIONAL);
+  /**
+   * Runs in FailJob's transaction once check job `row` is dead-lettered. A check whose
+   * adapter's verifier refused the plan's output (`verification_failed`) is an answer —
+   * "this transform is wrong" — and is judged like one; other failures leave the check
+   * unanswered (its signals stay provisional).
+   */
+  async afterDeadLetter(ctx: CallContext, row: JobRow, code: string): Promise<void> {
+    if (row.check_of === "") return;
+    if (code === "verification_failed") return this.judge(ctx, row.check_of);
+    await ctx.audit("spot_check.unanswered", row.check_of, `check job ${row.id} failed for good (${code}); the signals it checks stay provisional`);
+  }
+
+  /** Judges the answers to job `originalId` now that another answer arrived (`signalId`: a check's signal). */
+  private async judge(ctx: CallContext, originalId: string, signalId?: string): Promise<void> {
+    if (signalId !== undefined) await setSignalStatus(ctx.db, [signalId], SignalStatus.PROVISIONAL);
     const jobs = await ctx.db.selectFrom("jobs").selectAll()
       .where((eb) => eb.or([eb("id", "=", originalId), eb("check_of", "=", originalId)]))
       .orderBy("created_at_ms").orderBy("id").forUpdate().execute();
     const original = jobs.find((j) => j.id === originalId);
     if (original === undefined) throw new OpmError("internal", `check of unknown job ${originalId}`);
     const answered = [original, ...jobs.filter((j) => j.id !== originalId)];
-    if (answered.some((j) => j.state !== stateText(JobState.SUCCEEDED))) return;
+    if (answered.some((j) => j.state !== stateText(JobState.SUCCEEDED) && !isRejection(j))) return;
     const outcomes = await outcomesOf(ctx, answered);
     const judgement = judgeSpotCheck(outcomes);
     const evidence = outcomes.map(describeOutcome).join("; ");
     switch (judgement.kind) {
       case "agreed":
-        await setSignalStatus(ctx.db, outcomes.map((o) => o.signalId), SignalStatus.ACCEPTED);
+        await setSignalStatus(ctx.db, signalsOf(outcomes), SignalStatus.ACCEPTED);
         await ctx.audit("spot_check.agree", originalId, evidence);
         return;
       case "tie_break": {
@@ -73,17 +85,17 @@ export class SpotChecks {
       case "majority": {
         const { accepted, refused } = judgement;
         const truth = accepted[0]!;
-        await setSignalStatus(ctx.db, accepted.map((o) => o.signalId), SignalStatus.ACCEPTED);
-        await setSignalStatus(ctx.db, [refused.signalId], SignalStatus.REFUSED);
+        await setSignalStatus(ctx.db, signalsOf(accepted), SignalStatus.ACCEPTED);
+        await setSignalStatus(ctx.db, signalsOf([refused]), SignalStatus.REFUSED);
         await ctx.audit("spot_check.decide", originalId, `refused ${refused.adapter}: ${evidence}`);
         const minority = `minority in the spot check of job ${originalId}: ${describeOutcome(refused)}; majority: ${accepted.map(describeOutcome).join("; ")}`;
-        const reason = `spot check of job ${originalId}: ${refused.adapter} reported output ${refused.outputDigest} achieved ${refused.achieved}; ` +
-          `${accepted.map((o) => o.adapter).join(" and ")} both found output ${truth.outputDigest} achieved ${truth.achieved}`;
+        const reason = `spot check of job ${originalId}: ${refused.adapter} reported ${claimOf(refused)}; ` +
+          `${accepted.map((o) => o.adapter).join(" and ")} both found ${claimOf(truth)}`;
         await quarantineAdapter(ctx, this.deps, refused.adapter, minority, reason);
         return;
       }
       case "split":
-        await setSignalStatus(ctx.db, outcomes.map((o) => o.signalId), SignalStatus.REFUSED);
+        await setSignalStatus(ctx.db, signalsOf(outcomes), SignalStatus.REFUSED);
         await ctx.audit("spot_check.split", originalId, `three different answers, all refused, nobody quarantined: ${evidence}`);
         return;
     }
@@ -103,11 +115,26 @@ export class SpotChecks {
   }
 }
 
-/** The answers of `jobs` (all succeeded), read from their signals, in the same order. */
+/** A check job dead-lettered because its adapter's verifier rejected the plan's output. */
+function isRejection(job: JobRow): boolean {
+  return job.state === stateText(JobState.DEAD) && job.check_of !== "" && lastError(job)?.code === "verification_failed";
+}
+
+const lastError = (job: JobRow) => errorsOf(job).at(-1);
+
+/** The stored signals among `outcomes` (a rejection has none). */
+const signalsOf = (outcomes: CheckOutcome[]): string[] => outcomes.filter((o) => o.rejected === undefined).map((o) => o.signalId);
+
+/** The answers of `jobs` (succeeded, or rejections), read from their signals and errors, in the same order. */
 async function outcomesOf(ctx: CallContext, jobs: JobRow[]): Promise<CheckOutcome[]> {
-  const rows = await ctx.db.selectFrom("signals").select(["id", "body"]).where("id", "in", jobs.map((j) => j.signal_id)).execute();
+  const signalIds = jobs.filter((j) => !isRejection(j)).map((j) => j.signal_id);
+  const rows = signalIds.length === 0 ? [] : await ctx.db.selectFrom("signals").select(["id", "body"]).where("id", "in", signalIds).execute();
   const byId = new Map(rows.map((r) => [r.id, fromBinary(PerformanceSignalSchema, r.body)]));
   return jobs.map((j) => {
+    if (isRejection(j)) {
+      const e = lastError(j)!;
+      return { jobId: j.id, adapter: e.adapter || j.claimed_by, signalId: "", outputDigest: "", achieved: Number.NaN, baseline: Number.NaN, rejected: e.message.slice(0, 300) };
+    }
     const s = byId.get(j.signal_id);
     if (s === undefined) throw new OpmError("internal", `job ${j.id} succeeded with signal ${j.signal_id}, which is not stored`);
     return { jobId: j.id, adapter: s.adapter, signalId: j.signal_id, outputDigest: s.outputDigest, achieved: s.achieved, baseline: s.baseline };
