@@ -7,6 +7,7 @@ import { requireCaller, type RegistryDeps } from "../registry/index.js";
 import type { CallContext } from "../rpc/index.js";
 import type { JobsConfig } from "./jobs-config.js";
 import { appendError, jobFromRow, stateText } from "./job-repository.js";
+import type { SpotChecks } from "./spot-checks.js";
 
 const MAX_CLAIM = 64;
 
@@ -19,7 +20,7 @@ const MAX_CLAIM = 64;
  * concurrent claimers never get the same job.
  * A job whose expired lease was its last attempt is dead-lettered instead.
  */
-export async function claimJobs(ctx: CallContext, deps: RegistryDeps, config: JobsConfig, req: ClaimJobsRequest): Promise<ClaimJobsResponse> {
+export async function claimJobs(ctx: CallContext, deps: RegistryDeps, config: JobsConfig, req: ClaimJobsRequest, spotChecks?: SpotChecks): Promise<ClaimJobsResponse> {
   const adapter = await requireCaller(ctx, "adapter", deps.keys);
   await deps.admission.requireAdmitted(ctx, adapter);
   if (req.max === 0 || req.max > MAX_CLAIM) throw invalidArgument("max", `${req.max} is not in 1..${MAX_CLAIM}`);
@@ -55,6 +56,7 @@ export async function claimJobs(ctx: CallContext, deps: RegistryDeps, config: Jo
         await ctx.db.updateTable("jobs").set({ state: stateText(JobState.DEAD), errors, claim_token: "", updated_at_ms: ctx.now })
           .where("id", "=", row.id).execute();
         await ctx.audit("job.dead_letter", row.id, `lease expired after ${row.attempts} attempts`);
+        await spotChecks?.afterDeadLetter(ctx, { ...row, state: stateText(JobState.DEAD), errors }, "lease_expired");
         continue;
       }
     }

@@ -17,7 +17,7 @@ export function jobMethods(deps: RegistryDeps, config: JobsConfig, spotCheck: Sp
   const spotChecks = new SpotChecks(config, { keys: deps.keys, ...spotCheck });
   return {
     enqueueJobs: { mutates: true, handle: (ctx, req) => enqueueJobs(ctx, config, req) },
-    claimJobs: { mutates: true, handle: (ctx, req) => claimJobs(ctx, deps, config, req) },
+    claimJobs: { mutates: true, handle: (ctx, req) => claimJobs(ctx, deps, config, req, spotChecks) },
     heartbeat: { mutates: true, handle: (ctx, req) => heartbeat(ctx, config, req) },
     completeJob: { mutates: true, handle: (ctx, req) => completeJob(ctx, deps, req, spotChecks) },
     failJob: { mutates: true, handle: (ctx, req) => failJob(ctx, config, req, spotChecks) },

@@ -48,10 +48,11 @@ export class SpotChecks {
   }
 
   /**
-   * Runs in FailJob's transaction once check job `row` is dead-lettered. A check whose
-   * adapter's verifier refused the plan's output (`verification_failed`) is an answer —
-   * "this transform is wrong" — and is judged like one; other failures leave the check
-   * unanswered (its signals stay provisional).
+   * Runs in the transaction that dead-letters job `row` (FailJob, or a claim finding its
+   * last lease expired); only check jobs matter. A check whose adapter's verifier refused
+   * the plan's output (`verification_failed`) is an answer — "this transform is wrong" —
+   * and is judged like one; other failures leave the check unanswered (its signals stay
+   * provisional).
    */
   async afterDeadLetter(ctx: CallContext, row: JobRow, code: string): Promise<void> {
     if (row.check_of === "") return;
