@@ -87,8 +87,7 @@ export async function approveProposal(ctx: CallContext, ledger: RegistryLedger, 
   const all = await proposalSignatures(ctx.db, row.id);
   if (!proposal.status(state).effective) return proposalToProto(ctx.db, row, state, { signatures: all });
 
-  const appended = await ledger.append(ctx.db, proposal.toSignedEntry());
-  ctx.afterCommit(() => ledger.appendCommitted());
+  const appended = await ledger.append(ctx, proposal.toSignedEntry());
   await markProposalApplied(ctx.db, row.id, appended.index, ctx.now);
   await mirrorActorStatus(ctx, keys, proposal.entry);
   await ctx.audit("ledger.append", `entry ${appended.index}`, `${row.kind} ${row.id}`);

@@ -88,8 +88,8 @@ export class RegistryLedger {
   /**
    * The committed governance state, for the hot path of admission checks: no query while
    * nothing was appended since it was last read. A read is kept only once the reading
-   * transaction committed with no append made or committed in between; appends made
-   * through `append` (and committed with `appendCommitted`) invalidate it, and this node
+   * transaction committed with no append made or committed in between: `append`
+   * invalidates it when it writes and again once its transaction commits, and this node
    * is the only writer of its ledger tables.
    */
   async committedState(ctx: CallContext): Promise<GovernanceState> {
@@ -102,8 +102,8 @@ export class RegistryLedger {
     return state;
   }
 
-  /** Call once the transaction that appended has committed (`ctx.afterCommit`). */
-  appendCommitted(): void {
+  /** Forgets the committed state: an append was made or committed. */
+  private invalidateCommitted(): void {
     this.generation++;
     this.committed = undefined;
   }
@@ -122,11 +122,14 @@ export class RegistryLedger {
   /**
    * Appends `signed` as the next entry after validating it against the current state
    * (chain, payload, thresholds), and signs a checkpoint for the new size. Requires the
-   * ledger lock to be held by `tx`. The cache is not touched: it catches up from the
-   * database once the transaction has committed. The caller calls `appendCommitted` after commit.
+   * ledger lock to be held by the call's transaction. The cache is not touched: it
+   * catches up from the database once the transaction has committed; the committed
+   * state (`committedState`) is invalidated now and after the commit.
    */
-  async append(tx: Kysely<Database>, signed: SignedLedgerEntry): Promise<LedgerAppend> {
-    this.appendCommitted();
+  async append(ctx: CallContext, signed: SignedLedgerEntry): Promise<LedgerAppend> {
+    this.invalidateCommitted();
+    ctx.afterCommit(() => this.invalidateCommitted());
+    const tx = ctx.db;
     const next = (await this.state(tx)).clone();
     const bytes = encodeSignedEntry(signed);
     const index = next.size;
