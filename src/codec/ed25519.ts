@@ -74,8 +74,12 @@ export function verifyBytes(publicKey: KeyObject, message: Uint8Array, signature
   return verify(null, message, publicKey, signature);
 }
 
+/** The raw 32-byte key of an Ed25519 public KeyObject. */
+export function rawPublicKey(publicKey: KeyObject): Uint8Array {
+  return new Uint8Array(publicKey.export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length));
+}
+
 function keyPairFrom(privateKey: KeyObject, publicKey: KeyObject): Ed25519KeyPair {
-  const spki = publicKey.export({ format: "der", type: "spki" });
-  const publicKeyRaw = new Uint8Array(spki.subarray(SPKI_PREFIX.length));
+  const publicKeyRaw = rawPublicKey(publicKey);
   return { privateKey, publicKey, publicKeyRaw, keyId: keyIdOf(publicKeyRaw) };
 }

@@ -1,6 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import { Worker } from "node:worker_threads";
-import { publicKeyFromRaw, verifyBytes } from "./ed25519.js";
+import { publicKeyFromRaw, rawPublicKey, verifyBytes } from "./ed25519.js";
 
 /** Checks Ed25519 signatures; `VerifyPool` off the event loop, `inlineVerifier` on it. */
 export interface SignatureVerifier {
@@ -95,7 +95,7 @@ export class VerifyPool implements SignatureVerifier {
   private rawOf(key: KeyObject): Uint8Array {
     let raw = this.raw.get(key);
     if (raw === undefined) {
-      raw = new Uint8Array(key.export({ format: "der", type: "spki" }).subarray(12));
+      raw = rawPublicKey(key);
       this.raw.set(key, raw);
     }
     return raw;

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Insertable, Kysely } from "kysely";
 import type { Database } from "../storage/index.js";
 
 /** What a domain handler knows about the call it serves. */
@@ -23,17 +23,22 @@ export interface CallContext {
   afterCommit(fn: () => void): void;
 }
 
+/** What a handler knows about its call, besides the transaction it runs in. */
+export type CallFields = Omit<CallContext, "db" | "audit" | "afterCommit">;
+
+/** The audit_events row of one `ctx.audit(action, object, detail)` in the call `fields`. */
+export function auditEventRow(fields: CallFields, action: string, object: string, detail: string): Insertable<Database["audit_events"]> {
+  return { actor: fields.actor, action, object, at_ms: fields.now, correlation_id: fields.correlationId, request_digest: fields.requestDigest, detail };
+}
+
 /** A context for `db` (a transaction or the database) with an `audit` that writes into it. */
-export function createCallContext(db: Kysely<Database>, fields: Omit<CallContext, "db" | "audit" | "afterCommit">): CallContext {
+export function createCallContext(db: Kysely<Database>, fields: CallFields): CallContext {
   return {
     ...fields,
     db,
     afterCommit: (fn) => fn(),
     audit: async (action, object, detail = "") => {
-      await db.insertInto("audit_events").values({
-        actor: fields.actor, action, object, at_ms: fields.now, correlation_id: fields.correlationId,
-        request_digest: fields.requestDigest, detail,
-      }).execute();
+      await db.insertInto("audit_events").values(auditEventRow(fields, action, object, detail)).execute();
     },
   };
 }

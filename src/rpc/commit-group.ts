@@ -1,10 +1,7 @@
 import { sql, type Insertable, type Kysely } from "kysely";
 import { OpmError } from "../errors/index.js";
 import type { Database } from "../storage/index.js";
-import type { CallContext } from "./call-context.js";
-
-/** What a handler knows about its call, besides the transaction it runs in. */
-export type CallFields = Omit<CallContext, "db" | "audit" | "afterCommit">;
+import { auditEventRow, type CallContext, type CallFields } from "./call-context.js";
 
 /** One authenticated state-changing call, waiting for a transaction. */
 export interface SignedCall<T> {
@@ -163,7 +160,7 @@ async function runCalls(tx: Kysely<Database>, calls: Array<SignedCall<unknown>>,
       ...fields,
       db: tx,
       audit: async (action, object, detail = "") => {
-        events[i]!.push({ actor: fields.actor, action, object, at_ms: fields.now, correlation_id: fields.correlationId, request_digest: fields.requestDigest, detail });
+        events[i]!.push(auditEventRow(fields, action, object, detail));
       },
       afterCommit: (fn) => hooks[i]!.push(fn),
     };
