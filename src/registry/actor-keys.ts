@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { KeyObject } from "node:crypto";
-import { publicKeyFromRaw } from "../codec/index.js";
+import { keyIdOf, publicKeyFromRaw } from "../codec/index.js";
 import { OpmError } from "../errors/index.js";
 import type { Actor } from "../gen/openpassmarket/v1/registry_service_pb.js";
 import type { Database } from "../storage/index.js";
@@ -10,6 +10,8 @@ import { findActor } from "./actor-repository.js";
 export interface CachedActor {
   actor: Actor;
   key: KeyObject;
+  /** SHA-256 hex of the raw key, as signatures name it. */
+  keyId: string;
 }
 
 /**
@@ -38,7 +40,7 @@ export class ActorKeys {
     const generation = this.generation;
     const actor = await findActor(db, name);
     if (actor === undefined) throw new OpmError("unauthenticated", `actor ${name} is not registered`);
-    const entry = { actor, key: publicKeyFromRaw(actor.publicKey) };
+    const entry = { actor, key: publicKeyFromRaw(actor.publicKey), keyId: keyIdOf(actor.publicKey) };
     if (!db.isTransaction && generation === this.generation) this.cache.set(name, entry);
     return entry;
   }

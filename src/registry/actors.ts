@@ -14,7 +14,7 @@ import {
 import { validateActorName } from "../pki/index.js";
 import type { CallContext } from "../rpc/index.js";
 import { findActor, saveActor, setActorStatus, type ActorKind } from "./actor-repository.js";
-import type { ActorKeys } from "./actor-keys.js";
+import type { ActorKeys, CachedActor } from "./actor-keys.js";
 import type { AdmissionAuthority } from "./admission-authority.js";
 import { requireDigest, requireEnum, requireText } from "./validate.js";
 
@@ -115,8 +115,20 @@ export async function admitAdapter(ctx: CallContext, authority: AdmissionAuthori
  * `keys` the actor comes from its cache (the hot paths: claims and signals).
  */
 export async function requireCaller(ctx: CallContext, kind: ActorKind, keys?: ActorKeys): Promise<Actor> {
-  const actor = keys === undefined ? await findActor(ctx.db, ctx.actor) : (await keys.actorOf(ctx.actor, ctx.db)).actor;
+  if (keys !== undefined) return (await requireCachedCaller(ctx, kind, keys)).actor;
+  const actor = await findActor(ctx.db, ctx.actor);
   if (actor === undefined) throw new OpmError("unauthenticated", `actor ${ctx.actor} is not registered`);
-  if (actor.kind !== kind) throw new OpmError("permission_denied", `${ctx.actor} is a ${actor.kind}; only a ${kind} may do this`);
+  return requireKind(actor, kind);
+}
+
+/** `requireCaller` from the cache, with the caller's key and key id (for its signed objects). */
+export async function requireCachedCaller(ctx: CallContext, kind: ActorKind, keys: ActorKeys): Promise<CachedActor> {
+  const cached = await keys.actorOf(ctx.actor, ctx.db);
+  requireKind(cached.actor, kind);
+  return cached;
+}
+
+function requireKind(actor: Actor, kind: ActorKind): Actor {
+  if (actor.kind !== kind) throw new OpmError("permission_denied", `${actor.name} is a ${actor.kind}; only a ${kind} may do this`);
   return actor;
 }

@@ -1,5 +1,5 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { contentId, keyIdOf, signedBytes, verifyObjectWith, type SignatureVerifier } from "../codec/index.js";
+import { contentId, signedBytes, verifyObjectWith, type SignatureVerifier } from "../codec/index.js";
 import { OpmError, invalidArgument } from "../errors/index.js";
 import { Compiler, Objective } from "../gen/openpassmarket/v1/common_pb.js";
 import { Visibility } from "../gen/openpassmarket/v1/problem_pb.js";
@@ -15,7 +15,7 @@ import { PerformanceSignalSchema, SignalStatus, type PerformanceSignal } from ".
 import type { CallContext } from "../rpc/index.js";
 import { insertBatched } from "../storage/index.js";
 import { findActor } from "./actor-repository.js";
-import { requireCaller } from "./actors.js";
+import { requireCachedCaller } from "./actors.js";
 import type { AdmissionAuthority } from "./admission-authority.js";
 import type { ActorKeys } from "./actor-keys.js";
 import type { ProblemCache } from "./problem-cache.js";
@@ -52,14 +52,14 @@ export interface SignalDeps {
  * a duplicate is harmless and returns the same id.
  */
 export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: SubmitSignalRequest): Promise<SubmitSignalResponse> {
-  const adapter = await requireCaller(ctx, "adapter", deps.keys);
+  const { actor: adapter, key, keyId } = await requireCachedCaller(ctx, "adapter", deps.keys);
   await deps.admission.requireAdmitted(ctx, adapter);
   const s = req.signal;
   if (s === undefined) throw invalidArgument("signal", "is required");
   if (s.adapter !== ctx.actor) throw new OpmError("permission_denied", `field \`signal.adapter\`: ${ctx.actor} cannot report for ${JSON.stringify(s.adapter)}`, { field: "signal.adapter" });
   validateSignal(s);
   // The verified bytes give the content id without encoding the signal a second time.
-  const unsigned = await verifyObjectWith(deps.verifier, PerformanceSignalSchema, s, (await deps.keys.actorOf(adapter.name, ctx.db)).key, keyIdOf(adapter.publicKey));
+  const unsigned = await verifyObjectWith(deps.verifier, PerformanceSignalSchema, s, key, keyId);
   const problem = await deps.problems.get(ctx, s.problemId, "signal.problem_id");
   if (problem.visibility === Visibility.PRIVATE && adapter.owner !== problem.participant) {
     throw new OpmError("permission_denied", `problem ${s.problemId} is private to ${problem.participant}; adapter ${adapter.name} belongs to ${adapter.owner || "nobody"}`);
