@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(clang lld llvm csmith libcsmith-dev wasi-libc libclang-rt-14-dev-wasm32 gcc postgresql)
+APT_PACKAGES=(clang lld llvm libclang-rt-14-dev csmith libcsmith-dev wasi-libc libclang-rt-14-dev-wasm32 gcc postgresql)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

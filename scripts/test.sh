@@ -22,8 +22,16 @@ fi
 echo "test: Cranelift driver (cargo test)" >&2
 (cd adapters/cranelift/driver && cargo test --release --locked --quiet)
 
+# The real-PostgreSQL half is not optional: if the server cannot start, the run fails here
+# (never a PGlite-only run that looks like the whole suite). Its log outlives the run.
+mkdir -p .tmp
+pglog="$PWD/.tmp/test-postgres.log"
 pgdir=$(mktemp -d /tmp/opm-pg.XXXXXX)
 trap 'bash scripts/postgres.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
-export OPM_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start "$pgdir" "${OPM_TEST_PG_PORT:-54329}")
-echo "test: PostgreSQL at $OPM_TEST_POSTGRES_URL" >&2
+if ! OPM_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start "$pgdir" "${OPM_TEST_PG_PORT:-}" "$pglog"); then
+  echo "test: PostgreSQL could not start (log: $pglog); not running a PGlite-only suite" >&2
+  exit 1
+fi
+export OPM_TEST_POSTGRES_URL OPM_TEST_REQUIRE_POSTGRES=1
+echo "test: PostgreSQL at $OPM_TEST_POSTGRES_URL (log: $pglog)" >&2
 npx vitest run "$@"

@@ -35,8 +35,8 @@ export function testDatabases(): TestDatabase[] {
         return url.toString();
       },
     });
-  } else if (process.env.CI === "true") {
-    throw new Error("OPM_TEST_POSTGRES_URL must be set in CI: the suite runs against real PostgreSQL too");
+  } else if (process.env.CI === "true" || process.env.OPM_TEST_REQUIRE_POSTGRES === "1") {
+    throw new Error("OPM_TEST_POSTGRES_URL must be set (npm test and CI run against real PostgreSQL too)");
   }
   return out;
 }
