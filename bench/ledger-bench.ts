@@ -11,15 +11,15 @@
  * real Ed25519 signature by a 1-of-1 governor, and verification checks each of them.
  */
 import { cpus } from "node:os";
-import { CheckpointSigner } from "../ledger/checkpoint/checkpoint-signer.js";
-import { encodeEntry, encodeSignedEntry, makeSignedEntry, signEntry } from "../ledger/governance/entry-codec.js";
-import { hashLeaf } from "../ledger/merkle/hasher.js";
-import { MemoryTreeStore } from "../ledger/merkle/memory-tree-store.js";
-import { consistencyProof, inclusionProof, rootAt } from "../ledger/merkle/proofs.js";
-import { EXPORT_FIELD, EXPORT_FORMAT, ExportWriter } from "../ledger/log/export-format.js";
-import { Ledger } from "../ledger/log/ledger.js";
-import { verifyExport } from "../ledger/log/verify-export.js";
-import { ORIGIN, genesis, governor, kinds, logSigner, type Governor } from "../ledger/testdata/fixtures.js";
+import { CheckpointSigner } from "../src/ledger/checkpoint/checkpoint-signer.js";
+import { encodeEntry, encodeSignedEntry, makeSignedEntry, signEntry } from "../src/ledger/governance/entry-codec.js";
+import { hashLeaf } from "../src/ledger/merkle/hasher.js";
+import { MemoryTreeStore } from "../src/ledger/merkle/memory-tree-store.js";
+import { consistencyProof, inclusionProof, rootAt } from "../src/ledger/merkle/proofs.js";
+import { EXPORT_FIELD, EXPORT_FORMAT, ExportWriter } from "../src/ledger/log/export-format.js";
+import { Ledger } from "../src/ledger/log/ledger.js";
+import { verifyExport } from "../src/ledger/log/verify-export.js";
+import { ORIGIN, genesis, governor, kinds, logSigner, type Governor } from "../src/ledger/testdata/fixtures.js";
 import type { SignedLedgerEntry } from "../src/gen/openpassmarket/v1/ledger_pb.js";
 
 const N = Number(process.env.LEDGER_BENCH_N ?? 1_000_000);

@@ -14,11 +14,11 @@ import { create, toBinary, toJson, type DescMessage, type MessageShape } from "@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { canonicalBytes, contentId, objectId, pae, signBytes, signingPayload, unsignedBytes } from "../src/codec/index.js";
+import { canonicalBytes, contentId, objectId, pae, signBytes, signingPayload, unsignedBytes } from "../src/kernel/codec/index.js";
 import { DeltaSchema } from "../src/gen/openpassmarket/v1/audit_pb.js";
 import { RegistryService, SubmitProblemRequestSchema, SubmitSignalRequestSchema } from "../src/gen/openpassmarket/v1/registry_service_pb.js";
 import { PerformanceSignalSchema, PlanDeltaSchema, type PerformanceSignal } from "../src/gen/openpassmarket/v1/signal_pb.js";
-import { bodyDigest, methodPath, requestSigningPayload } from "../src/rpc/index.js";
+import { bodyDigest, methodPath, requestSigningPayload } from "../src/kernel/wire/index.js";
 import { FIXED_MS, sampleObjects, SIGNERS, TEST_SEED, testKey, type Sample } from "./sample-objects.js";
 import { reverseFieldOrder } from "./wire-records.js";
 

@@ -1,5 +1,5 @@
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { canonicalBytes, contentId, ed25519FromSeed, signObject, type Ed25519KeyPair } from "../src/codec/index.js";
+import { canonicalBytes, contentId, ed25519FromSeed, signObject, type Ed25519KeyPair } from "../src/kernel/codec/index.js";
 import { AuditEventSchema, DeltaSchema } from "../src/gen/openpassmarket/v1/audit_pb.js";
 import { Compiler, Objective } from "../src/gen/openpassmarket/v1/common_pb.js";
 import { ContractDecl_Kind, ContractDeclSchema, ContractNodeSchema, PassLevel, PassParameter_Kind, PassSpecSchema } from "../src/gen/openpassmarket/v1/contracts_pb.js";

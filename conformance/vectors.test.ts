@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import nacl from "tweetnacl";
 import { describe, expect, it } from "vitest";
-import { canonicalBytes, objectId, signedBytes, unsignedBytes } from "../src/codec/index.js";
+import { canonicalBytes, objectId, signedBytes, unsignedBytes } from "../src/kernel/codec/index.js";
 import { SignatureSchema } from "../src/gen/openpassmarket/v1/common_pb.js";
 import { generateVectors, repoRoot } from "./generate-vectors.js";
 
@@ -42,7 +42,7 @@ async function contractSchemas(): Promise<Map<string, DescMessage>> {
   return out;
 }
 
-/** PAE written out independently of src/codec/pae.ts, straight from the DSSE spec. */
+/** PAE written out independently of src/kernel/codec/pae.ts, straight from the DSSE spec. */
 function paeReference(type: string, body: Uint8Array): Uint8Array {
   const t = Buffer.from(type, "utf8");
   return Buffer.concat([Buffer.from(`DSSEv1 ${t.length} `), t, Buffer.from(` ${body.length} `), body]);

@@ -32,8 +32,8 @@ if [ ! -x "$HOME/go/bin/grpcurl" ] && command -v go >/dev/null 2>&1; then
   GOFLAGS=-mod=mod go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3 >&2 || echo "setup: grpcurl not installed; its test will be skipped" >&2
 fi
 
-if [ -f adapters/cranelift/driver/Cargo.toml ]; then
+if [ -f src/adapters/cranelift/driver/Cargo.toml ]; then
   echo "setup: cargo build --release (Cranelift driver)" >&2
-  (cd adapters/cranelift/driver && cargo build --release --locked --quiet) >&2
+  (cd src/adapters/cranelift/driver && cargo build --release --locked --quiet) >&2
 fi
 echo "setup: done" >&2

@@ -20,7 +20,7 @@ if git rev-parse -q --verify HEAD~1 >/dev/null 2>&1 && git cat-file -e HEAD~1:bu
 fi
 
 echo "test: Cranelift driver (cargo test)" >&2
-(cd adapters/cranelift/driver && cargo test --release --locked --quiet)
+(cd src/adapters/cranelift/driver && cargo test --release --locked --quiet)
 
 # The real-PostgreSQL half is not optional: if the server cannot start, the run fails here
 # (never a PGlite-only run that looks like the whole suite). Its log outlives the run.

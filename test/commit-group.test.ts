@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OpmError } from "../src/errors/index.js";
-import { CommitGroup, type CallContext, type SignedCall } from "../src/rpc/index.js";
-import { insertBatched, openDatabase, type OpenDatabase } from "../src/storage/index.js";
+import { OpmError } from "../src/kernel/errors/index.js";
+import { CommitGroup, type CallContext, type SignedCall } from "../src/server/rpc/index.js";
+import { insertBatched, openDatabase, type OpenDatabase } from "../src/server/storage/index.js";
 import { testDatabases } from "./support/databases.js";
 
 /**

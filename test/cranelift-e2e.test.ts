@@ -6,17 +6,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IrStore } from "../adapters/framework/ir-store.js";
-import { compilerToProto, objectiveToProto } from "../adapters/framework/proto-mapping.js";
-import type { PassOffer, Plan, ProblemInput } from "../adapters/framework/toolchain.js";
+import { IrStore } from "../src/adapters/framework/ir-store.js";
+import { compilerToProto, objectiveToProto } from "../src/kernel/plan/proto-mapping.js";
+import type { PassOffer, Plan, ProblemInput } from "../src/adapters/framework/toolchain.js";
 import {
   CraneliftToolchain, parseCraneliftPlan, validateCraneliftPlan, type DriverCatalog,
-} from "../adapters/cranelift/index.js";
+} from "../src/adapters/cranelift/index.js";
 import { corpusPrograms } from "../bench/corpus/index.js";
 import { Visibility } from "../src/gen/openpassmarket/v1/problem_pb.js";
-import { GreedySearch, planKey, runSearch, searchSpace } from "../src/orchestrator/index.js";
-import { craneliftSemanticsLayer } from "../src/verifier/verify-cranelift.js";
-import type { Identity } from "../src/pki/index.js";
+import { GreedySearch, planKey, runSearch, searchSpace } from "../src/client/orchestrator/index.js";
+import { craneliftSemanticsLayer } from "../src/adapters/cranelift/verify-cranelift.js";
+import type { Identity } from "../src/kernel/pki/index.js";
 import { spawnAdapter, type AdapterChild } from "./support/adapter-process.js";
 import { testDatabases } from "./support/databases.js";
 import { startHarness, type RegistryHarness } from "./support/registry-harness.js";

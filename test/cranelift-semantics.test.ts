@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { CraneliftToolchain, parseCraneliftPlan, type DriverDifferential } from "../adapters/cranelift/index.js";
-import type { ProblemInput } from "../adapters/framework/toolchain.js";
+import { CraneliftToolchain, parseCraneliftPlan, type DriverDifferential } from "../src/adapters/cranelift/index.js";
+import type { ProblemInput } from "../src/adapters/framework/toolchain.js";
 import { corpusPrograms } from "../bench/corpus/index.js";
 import { CLIF_MUTATION_KINDS, generateClifMutants } from "../bench/mutation/mutate-clif.js";
-import { verifyTransform } from "../src/verifier/index.js";
-import { craneliftSemanticsLayer, differentialToLayer } from "../src/verifier/verify-cranelift.js";
+import { verifyTransform } from "../src/adapters/verifier/index.js";
+import { craneliftSemanticsLayer, differentialToLayer } from "../src/adapters/cranelift/verify-cranelift.js";
 
 /**
  * Layer 3 (semantics) for Cranelift on real programs: the corpus's C compiled to wasm

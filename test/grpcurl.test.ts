@@ -4,7 +4,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeIdentity } from "../src/pki/index.js";
+import { writeIdentity } from "../src/kernel/pki/index.js";
 import { testDatabases } from "./support/databases.js";
 import { startHarness, type RegistryHarness } from "./support/registry-harness.js";
 

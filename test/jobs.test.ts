@@ -1,10 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { objectId } from "../src/codec/index.js";
+import { objectId } from "../src/kernel/codec/index.js";
 import { JobState, type ClaimedJob } from "../src/gen/openpassmarket/v1/job_service_pb.js";
 import { LocalProblemSchema, Visibility, type LocalProblem } from "../src/gen/openpassmarket/v1/problem_pb.js";
 import { PlanStepSchema } from "../src/gen/openpassmarket/v1/signal_pb.js";
-import type { Identity } from "../src/pki/index.js";
+import type { Identity } from "../src/kernel/pki/index.js";
 import { testDatabases } from "./support/databases.js";
 import { LLVM_CAPS, llvmProblem, privateProblem, signedSignal } from "./support/fixtures.js";
 import { startHarness, type JobClient, type RegistryHarness } from "./support/registry-harness.js";

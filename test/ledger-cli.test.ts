@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli/main.js";
 import { LedgerExportSchema } from "../src/gen/openpassmarket/v1/ledger_pb.js";
-import { writeIdentity } from "../src/pki/index.js";
+import { writeIdentity } from "../src/kernel/pki/index.js";
 import { LLVM_CAPS } from "./support/fixtures.js";
 import { startHarness, type RegistryHarness } from "./support/registry-harness.js";
 

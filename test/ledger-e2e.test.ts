@@ -1,12 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Ed25519NoteVerifier, openCheckpoint, signEntry, verifyExport, verifyInclusion } from "../ledger/index.js";
-import { objectId } from "../src/codec/index.js";
+import { Ed25519NoteVerifier, openCheckpoint, signEntry, verifyExport, verifyInclusion } from "../src/ledger/index.js";
+import { objectId } from "../src/kernel/codec/index.js";
 import { ProposalState, type Proposal } from "../src/gen/openpassmarket/v1/ledger_service_pb.js";
 import { LocalProblemSchema } from "../src/gen/openpassmarket/v1/problem_pb.js";
 import { ActorStatus } from "../src/gen/openpassmarket/v1/registry_service_pb.js";
 import { PlanStepSchema } from "../src/gen/openpassmarket/v1/signal_pb.js";
-import type { Identity } from "../src/pki/index.js";
+import type { Identity } from "../src/kernel/pki/index.js";
 import { testDatabases } from "./support/databases.js";
 import { LLVM_CAPS, privateProblem, signedSignal } from "./support/fixtures.js";
 import { approveAs, governorKey, ledgerClient, type LedgerClient } from "./support/ledger-client.js";

@@ -12,10 +12,10 @@ import {
   rootAt,
   signEntry,
   verifyExport,
-} from "../ledger/index.js";
-import { generateEd25519 } from "../src/codec/index.js";
-import { PgLedgerStore, PgTreeStore } from "../src/governance/index.js";
-import { openDatabase, type OpenDatabase } from "../src/storage/index.js";
+} from "../src/ledger/index.js";
+import { generateEd25519 } from "../src/kernel/codec/index.js";
+import { PgLedgerStore, PgTreeStore } from "../src/server/registry-ledger/index.js";
+import { openDatabase, type OpenDatabase } from "../src/server/storage/index.js";
 import { testDatabases } from "./support/databases.js";
 
 /** Counts statements and returned rows, to check proof cost at the SQL level. */

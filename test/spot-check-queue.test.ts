@@ -1,11 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contentId, objectId } from "../src/codec/index.js";
+import { contentId, objectId } from "../src/kernel/codec/index.js";
 import { JobState, type ClaimedJob, type EvaluationJob } from "../src/gen/openpassmarket/v1/job_service_pb.js";
 import { LocalProblemSchema, Visibility, type LocalProblem } from "../src/gen/openpassmarket/v1/problem_pb.js";
 import { ActorStatus } from "../src/gen/openpassmarket/v1/registry_service_pb.js";
 import { PlanStepSchema, SignalStatus } from "../src/gen/openpassmarket/v1/signal_pb.js";
-import type { Identity } from "../src/pki/index.js";
+import type { Identity } from "../src/kernel/pki/index.js";
 import { testDatabases } from "./support/databases.js";
 import { llvmProblem, signedSignal } from "./support/fixtures.js";
 import { startHarness, type JobClient, type RegistryHarness } from "./support/registry-harness.js";

@@ -3,16 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { compilerToProto, objectiveToProto } from "../adapters/framework/proto-mapping.js";
-import { LlvmToolchain } from "../adapters/llvm/index.js";
+import { compilerToProto, objectiveToProto } from "../src/kernel/plan/proto-mapping.js";
+import { LlvmToolchain } from "../src/adapters/llvm/index.js";
 import { corpusPrograms } from "../bench/corpus/index.js";
-import { decodeEntry } from "../ledger/index.js";
+import { decodeEntry } from "../src/ledger/index.js";
 import { JobState, type EvaluationJob } from "../src/gen/openpassmarket/v1/job_service_pb.js";
 import { ProposalState } from "../src/gen/openpassmarket/v1/ledger_service_pb.js";
 import { Visibility } from "../src/gen/openpassmarket/v1/problem_pb.js";
 import { ActorStatus } from "../src/gen/openpassmarket/v1/registry_service_pb.js";
 import { SignalStatus } from "../src/gen/openpassmarket/v1/signal_pb.js";
-import type { Identity } from "../src/pki/index.js";
+import type { Identity } from "../src/kernel/pki/index.js";
 import { spawnAdapter, type AdapterChild } from "./support/adapter-process.js";
 import { testDatabases } from "./support/databases.js";
 import { approveAs, governorKey, ledgerClient, type LedgerClient } from "./support/ledger-client.js";
@@ -23,7 +23,7 @@ import { rejection } from "./support/rejection.js";
 
 // The liar runs the real adapter loop but skips the verifier that would expose it, signing
 // a passing verdict it made up (a liar can). Honest adapters are separate `opm` processes.
-vi.mock("../adapters/framework/verify-evaluation.js", () => import("./support/lying-adapter-verdict.js"));
+vi.mock("../src/adapters/framework/verify-evaluation.js", () => import("./support/lying-adapter-verdict.js"));
 
 const program = (name: string) => corpusPrograms().find((p) => p.name === name)!.path;
 const PLAN = { steps: [{ pass: "instcombine", value: "" }, { pass: "simplifycfg", value: "" }] };

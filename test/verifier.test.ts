@@ -3,13 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { runTool } from "../adapters/framework/run-tool.js";
-import { findLlvmTools } from "../adapters/llvm/find-llvm-tools.js";
-import { compileCToIr } from "../adapters/llvm/compile-c-to-ir.js";
+import { runTool } from "../src/adapters/framework/run-tool.js";
+import { findLlvmTools } from "../src/adapters/llvm/find-llvm-tools.js";
+import { compileCToIr } from "../src/adapters/llvm/compile-c-to-ir.js";
 import { corpusPrograms } from "../bench/corpus/index.js";
 import { generateMutants, MUTATION_KINDS } from "../bench/mutation/mutate-ir.js";
 import { main } from "../src/cli/main.js";
-import { verifyTransform, type Verdict } from "../src/verifier/index.js";
+import { verifyTransform, type Verdict } from "../src/adapters/verifier/index.js";
 
 const tools = findLlvmTools();
 let dir: string;
@@ -252,19 +252,19 @@ describe("GCC: -fchecking rebuild, nm interface, differential execution of the o
 });
 
 describe("Cranelift: the driver's verifier, signatures, the interpreter", () => {
-  const debugDriver = join(process.cwd(), "adapters/cranelift/driver/target/debug/opm-cranelift-driver");
-  const release = join(process.cwd(), "adapters/cranelift/driver/target/release/opm-cranelift-driver");
+  const debugDriver = join(process.cwd(), "src/adapters/cranelift/driver/target/debug/opm-cranelift-driver");
+  const release = join(process.cwd(), "src/adapters/cranelift/driver/target/release/opm-cranelift-driver");
   const available = existsSync(release) || existsSync(debugDriver) || process.env["OPM_CRANELIFT_DRIVER"] !== undefined;
 
   it.skipIf(!available)("accepts the identity, rejects a changed constant (semantics) and bad dominance (well-formed)", async () => {
     if (!existsSync(release) && process.env["OPM_CRANELIFT_DRIVER"] === undefined) process.env["OPM_CRANELIFT_DRIVER"] = debugDriver;
-    const small = await readFile("adapters/cranelift/testdata/small.clif", "utf8");
+    const small = await readFile("src/adapters/cranelift/testdata/small.clif", "utf8");
     const same = await verifyTransform({ compiler: "cranelift", before: { text: small }, after: { text: small } });
     expect(same.ok, layersOf(same)).toBe(true);
     const changed = await verifyTransform({ compiler: "cranelift", before: { text: small }, after: { text: small.replace("iconst.i32 3", "iconst.i32 4") } });
     expect(changed.rejectedBy, layersOf(changed)).toBe("semantics");
     expect(changed.layers[2]!.evidence).toMatch(/%add3\(0, 0\)/);
-    const bad = await readFile("adapters/cranelift/testdata/bad-dominance.clif", "utf8");
+    const bad = await readFile("src/adapters/cranelift/testdata/bad-dominance.clif", "utf8");
     const sig = await verifyTransform({ compiler: "cranelift", before: { text: small }, after: { text: small.replace("function %add3(i32, i32) -> i32", "function %add3(i32, i64) -> i32").replace("block0(v0: i32, v1: i32)", "block0(v0: i32, v1: i64)").replace("v4 = iadd v3, v1", "v9 = ireduce.i32 v1\n    v4 = iadd v3, v9") } });
     expect(sig.rejectedBy, layersOf(sig)).toBe("interface");
     const wf = await verifyTransform({ compiler: "cranelift", before: { text: small }, after: { text: `${small}\n${bad}` } });

@@ -7,7 +7,7 @@
  *   npm run build && node dist/bench/determinism/determinism-audit.js [--programs crc32,json,sha256] [--runs 3]
  */
 import { parseArgs } from "node:util";
-import { checkDeterminism, LlvmToolchain } from "../../adapters/llvm/index.js";
+import { checkDeterminism, LlvmToolchain } from "../../src/adapters/llvm/index.js";
 import { corpusPrograms } from "../corpus/index.js";
 
 const { values } = parseArgs({ options: { programs: { type: "string", default: "crc32,json,sha256" }, runs: { type: "string", default: "3" } } });

@@ -10,13 +10,13 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { Server, ServerCredentials, status, type ServerUnaryCall, type sendUnaryData } from "@grpc/grpc-js";
 import type { KeyObject } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { inlineVerifier, keyIdOf, publicKeyFromRaw, verifyObjectWith, VerifyPool, type SignatureVerifier } from "../../src/codec/index.js";
+import { inlineVerifier, keyIdOf, publicKeyFromRaw, verifyObjectWith, VerifyPool, type SignatureVerifier } from "../../src/kernel/codec/index.js";
 import { SubmitSignalRequestSchema } from "../../src/gen/openpassmarket/v1/registry_service_pb.js";
 import { PerformanceSignalSchema } from "../../src/gen/openpassmarket/v1/signal_pb.js";
-import { AUTH_METADATA, bodyDigest, requestSigningPayload } from "../../src/rpc/index.js";
-import { createLogger } from "../../src/log/index.js";
-import { startRegistryNode } from "../../src/node/index.js";
-import { ensureNodePki } from "../../src/pki/index.js";
+import { AUTH_METADATA, bodyDigest, requestSigningPayload } from "../../src/kernel/wire/index.js";
+import { createLogger } from "../../src/kernel/logger/index.js";
+import { startRegistryNode } from "../../src/server/node/index.js";
+import { ensureNodePki } from "../../src/kernel/pki/index.js";
 import { ECHO_PATH } from "./protocol.js";
 
 const HOST = "127.0.0.1";

@@ -3,7 +3,7 @@
  * (sandboxed differential execution, driver op `differential`).
  *
  * Command (from the repository root, after `cargo build --release` in
- * adapters/cranelift/driver; no tsx is installed, so compile first):
+ * src/adapters/cranelift/driver; no tsx is installed, so compile first):
  *
  *   npx tsc --outDir .tmp/mutation --rootDir . --module nodenext --moduleResolution nodenext \
  *     --target es2022 --lib es2023 --types node --skipLibCheck --sourceMap false \
@@ -26,10 +26,10 @@
 import { writeFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { CraneliftToolchain, parseCraneliftPlan } from "../../adapters/cranelift/index.js";
+import { CraneliftToolchain, parseCraneliftPlan } from "../../src/adapters/cranelift/index.js";
 import { corpusPrograms } from "../corpus/index.js";
-import { verifyTransform } from "../../src/verifier/index.js";
-import { differentialToLayer } from "../../src/verifier/verify-cranelift.js";
+import { verifyTransform } from "../../src/adapters/verifier/index.js";
+import { differentialToLayer } from "../../src/adapters/cranelift/verify-cranelift.js";
 import { CLIF_MUTATION_KINDS, generateClifMutants, type ClifMutationKind } from "./mutate-clif.js";
 
 /** Legitimate plans: every opt level through the codegen pipeline, and explicit steps. */

@@ -5,8 +5,8 @@
  * well-formed layer should reject it; the benchmark reports such mutants apart).
  */
 import { createHash } from "node:crypto";
-import { matchingClose, splitTopLevel } from "../../src/verifier/read-llvm-type.js";
-import { seededRandom } from "../../src/orchestrator/seeded-random.js";
+import { matchingClose, splitTopLevel } from "../../src/adapters/llvm/read-llvm-type.js";
+import { seededRandom } from "../../src/client/orchestrator/seeded-random.js";
 
 export const MUTATION_KINDS = [
   "swap-add-sub", "cmp-predicate", "drop-store", "change-constant", "swap-branch-targets", "change-call-arg",

@@ -1,5 +1,5 @@
 /**
- * Mutation test and false-alarm check of the IR-invariant verifier (`src/verifier`).
+ * Mutation test and false-alarm check of the IR-invariant verifier (`src/adapters/verifier`).
  *
  * Command (from the repository root; no tsx is installed, so compile first):
  *
@@ -27,12 +27,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { runTool } from "../../adapters/framework/run-tool.js";
-import { compileCToIr } from "../../adapters/llvm/compile-c-to-ir.js";
-import { findLlvmTools } from "../../adapters/llvm/find-llvm-tools.js";
+import { runTool } from "../../src/adapters/framework/run-tool.js";
+import { compileCToIr } from "../../src/adapters/llvm/compile-c-to-ir.js";
+import { findLlvmTools } from "../../src/adapters/llvm/find-llvm-tools.js";
 import { corpusPrograms, type CorpusProgram } from "../corpus/index.js";
-import { runProgram } from "../../src/verifier/run-program.js";
-import { verifyTransform, type RunLimits, type Verdict } from "../../src/verifier/index.js";
+import { runProgram } from "../../src/adapters/verifier/run-program.js";
+import { verifyTransform, type RunLimits, type Verdict } from "../../src/adapters/verifier/index.js";
 import { generateMutants, MUTATION_KINDS, type MutationKind } from "./mutate-ir.js";
 
 const LEVELS = ["O1", "O2", "O3", "Os", "Oz"];

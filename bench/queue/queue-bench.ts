@@ -1,5 +1,5 @@
 /**
- * Job queue: our `FOR UPDATE SKIP LOCKED` queue (src/jobs) against pg-boss 10, side by side,
+ * Job queue: our `FOR UPDATE SKIP LOCKED` queue (src/server/jobs) against pg-boss 10, side by side,
  * on a real PostgreSQL server and on embedded PGlite. Two parts in one run:
  *
  *   1. throughput — enqueue N jobs, then K concurrent workers claim batches of B and
@@ -31,8 +31,8 @@ import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import type { Kysely } from "kysely";
 import pg from "pg";
-import { contentId, generateEd25519, inlineVerifier, keyIdOf, objectId, signObject, type Ed25519KeyPair } from "../../src/codec/index.js";
-import { OpmError } from "../../src/errors/index.js";
+import { contentId, generateEd25519, inlineVerifier, keyIdOf, objectId, signObject, type Ed25519KeyPair } from "../../src/kernel/codec/index.js";
+import { OpmError } from "../../src/kernel/errors/index.js";
 import { Compiler, Objective } from "../../src/gen/openpassmarket/v1/common_pb.js";
 import {
   ClaimJobsRequestSchema, CompleteJobRequestSchema, EnqueueJobsRequestSchema, FailJobRequestSchema, HeartbeatRequestSchema, JobState,
@@ -43,15 +43,15 @@ import {
   AdmitAdapterRequestSchema, RegisterAdapterRequestSchema, RegisterParticipantRequestSchema, SubmitProblemRequestSchema,
 } from "../../src/gen/openpassmarket/v1/registry_service_pb.js";
 import { PerformanceSignalSchema, PlanStepSchema } from "../../src/gen/openpassmarket/v1/signal_pb.js";
-import { claimJobs } from "../../src/jobs/claim-jobs.js";
-import { enqueueJobs } from "../../src/jobs/enqueue-jobs.js";
-import { DEFAULT_JOBS_CONFIG, type JobsConfig } from "../../src/jobs/jobs-config.js";
-import { completeJob, failJob, heartbeat } from "../../src/jobs/settle-job.js";
-import { ActorKeys, AdminAdmission, ProblemCache, registerBuiltin, type RegistryDeps } from "../../src/registry/index.js";
-import { admitAdapter, registerAdapter, registerParticipant } from "../../src/registry/actors.js";
-import { submitProblem } from "../../src/registry/problems.js";
-import { createCallContext, type CallContext } from "../../src/rpc/index.js";
-import { openDatabase, type Database, type OpenDatabase } from "../../src/storage/index.js";
+import { claimJobs } from "../../src/server/jobs/claim-jobs.js";
+import { enqueueJobs } from "../../src/server/jobs/enqueue-jobs.js";
+import { DEFAULT_JOBS_CONFIG, type JobsConfig } from "../../src/server/jobs/jobs-config.js";
+import { completeJob, failJob, heartbeat } from "../../src/server/jobs/settle-job.js";
+import { ActorKeys, AdminAdmission, ProblemCache, registerBuiltin, type RegistryDeps } from "../../src/server/registry/index.js";
+import { admitAdapter, registerAdapter, registerParticipant } from "../../src/server/registry/actors.js";
+import { submitProblem } from "../../src/server/registry/problems.js";
+import { createCallContext, type CallContext } from "../../src/server/rpc/index.js";
+import { openDatabase, type Database, type OpenDatabase } from "../../src/server/storage/index.js";
 
 // ---------------------------------------------------------------- arguments
 
@@ -228,10 +228,10 @@ async function oursFunctions(open: OpenDatabase, database: string): Promise<Row>
     }, 600_000);
   const left = await open.db.selectFrom("jobs").select((eb) => eb.fn.countAll<number>().as("n")).where("state", "!=", "succeeded").executeTakeFirstOrThrow();
   if (Number(left.n) !== 0 || r.completed !== N) throw new Error(`ours-functions: ${r.completed} completed, ${left.n} left`);
-  return { queue: "ours: src/jobs functions", database, enqueueMs, ...r, note: "claimJobs/completeJob incl. caller lookup, audit rows, Ed25519-signed signal verified + stored" };
+  return { queue: "ours: src/server/jobs functions", database, enqueueMs, ...r, note: "claimJobs/completeJob incl. caller lookup, audit rows, Ed25519-signed signal verified + stored" };
 }
 
-/** The claim and completion SQL of src/jobs, replicated without caller lookup, audit and signal storage. */
+/** The claim and completion SQL of src/server/jobs, replicated without caller lookup, audit and signal storage. */
 async function oursSql(open: OpenDatabase, database: string): Promise<Row> {
   const w = await makeWorld(open, []);
   const t0 = performance.now();
@@ -520,7 +520,7 @@ async function main(): Promise<void> {
   }
   note("runs on PGlite (embedded)", "boss", bossOnPglite);
   console.log("\n## semantics\n");
-  console.log("| feature | ours (src/jobs) | pg-boss 10.4.2 |\n| --- | --- | --- |");
+  console.log("| feature | ours (src/server/jobs) | pg-boss 10.4.2 |\n| --- | --- | --- |");
   for (const c of checks.values()) console.log(`| ${c.feature} | ${c.ours} | ${c.boss} |`);
 }
 

@@ -7,9 +7,9 @@
  *   npm run build && node dist/bench/search/search-bench.js --compiler llvm --budget 150 [--programs crc32,sha256] [--strategies random,greedy]
  */
 import { parseArgs } from "node:util";
-import { parseCompiler, parseObjective } from "../../adapters/framework/proto-mapping.js";
-import { createLogger } from "../../src/log/index.js";
-import { optimize, startLocalMarket, type OptimizeResult, type StrategyName } from "../../src/orchestrator/index.js";
+import { parseCompiler, parseObjective } from "../../src/kernel/plan/proto-mapping.js";
+import { createLogger } from "../../src/kernel/logger/index.js";
+import { optimize, startLocalMarket, type OptimizeResult, type StrategyName } from "../../src/client/orchestrator/index.js";
 import { corpusPrograms } from "../corpus/index.js";
 
 const { values } = parseArgs({

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { OpmError } from "../errors/index.js";
+import { OpmError } from "../kernel/errors/index.js";
 
 /** Parsed flags and positionals of one command. */
 export interface ParsedArgs {

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { RegistryService } from "../gen/openpassmarket/v1/registry_service_pb.js";
-import { loadIdentity } from "../pki/index.js";
-import { createRpcClient, type RpcClient } from "../rpc/index.js";
+import { loadIdentity } from "../kernel/pki/index.js";
+import { createRpcClient, type RpcClient } from "../kernel/wire/index.js";
 import { stringFlag, type ParsedArgs } from "./args.js";
 
 export type RegistryClient = RpcClient<(typeof RegistryService)["method"]>;

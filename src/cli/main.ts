@@ -1,4 +1,4 @@
-import { OpmError, isOpmError, type ErrorCode } from "../errors/index.js";
+import { OpmError, isOpmError, type ErrorCode } from "../kernel/errors/index.js";
 import type { Command } from "./command.js";
 import { adapterCommand } from "./commands/adapter.js";
 import { ledgerCommand } from "./commands/ledger.js";

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { writeIdentity, type Identity } from "../../src/pki/index.js";
+import { writeIdentity, type Identity } from "../../src/kernel/pki/index.js";
 
 const OPM = fileURLToPath(new URL("../../bin/opm.js", import.meta.url));
 

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { contentId, objectId, signObject } from "../../src/codec/index.js";
+import { contentId, objectId, signObject } from "../../src/kernel/codec/index.js";
 import { Compiler, Objective } from "../../src/gen/openpassmarket/v1/common_pb.js";
 import { ContractDecl_Kind, PassLevel, PassParameter_Kind, PassSpecSchema, type PassSpec } from "../../src/gen/openpassmarket/v1/contracts_pb.js";
 import { LocalProblemSchema, Visibility, type LocalProblem } from "../../src/gen/openpassmarket/v1/problem_pb.js";
@@ -8,7 +8,7 @@ import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/prot
 
 /** The plain-object initializer of a message, every field optional. */
 type Init<S extends DescMessage> = Partial<Exclude<MessageInitShape<S>, MessageShape<S>>>;
-import type { Identity } from "../../src/pki/index.js";
+import type { Identity } from "../../src/kernel/pki/index.js";
 
 /** Capabilities of an LLVM 14 adapter. */
 export const LLVM_CAPS = { compiler: Compiler.LLVM, compilerVersion: "14.0.6", targetTriple: "x86_64-pc-linux-gnu", objectives: ["ir-instcount"] };

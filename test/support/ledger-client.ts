@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
-import { signEntry } from "../../ledger/index.js";
+import { signEntry } from "../../src/ledger/index.js";
 import { LedgerService, type Proposal } from "../../src/gen/openpassmarket/v1/ledger_service_pb.js";
 import { GovernorKeySchema, type GovernorKey } from "../../src/gen/openpassmarket/v1/ledger_pb.js";
-import type { Identity } from "../../src/pki/index.js";
-import { createRpcClient, type RpcClient } from "../../src/rpc/index.js";
+import type { Identity } from "../../src/kernel/pki/index.js";
+import { createRpcClient, type RpcClient } from "../../src/kernel/wire/index.js";
 import type { RegistryHarness } from "./registry-harness.js";
 
 export type LedgerClient = RpcClient<(typeof LedgerService)["method"]>;

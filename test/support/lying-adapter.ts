@@ -1,9 +1,9 @@
-import { runAdapter } from "../../adapters/framework/adapter-process.js";
-import type { Measurement, Objective, Plan, PreparedProblem, ProblemInput, Toolchain } from "../../adapters/framework/toolchain.js";
-import { LlvmToolchain } from "../../adapters/llvm/index.js";
-import { createLogger } from "../../src/log/index.js";
-import type { Identity } from "../../src/pki/index.js";
-import { isOpmError } from "../../src/errors/index.js";
+import { runAdapter } from "../../src/adapters/framework/adapter-process.js";
+import type { Measurement, Objective, Plan, PreparedProblem, ProblemInput, Toolchain } from "../../src/adapters/framework/toolchain.js";
+import { LlvmToolchain } from "../../src/adapters/llvm/index.js";
+import { createLogger } from "../../src/kernel/logger/index.js";
+import type { Identity } from "../../src/kernel/pki/index.js";
+import { isOpmError } from "../../src/kernel/errors/index.js";
 
 /**
  * How a lying adapter lies: `smaller-metric` reports a metric below what its output has

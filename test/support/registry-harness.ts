@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JobService } from "../../src/gen/openpassmarket/v1/job_service_pb.js";
 import { RegistryService } from "../../src/gen/openpassmarket/v1/registry_service_pb.js";
-import { createLogger } from "../../src/log/index.js";
-import { startRegistryNode, type RegistryNode, type RegistryNodeOptions } from "../../src/node/index.js";
-import { issueIdentity, loadIdentity, loadNodeCa, type Identity } from "../../src/pki/index.js";
-import { createRpcClient, type RpcClient } from "../../src/rpc/index.js";
+import { createLogger } from "../../src/kernel/logger/index.js";
+import { startRegistryNode, type RegistryNode, type RegistryNodeOptions } from "../../src/server/node/index.js";
+import { issueIdentity, loadIdentity, loadNodeCa, type Identity } from "../../src/kernel/pki/index.js";
+import { createRpcClient, type RpcClient } from "../../src/kernel/wire/index.js";
 import type { TestDatabase } from "./databases.js";
 import { LLVM_CAPS } from "./fixtures.js";
 

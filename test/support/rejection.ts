@@ -1,4 +1,4 @@
-import { isOpmError, type OpmError } from "../../src/errors/index.js";
+import { isOpmError, type OpmError } from "../../src/kernel/errors/index.js";
 
 /** The OpmError `p` rejects with; fails the test when `p` resolves or rejects with anything else. */
 export async function rejection(p: Promise<unknown>): Promise<OpmError> {

@@ -1,11 +1,11 @@
 import { resolve } from "node:path";
-import { IrStore } from "../../../adapters/framework/ir-store.js";
-import { runAdapter } from "../../../adapters/framework/adapter-process.js";
-import { parseCompiler } from "../../../adapters/framework/proto-mapping.js";
-import { toolchainFor } from "../../../adapters/framework/toolchains.js";
-import { OpmError } from "../../errors/index.js";
-import { createLogger } from "../../log/index.js";
-import { loadIdentity } from "../../pki/index.js";
+import { IrStore } from "../../adapters/framework/ir-store.js";
+import { runAdapter } from "../../adapters/framework/adapter-process.js";
+import { parseCompiler } from "../../kernel/plan/proto-mapping.js";
+import { toolchainFor } from "../../adapters/framework/toolchains.js";
+import { OpmError } from "../../kernel/errors/index.js";
+import { createLogger } from "../../kernel/logger/index.js";
+import { loadIdentity } from "../../kernel/pki/index.js";
 import { parseCommandArgs, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { CLIENT_FLAGS } from "../connect.js";

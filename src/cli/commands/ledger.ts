@@ -8,8 +8,8 @@ import {
   signEntry,
   verifyExport,
   verifyInclusion,
-} from "../../../ledger/index.js";
-import { OpmError } from "../../errors/index.js";
+} from "../../ledger/index.js";
+import { OpmError } from "../../kernel/errors/index.js";
 import {
   AdapterAdmissionSchema,
   AdapterRevocationSchema,
@@ -23,8 +23,8 @@ import {
 } from "../../gen/openpassmarket/v1/ledger_pb.js";
 import { LedgerService, ProposalSchema, ProposalState, type Proposal, type ProposeRequest } from "../../gen/openpassmarket/v1/ledger_service_pb.js";
 import { RegistryService } from "../../gen/openpassmarket/v1/registry_service_pb.js";
-import { loadIdentity, type Identity } from "../../pki/index.js";
-import { createRpcClient, type RpcClient } from "../../rpc/index.js";
+import { loadIdentity, type Identity } from "../../kernel/pki/index.js";
+import { createRpcClient, type RpcClient } from "../../kernel/wire/index.js";
 import { parseCommandArgs, stringFlag, type ParsedArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { CLIENT_FLAGS } from "../connect.js";

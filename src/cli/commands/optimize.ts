@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { IrStore } from "../../../adapters/framework/ir-store.js";
-import { parseCompiler, parseObjective } from "../../../adapters/framework/proto-mapping.js";
-import type { CompilerKind, Objective } from "../../../adapters/framework/toolchain.js";
-import { OpmError } from "../../errors/index.js";
-import { loadIdentity } from "../../pki/index.js";
-import { optimize, type StrategyName } from "../../orchestrator/index.js";
+import { IrStore } from "../../adapters/framework/ir-store.js";
+import { parseCompiler, parseObjective } from "../../kernel/plan/proto-mapping.js";
+import type { CompilerKind, Objective } from "../../adapters/framework/toolchain.js";
+import { OpmError } from "../../kernel/errors/index.js";
+import { loadIdentity } from "../../kernel/pki/index.js";
+import { optimize, type StrategyName } from "../../client/orchestrator/index.js";
 import { parseCommandArgs, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { createOutput } from "../output.js";

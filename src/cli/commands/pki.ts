@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
-import { issueIdentity, loadNodeCa, writeIdentity } from "../../pki/index.js";
-import { OpmError } from "../../errors/index.js";
+import { issueIdentity, loadNodeCa, writeIdentity } from "../../kernel/pki/index.js";
+import { OpmError } from "../../kernel/errors/index.js";
 import { parseCommandArgs, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { createOutput } from "../output.js";

@@ -1,5 +1,5 @@
 import { toJson } from "@bufbuild/protobuf";
-import { OpmError } from "../../errors/index.js";
+import { OpmError } from "../../kernel/errors/index.js";
 import { Compiler } from "../../gen/openpassmarket/v1/common_pb.js";
 import {
   GetContractGraphResponseSchema,
@@ -11,7 +11,7 @@ import { parseCommandArgs, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { CLIENT_FLAGS, withRegistry } from "../connect.js";
 import { createOutput } from "../output.js";
-import { keyIdOf } from "../../codec/index.js";
+import { keyIdOf } from "../../kernel/codec/index.js";
 
 /** `opm admit ADAPTER`: admits a pending adapter (needs the operator identity, until the ledger decides). */
 export const admitCommand: Command = {

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
-import { OpmError } from "../../errors/index.js";
-import { DEFAULT_JOBS_CONFIG } from "../../jobs/index.js";
-import { startRegistryNode } from "../../node/index.js";
+import { OpmError } from "../../kernel/errors/index.js";
+import { DEFAULT_JOBS_CONFIG } from "../../server/jobs/index.js";
+import { startRegistryNode } from "../../server/node/index.js";
 import { parseCommandArgs, parseHostPort, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseCompiler, parseObjective } from "../../../adapters/framework/proto-mapping.js";
-import { isOpmError, OpmError } from "../../errors/index.js";
-import { verifyTransform, type Verdict, type VerifyRequest } from "../../verifier/index.js";
+import { parseCompiler, parseObjective } from "../../kernel/plan/proto-mapping.js";
+import { isOpmError, OpmError } from "../../kernel/errors/index.js";
+import { verifyTransform, type Verdict, type VerifyRequest } from "../../adapters/verifier/index.js";
 import { parseCommandArgs, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { createOutput } from "../output.js";

@@ -1,0 +1,291 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { extname, join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { OpmError } from "../../kernel/errors/index.js";
+import type {
+  Measurement, Objective, PassOffer, Plan, PreparedProblem, ProblemInput, Toolchain, ToolchainInfo,
+} from "../framework/toolchain.js";
+import { clifFeatures } from "./clif-features.js";
+import { compileCToWasm, findClang } from "./compile-c-to-wasm.js";
+import { craneliftOffers } from "./cranelift-catalog.js";
+import { renderCraneliftPlan, validateCraneliftPlan, type DriverPlan } from "./cranelift-plan.js";
+import { CraneliftDriverClient } from "./driver-client.js";
+import {
+  DRIVER_PROTOCOL, type DriverCatalog, type DriverCompiled, type DriverDifferential, type DriverInput, type DriverInterpreted,
+} from "./driver-protocol.js";
+
+export interface CraneliftToolchainOptions {
+  /** The driver binary; default `defaultDriverPath()`. */
+  driverPath?: string;
+  /** clang used for `.c` inputs; default the first `clang`, `clang-N` on `$PATH`. */
+  clang?: string;
+  /** Default time limit of one driver request or clang run; default 60 s. */
+  timeoutMs?: number;
+}
+
+/** Objectives this adapter measures. */
+const CRANELIFT_OBJECTIVES: readonly Objective[] = ["code-size", "ir-instcount"];
+
+/** The plan of the baseline: Cranelift's best default for size, no extra steps. */
+export const CRANELIFT_BASELINE_PLAN: Plan = { steps: [{ pass: "opt_level", value: "speed_and_size" }] };
+
+/**
+ * Cranelift 0.112 (x86-64) through `opm-cranelift-driver`, one process kept per
+ * toolchain (call `close()` when done).
+ * - Inputs are `wasm` (a `.wasm` file, or a `.c` file compiled with
+ *   `CLANG_WASM_FLAGS`) or `clif` text; each defined function is compiled.
+ * - A plan is Context steps (run in order before `Context::compile`'s own fixed
+ *   pipeline) and settings (`opt_level`, x86-64 flags…; unlisted ones keep
+ *   Cranelift's defaults, so the empty plan is `opt_level=none`). See
+ *   `renderCraneliftPlan` for the text form.
+ * - The driver runs Cranelift's verifier after every step and after lowering; a
+ *   refusal is `verification_failed` naming the function and step, and `evaluate`
+ *   checks the driver's record of those runs (`checkVerified`).
+ * - `code-size`: bytes of machine code of all functions (before relocation);
+ *   `ir-instcount`: instructions of the CLIF that was lowered. The output is the
+ *   machine code of every function concatenated in function order, and its digest
+ *   is the driver's `output_digest`.
+ */
+export class CraneliftToolchain implements Toolchain {
+  /** The driver process this toolchain talks to. */
+  readonly driver: CraneliftDriverClient;
+  private readonly options: CraneliftToolchainOptions;
+  private infoPromise: Promise<ToolchainInfo> | undefined;
+  private catalogPromise: Promise<DriverCatalog> | undefined;
+
+  constructor(options: CraneliftToolchainOptions = {}) {
+    this.options = options;
+    this.driver = new CraneliftDriverClient({
+      ...(options.driverPath !== undefined ? { path: options.driverPath } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
+  }
+
+  /**
+   * Asks the driver (`tool_missing` with the build command when it is not built):
+   * version = the linked `cranelift-codegen` crate version, target `x86_64`. `tools`
+   * holds the driver and, when installed, the clang used for `.c` inputs.
+   */
+  info(): Promise<ToolchainInfo> {
+    this.infoPromise ??= (async () => {
+      const info = await this.driver.request("info");
+      if (info.protocol_version !== DRIVER_PROTOCOL) {
+        throw new OpmError("internal", `opm-cranelift-driver speaks protocol ${info.protocol_version}, this adapter protocol ${DRIVER_PROTOCOL}`);
+      }
+      const version = info.versions["cranelift-codegen"];
+      if (version === undefined) throw new OpmError("internal", "opm-cranelift-driver `info` lists no `cranelift-codegen` version");
+      const tools: Record<string, string> = { "opm-cranelift-driver": this.driver.path };
+      try {
+        tools["clang"] = findClang(this.options.clang);
+      } catch {
+        // clang is only needed for `.c` inputs; prepare() reports it then.
+      }
+      return { compiler: "cranelift" as const, version, target: info.target, tools };
+    })();
+    this.infoPromise.catch(() => (this.infoPromise = undefined));
+    return this.infoPromise;
+  }
+
+  /** The driver's steps and settings as offers (`craneliftOffers`), nothing invented. */
+  async catalog(): Promise<PassOffer[]> {
+    return craneliftOffers(await this.driverCatalog());
+  }
+
+  /**
+   * `.c` → wasm by `compileCToWasm` (fixed `CLANG_WASM_FLAGS`); `.wasm` and `.clif`
+   * taken as they are. Digest = SHA-256 of the input bytes; features = `clifFeatures`
+   * of the CLIF the driver lowers the input to; baseline = `CRANELIFT_BASELINE_PLAN`.
+   */
+  async prepare(file: string, objective: Objective = "code-size"): Promise<PreparedProblem> {
+    checkObjective(objective);
+    const timeoutMs = this.options.timeoutMs ?? 60_000;
+    let input: ProblemInput;
+    switch (extname(file)) {
+      case ".c": {
+        const clang = findClang(this.options.clang);
+        const bytes = await withWorkDir((dir) => compileCToWasm(file, { clang, workDir: dir, timeoutMs }));
+        input = { format: "wasm", bytes };
+        break;
+      }
+      case ".wasm":
+        input = { format: "wasm", bytes: await readFile(file) };
+        break;
+      case ".clif":
+        input = { format: "clif", bytes: await readFile(file) };
+        break;
+      default:
+        throw new OpmError("invalid_argument", `field \`file\`: \`${file}\` is not .c, .wasm or .clif`, { field: "file" });
+    }
+    const lowered = await this.driver.request("lower", { input: driverInput(input) }, { timeoutMs });
+    const baseline = await this.evaluate(input, CRANELIFT_BASELINE_PLAN, objective);
+    return { input, digest: sha256(input.bytes), features: clifFeatures(lowered.functions.map((f) => f.clif)), baseline };
+  }
+
+  /** Validates `plan` against the catalog, compiles every function and measures both metrics. */
+  async evaluate(input: ProblemInput, plan: Plan, objective: Objective, options: { timeoutMs?: number } = {}): Promise<Measurement> {
+    checkObjective(objective);
+    const driverPlan = validateCraneliftPlan(plan, await this.driverCatalog());
+    const { version } = await this.info();
+    const started = performance.now();
+    const request = { input: driverInput(input), steps: driverPlan.steps, settings: driverPlan.settings, include_code: true };
+    const compiled = await this.driver.request("compile", request, { timeoutMs: options.timeoutMs ?? this.options.timeoutMs ?? 60_000 });
+    checkVerified(compiled, driverPlan.steps);
+    const output = Buffer.concat(compiled.functions.map((f) => Buffer.from(f.code_base64 ?? "", "base64")));
+    const outputDigest = sha256(output);
+    if (outputDigest !== compiled.totals.output_digest) {
+      throw new OpmError("internal", `machine code digest ${outputDigest} differs from the driver's output_digest ${compiled.totals.output_digest}`);
+    }
+    const metrics: Partial<Record<Objective, number>> = {
+      "code-size": compiled.totals.code_bytes,
+      "ir-instcount": compiled.functions.reduce((n, f) => n + f.lowered_inst_count, 0),
+    };
+    return {
+      objective,
+      value: metrics[objective]!,
+      metrics,
+      output,
+      outputDigest,
+      reproduction: this.reproduction(input, driverPlan),
+      compilerVersion: version,
+      elapsedMs: performance.now() - started,
+    };
+  }
+
+  /** The plan in the text form of `renderCraneliftPlan`: `opt_level=none; egraph_pass`. */
+  renderPlan(plan: Plan): string {
+    return renderCraneliftPlan(plan);
+  }
+
+  /**
+   * Runs function `fn` (its name, CLIF name or `%name`) of `input` on `args` in
+   * Cranelift's interpreter before and after `plan` (with `Context::compile`'s
+   * pre-lowering pipeline too unless `includeCodegenPipeline` is false) and returns
+   * both outcomes and whether they agree. Wasm functions that touch linear memory
+   * cannot be interpreted here (status `error`; `compareSemantics` runs them in a
+   * sandbox). Throws `invalid_argument` for an
+   * unknown function or arguments that do not fit its signature.
+   */
+  async interpretCompare(
+    input: ProblemInput,
+    fn: string,
+    args: ReadonlyArray<number | string>,
+    plan: Plan,
+    options: { includeCodegenPipeline?: boolean; fuel?: number; timeoutMs?: number } = {},
+  ): Promise<DriverInterpreted> {
+    const driverPlan = validateCraneliftPlan(plan, await this.driverCatalog());
+    const request = {
+      input: driverInput(input),
+      function: fn,
+      args,
+      steps: driverPlan.steps,
+      settings: driverPlan.settings,
+      include_codegen_pipeline: options.includeCodegenPipeline ?? true,
+      ...(options.fuel !== undefined ? { fuel: options.fuel } : {}),
+    };
+    return this.driver.request("interpret", request, { timeoutMs: options.timeoutMs ?? this.options.timeoutMs ?? 60_000 });
+  }
+
+  /**
+   * Differential execution of every function of `before` (driver op `differential`,
+   * `driver/PROTOCOL.md`): each runs in the driver's sandbox — linear memory with the
+   * module's data, a stack pointer at the top, its callees, stubs for common libc
+   * imports — on seeded probe arguments, before and after the transform, and the
+   * return values or trap, final memory, globals and printed output are compared.
+   * AFTER is `before` under `after.plan` (through `Context::optimize`, i.e. the CLIF
+   * `evaluate` lowers, unless `includeCodegenPipeline` is false), or the module
+   * `after.input` (CLIF or wasm, functions matched by CLIF name). Throws
+   * `invalid_argument` for a bad plan or input, `verification_failed` when
+   * Cranelift's verifier rejects AFTER.
+   */
+  async compareSemantics(
+    before: ProblemInput,
+    after: { plan: Plan } | { input: ProblemInput },
+    options: { includeCodegenPipeline?: boolean; probes?: number; seed?: number; fuel?: number; totalFuel?: number; functions?: string[]; timeoutMs?: number } = {},
+  ): Promise<DriverDifferential> {
+    const transform = "plan" in after
+      ? (({ steps, settings }) => ({ steps, settings, include_codegen_pipeline: options.includeCodegenPipeline ?? true }))(validateCraneliftPlan(after.plan, await this.driverCatalog()))
+      : { after: driverInput(after.input), include_codegen_pipeline: options.includeCodegenPipeline ?? false };
+    const request = {
+      input: driverInput(before),
+      ...transform,
+      ...(options.probes !== undefined ? { probes: options.probes } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.fuel !== undefined ? { fuel: options.fuel } : {}),
+      ...(options.totalFuel !== undefined ? { total_fuel: options.totalFuel } : {}),
+      ...(options.functions !== undefined ? { functions: options.functions } : {}),
+    };
+    // Bounded by the request's total fuel (30 M instructions by default, about 10 s).
+    return this.driver.request("differential", request, { timeoutMs: options.timeoutMs ?? 300_000 });
+  }
+
+  /** Stops the driver process. The toolchain restarts it if used again. */
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+
+  private driverCatalog(): Promise<DriverCatalog> {
+    this.catalogPromise ??= this.driver.request("catalog");
+    this.catalogPromise.catch(() => (this.catalogPromise = undefined));
+    return this.catalogPromise;
+  }
+
+  /**
+   * The exact driver request, as a shell command: the input's base64 is replaced by
+   * a placeholder naming its SHA-256 (the problem digest).
+   */
+  private reproduction(input: ProblemInput, plan: DriverPlan): string {
+    const request = {
+      protocol: DRIVER_PROTOCOL,
+      op: "compile",
+      input: { format: input.format, base64: `<base64 of the input, sha256 ${sha256(input.bytes)}>` },
+      steps: plan.steps,
+      settings: plan.settings,
+    };
+    return `echo '${JSON.stringify(request)}' | ${this.driver.path}`;
+  }
+}
+
+/**
+ * The driver refuses a plan the verifier rejects; this also checks that it says so:
+ * for every function, a passing verifier run on the input, after each requested step
+ * in order, and on the lowered CLIF (`codegen`). Anything else is `internal` (a driver
+ * that skipped the verifier must not yield a signal with a passing verdict).
+ */
+export function checkVerified(compiled: DriverCompiled, steps: readonly string[]): void {
+  const expected = ["input", ...steps, "codegen"].join(",");
+  for (const f of compiled.functions) {
+    const runs = f.verifier ?? [];
+    if (!compiled.verified || runs.map((v) => v.step).join(",") !== expected || !runs.every((v) => v.ok)) {
+      throw new OpmError("internal", `opm-cranelift-driver verifier record of function \`${f.name}\` is ${JSON.stringify(runs)} (verified ${compiled.verified}); expected a passing run after each of ${expected}`);
+    }
+  }
+}
+
+function checkObjective(objective: Objective): void {
+  if (!CRANELIFT_OBJECTIVES.includes(objective)) {
+    throw new OpmError("invalid_argument", `field \`objective\`: the Cranelift toolchain measures ${CRANELIFT_OBJECTIVES.join(", ")}, not \`${objective}\``, { field: "objective" });
+  }
+}
+
+function driverInput(input: ProblemInput): DriverInput {
+  if (input.format !== "wasm" && input.format !== "clif") {
+    throw new OpmError("invalid_argument", `field \`input.format\`: the Cranelift toolchain reads wasm or clif, not \`${input.format}\``, { field: "input.format" });
+  }
+  return { format: input.format, base64: Buffer.from(input.bytes).toString("base64") };
+}
+
+/** SHA-256 of `bytes`, lowercase hex. */
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+async function withWorkDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "opm-cranelift-"));
+  try {
+    return await work(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

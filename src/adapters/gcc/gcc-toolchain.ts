@@ -1,0 +1,214 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { machine, tmpdir } from "node:os";
+import { basename, extname, join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { OpmError } from "../../kernel/errors/index.js";
+import { textBytes } from "../framework/elf.js";
+import { clipLog, findExecutable, runTool, type ToolResult } from "../framework/run-tool.js";
+import type {
+  Measurement, Objective, PassOffer, Plan, PreparedProblem, ProblemInput, Toolchain, ToolchainInfo,
+} from "../framework/toolchain.js";
+import { compileCToIr } from "../llvm/compile-c-to-ir.js";
+import { llvmFeatures } from "../llvm/llvm-features.js";
+import { shellQuote } from "../llvm/llvm-plan.js";
+import { buildGccCatalog } from "./gcc-catalog.js";
+import { gccPlanOptions } from "./gcc-plan.js";
+
+export interface GccToolchainOptions {
+  /** gcc to use (path or name); default `gcc`, else `gcc-<version>` on PATH. */
+  gcc?: string;
+  /** clang used for the feature vector (path or name); default `clang`, else `clang-<version>`. */
+  clang?: string;
+  /** Directories to search, `:`-separated; default `$PATH`. */
+  searchPath?: string;
+  /** Catalog cache directory (default `$TMPDIR/opm-cache`), `null` for none. */
+  cacheDir?: string | null;
+  /** Default time limit of one `evaluate`; default 60 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Objectives: `text-size` = `.text*` bytes of the object file (`gcc <plan> -c`);
+ * `code-size` = `.text` bytes of the program linked from that object with the
+ * same options (crt start-up code included; absent when the input has no `main`).
+ */
+const GCC_OBJECTIVES: readonly Objective[] = ["text-size", "code-size"];
+
+/**
+ * The GCC toolchain. Input is one C file; a plan is an option list (`-O` level
+ * first, then `-f…` / `-fno-…` flags and `--param=name=value`), see `gccPlanOptions`.
+ * Features come from the program's LLVM IR via clang, not from GCC's own dumps: the
+ * `-fdump-tree-*` formats change between GCC releases and are not meant to be
+ * parsed, and the same `instcount.*`/`autophase.*` vector for both compilers lets
+ * the orchestrator compare problems across adapters. Baseline: `-Os`.
+ */
+export class GccToolchain implements Toolchain {
+  private readonly options: GccToolchainOptions;
+  private infoPromise: Promise<ToolchainInfo> | undefined;
+  private catalogPromise: Promise<PassOffer[]> | undefined;
+  /** The catalog once loaded, so that the synchronous `renderPlan` can use it. */
+  private loadedCatalog: PassOffer[] | undefined;
+
+  constructor(options: GccToolchainOptions = {}) {
+    this.options = options;
+  }
+
+  /** Finds gcc (`tool_missing` naming Debian's `gcc` otherwise) and reads its version and target. */
+  info(): Promise<ToolchainInfo> {
+    this.infoPromise ??= (async () => {
+      const gcc = findVersioned(this.options.gcc ?? "gcc", this.options.gcc !== undefined, this.options.searchPath);
+      if (gcc === undefined) {
+        throw new OpmError("tool_missing", `gcc (${this.options.gcc ?? "gcc"}) is not installed or not on PATH; install the Debian package \`gcc\``);
+      }
+      const ask = async (flag: string): Promise<string> => (await runTool(gcc, [flag], { timeoutMs: 10_000, missingPackage: "gcc" })).stdout.toString().trim();
+      const tools: Record<string, string> = { gcc };
+      const clang = findVersioned(this.options.clang ?? "clang", this.options.clang !== undefined, this.options.searchPath);
+      if (clang !== undefined) tools["clang"] = clang;
+      return { compiler: "gcc" as const, version: await ask("-dumpfullversion"), target: await ask("-dumpmachine"), tools };
+    })();
+    this.infoPromise.catch(() => (this.infoPromise = undefined));
+    return this.infoPromise;
+  }
+
+  /** `-O` levels, `-f` flags and `--param`s the installed gcc accepts (see `buildGccCatalog`). */
+  catalog(): Promise<PassOffer[]> {
+    this.catalogPromise ??= (async () => {
+      const info = await this.info();
+      const offers = await buildGccCatalog({ gcc: info.tools["gcc"]!, version: info.version, target: info.target, cacheDir: this.options.cacheDir });
+      this.loadedCatalog = offers;
+      return offers;
+    })();
+    this.catalogPromise.catch(() => (this.catalogPromise = undefined));
+    return this.catalogPromise;
+  }
+
+  /**
+   * A `.c` file → problem: baseline `-Os` (a file gcc rejects is `compiler_failed` naming
+   * it, with gcc's diagnostics as detail), features from its clang IR (`clang` required).
+   */
+  async prepare(file: string, objective: Objective = "text-size"): Promise<PreparedProblem> {
+    checkObjective(objective);
+    if (extname(file) !== ".c") throw new OpmError("invalid_argument", `field \`file\`: the GCC toolchain takes a .c file, got \`${file}\``, { field: "file" });
+    const info = await this.info();
+    const clang = info.tools["clang"];
+    if (clang === undefined) throw new OpmError("tool_missing", "clang is needed for the feature vector of a GCC problem; install the Debian package `clang`");
+    const bytes = await readFile(file);
+    const input: ProblemInput = { format: "c-source", bytes };
+    const timeoutMs = this.options.timeoutMs ?? 60_000;
+    // gcc first: a file gcc cannot compile is reported with gcc's own diagnostics.
+    const baseline = await this.evaluate(input, { steps: [{ pass: "-Os" }] }, objective).catch((err: unknown) => {
+      if (!(err instanceof OpmError && err.code === "compiler_failed")) throw err;
+      throw new OpmError("compiler_failed", `gcc could not compile \`${file}\`: ${err.message}`, { ...(err.detail ? { detail: err.detail.replaceAll("input.c", basename(file)) } : {}), cause: err });
+    });
+    const ir = await withWorkDir((dir) => compileCToIr([file], { clang, llvmLink: "llvm-link", workDir: dir, timeoutMs }));
+    return { input, digest: sha256(bytes), features: llvmFeatures(ir), baseline };
+  }
+
+  /** Compiles with the plan's options, measures the object's and the linked program's `.text`. */
+  async evaluate(input: ProblemInput, plan: Plan, objective: Objective, options: { timeoutMs?: number } = {}): Promise<Measurement> {
+    checkObjective(objective);
+    if (input.format !== "c-source") {
+      throw new OpmError("invalid_argument", `field \`input.format\`: the GCC toolchain compiles c-source, not \`${input.format}\``, { field: "input.format" });
+    }
+    const flags = gccPlanOptions(plan, await this.catalog());
+    const info = await this.info();
+    const gcc = info.tools["gcc"]!;
+    const started = performance.now();
+    const deadline = started + (options.timeoutMs ?? this.options.timeoutMs ?? 60_000);
+    const left = (): number => Math.max(1, Math.round(deadline - performance.now()));
+    return withWorkDir(async (dir) => {
+      await writeFile(join(dir, "input.c"), input.bytes);
+      const compile = await runTool(gcc, [...flags, "-c", "input.c", "-o", "output.o"], { cwd: dir, timeoutMs: left(), deterministic: true, missingPackage: "gcc" });
+      checkGcc(compile, flags, "compile");
+      const output = await readFile(join(dir, "output.o"));
+      const metrics: Partial<Record<Objective, number>> = { "text-size": textBytes(output) };
+      const link = await runTool(gcc, [...flags, "output.o", "-o", "program"], { cwd: dir, timeoutMs: left(), deterministic: true });
+      if (link.exitCode === 0) metrics["code-size"] = textBytes(await readFile(join(dir, "program")));
+      else if (objective === "code-size") checkGcc(link, flags, "link");
+      const options = flags.map(shellQuote).join(" ");
+      return {
+        objective,
+        value: metrics[objective]!,
+        metrics,
+        output,
+        outputDigest: sha256(output),
+        reproduction: `setarch ${machine()} -R ${gcc} ${options} -c input.c -o output.o && ${gcc} ${options} output.o -o program`.replace(/ {2,}/g, " "),
+        compilerVersion: info.version,
+        elapsedMs: performance.now() - started,
+      };
+    });
+  }
+
+  /** The exact gcc options of `plan` (after `catalog()` has loaded). */
+  planArguments(plan: Plan): string[] {
+    if (this.loadedCatalog === undefined) throw new OpmError("internal", "planArguments needs catalog() first");
+    return gccPlanOptions(plan, this.loadedCatalog);
+  }
+
+  /**
+   * The gcc options of `plan`, shell-quoted and space-separated (`-Os -fno-inline
+   * --param=max-unroll-times=4`), exactly as `evaluate` passes them once `catalog()`
+   * has resolved (then an invalid plan throws `invalid_argument`); before that, from
+   * the step spellings alone (`-ffoo` + `off` → `-fno-foo`, `-ffoo=` + v → `-ffoo=v`).
+   */
+  renderPlan(plan: Plan): string {
+    if (this.loadedCatalog) return gccPlanOptions(plan, this.loadedCatalog).map(shellQuote).join(" ");
+    return plan.steps
+      .map((s) => {
+        if (s.pass.startsWith("-f") && s.value !== undefined) {
+          if (s.pass.endsWith("=")) return `${s.pass}${s.value}`;
+          if (OFF_WORDS.has(s.value)) return `-fno-${s.pass.slice(2)}`;
+          if (ON_WORDS.has(s.value)) return s.pass;
+          return `${s.pass}=${s.value}`;
+        }
+        if (s.pass.startsWith("-") && !s.pass.startsWith("--param")) return s.pass;
+        return `--param=${s.pass.replace(/^--param[= ]/, "")}=${s.value ?? ""}`;
+      })
+      .map(shellQuote)
+      .join(" ");
+  }
+}
+
+const ON_WORDS = new Set(["on", "true", "1", "yes"]);
+const OFF_WORDS = new Set(["off", "false", "0", "no"]);
+
+function checkObjective(objective: Objective): void {
+  if (!GCC_OBJECTIVES.includes(objective)) {
+    throw new OpmError("invalid_argument", `field \`objective\`: the GCC toolchain measures ${GCC_OBJECTIVES.join(", ")}, not \`${objective}\``, { field: "objective" });
+  }
+}
+
+/** A gcc failure → `compiler_failed`; an internal compiler error or a crash is said so. */
+function checkGcc(result: ToolResult, flags: readonly string[], stage: string): void {
+  if (result.exitCode === 0) return;
+  const stderr = result.stderr.toString("utf8");
+  const what = /internal compiler error/.test(stderr)
+    ? "internal compiler error"
+    : result.signal !== null ? `crash (${result.signal})` : `exit ${result.exitCode}`;
+  throw new OpmError("compiler_failed", `gcc ${stage} failed (${what}) with options \`${flags.join(" ")}\``, { detail: clipLog(stderr) });
+}
+
+/** `name` on the search path, else (for a default name) `name-<version>`, newest first. */
+function findVersioned(name: string, explicit: boolean, searchPath?: string): string | undefined {
+  const plain = findExecutable(name, searchPath);
+  if (plain !== undefined || explicit) return plain;
+  for (let v = 20; v >= 9; v--) {
+    const found = findExecutable(`${name}-${v}`, searchPath);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+async function withWorkDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "opm-gcc-"));
+  try {
+    return await work(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}

@@ -1,0 +1,57 @@
+import { isKnownExternal } from "../verifier/known-externals.js";
+import type { ModuleInterface, ModuleSymbol } from "./read-module-interface.js";
+
+/** Linkages whose definitions code outside the module cannot see or may not rely on. */
+const LOCAL_LINKAGES = new Set(["private", "internal", "linkonce", "linkonce_odr", "available_externally"]);
+
+/** True when other modules can link against `s` (a definition with non-local linkage). */
+export function isExported(s: ModuleSymbol): boolean {
+  return s.defined && !LOCAL_LINKAGES.has(s.linkage);
+}
+
+/**
+ * The interface differences between the module before and after a transform, one
+ * sentence each naming the symbol and both values; empty when the interface holds:
+ * - target triple and data layout unchanged;
+ * - every exported function, global and alias is still defined, with the same kind,
+ *   linkage and signature (types only), and no new one is exported;
+ * - exported globals keep their constness and initializer;
+ * - no new undefined external symbol beyond `isKnownExternal` (intrinsics, libc).
+ */
+export function compareModuleInterfaces(before: ModuleInterface, after: ModuleInterface): string[] {
+  const problems: string[] = [];
+  if (before.triple !== after.triple) problems.push(`target triple ${q(before.triple)} became ${q(after.triple)}`);
+  if (before.datalayout !== after.datalayout) problems.push(`target datalayout ${q(before.datalayout)} became ${q(after.datalayout)}`);
+  for (const b of before.symbols.values()) {
+    if (!isExported(b)) continue;
+    const a = after.symbols.get(b.name);
+    if (a === undefined || !a.defined) {
+      problems.push(`exported ${b.kind} @${b.name} (line ${b.line}) is ${a === undefined ? "gone" : "no longer defined"}`);
+      continue;
+    }
+    if (a.kind !== b.kind) problems.push(`@${b.name} was a ${b.kind}, is now a ${a.kind}`);
+    if (a.linkage !== b.linkage) problems.push(`@${b.name}: linkage ${b.linkage} became ${a.linkage}`);
+    if (a.type !== b.type) problems.push(`@${b.name}: ${b.kind === "function" ? "signature" : "type"} \`${b.type}\` became \`${a.type}\``);
+    if (b.kind !== "function" && a.constness !== b.constness) problems.push(`@${b.name}: ${b.constness} became ${a.constness}`);
+    if (b.kind !== "function" && a.initializer !== b.initializer) {
+      problems.push(`@${b.name}: initial value \`${clip(b.initializer)}\` became \`${clip(a.initializer)}\``);
+    }
+  }
+  for (const a of after.symbols.values()) {
+    const b = before.symbols.get(a.name);
+    if (isExported(a) && (b === undefined || !isExported(b))) problems.push(`@${a.name} is newly exported (${a.linkage} ${a.kind}, line ${a.line})`);
+    if (!a.defined && (b === undefined || b.defined) && !isKnownExternal(a.name)) {
+      problems.push(`new reference to undefined external symbol @${a.name} (line ${a.line}), not an intrinsic or known C library symbol`);
+    }
+  }
+  return problems;
+}
+
+function q(v: string | undefined): string {
+  return v === undefined ? "(none)" : JSON.stringify(v);
+}
+
+function clip(s: string | undefined, max = 120): string {
+  const t = s ?? "";
+  return t.length <= max ? t : `${t.slice(0, max)}…`;
+}

@@ -1,0 +1,133 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFile, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { machine, tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { findExecutable, runTool } from "../framework/run-tool.js";
+import { isOpmError, OpmError } from "../../kernel/errors/index.js";
+import type { RunLimits } from "./verdict.js";
+
+/** What one run of a program did, as far as an observer can tell. */
+export interface ProgramRun {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  /** Files in the run's working directory afterwards: name → SHA-256 hex. */
+  files: Map<string, string>;
+  /** Set when a limit ended the run: wall clock, stdout cap, CPU (SIGXCPU/SIGKILL). */
+  limit?: "wall" | "output" | "cpu";
+}
+
+export const DEFAULT_LIMITS: Required<RunLimits> = {
+  cpuSeconds: 10,
+  memoryBytes: 1024 * 1024 * 1024,
+  outputBytes: 16 * 1024 * 1024,
+  wallMs: 30_000,
+};
+
+let isolation: { prefix: string[]; how: string } | undefined;
+
+/**
+ * How programs are cut off from the network: `unshare -n` (a new, empty network
+ * namespace) as root, `unshare -r -n` (inside a user namespace) otherwise; when
+ * neither works the runs are not isolated and `how` says so.
+ */
+export function networkIsolation(): { prefix: string[]; how: string } {
+  if (isolation) return isolation;
+  const unshare = findExecutable("unshare");
+  for (const flags of [["-n"], ["-r", "-n"]]) {
+    if (unshare === undefined) break;
+    try {
+      execFileSync(unshare, [...flags, "true"], { stdio: "ignore", timeout: 5000 });
+      isolation = { prefix: [unshare, ...flags, "--"], how: `no network (unshare ${flags.join(" ")})` };
+      return isolation;
+    } catch {
+      // try the next way
+    }
+  }
+  isolation = { prefix: [], how: "network NOT isolated (unshare unavailable)" };
+  return isolation;
+}
+
+/**
+ * Runs `exe` in a fresh temporary working directory under `prlimit` (CPU seconds,
+ * address space, largest file) and `setarch -R` (no ASLR, so runs repeat), without
+ * network (`networkIsolation`), with a wall-clock limit and a stdout cap. With an
+ * `input` file, a copy of it lies in the working directory, its name is `argv[1]`
+ * and its bytes are on stdin. Never throws for what the program does; throws
+ * `tool_missing` when `prlimit`/`setarch` are absent.
+ */
+export async function runProgram(exe: string, input: string | undefined, limits: RunLimits = {}, env: Record<string, string> = {}): Promise<ProgramRun> {
+  const l = { ...DEFAULT_LIMITS, ...limits };
+  const prlimit = findExecutable("prlimit");
+  const setarch = findExecutable("setarch");
+  if (prlimit === undefined || setarch === undefined) {
+    throw new OpmError("tool_missing", "`prlimit` and `setarch` are needed to run programs under limits; install the Debian package `util-linux`");
+  }
+  const cwd = await mkdtemp(join(tmpdir(), "opm-run-"));
+  try {
+    const args: string[] = [];
+    let stdin: Buffer | undefined;
+    if (input !== undefined) {
+      await copyFile(input, join(cwd, basename(input)));
+      args.push(basename(input));
+      stdin = await readFile(input);
+    }
+    const [head, ...prefix] = [
+      ...networkIsolation().prefix,
+      prlimit, `--cpu=${l.cpuSeconds}`, `--as=${l.memoryBytes}`, `--fsize=${l.outputBytes}`, "--core=0", "--",
+      setarch, machine(), "-R", exe, ...args,
+    ];
+    let run: ProgramRun;
+    try {
+      const r = await runTool(head!, prefix, {
+        cwd, timeoutMs: l.wallMs, maxOutputBytes: l.outputBytes, env: { ...env, LC_ALL: "C" }, ...(stdin ? { stdin } : {}),
+      });
+      run = { exitCode: r.exitCode, signal: r.signal, stdout: r.stdout, stderr: r.stderr, files: new Map() };
+      if (r.signal === "SIGXCPU" || (r.signal === "SIGKILL" && r.elapsedMs < l.wallMs)) run.limit = "cpu";
+    } catch (err) {
+      if (isOpmError(err, "deadline_exceeded")) run = { exitCode: null, signal: "SIGKILL", stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), files: new Map(), limit: "wall" };
+      else if (isOpmError(err, "resource_exhausted")) run = { exitCode: null, signal: "SIGKILL", stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), files: new Map(), limit: "output" };
+      else throw err;
+    }
+    for (const name of (await readdir(cwd)).sort()) {
+      const path = join(cwd, name);
+      if ((await stat(path)).isFile()) run.files.set(name, createHash("sha256").update(await readFile(path)).digest("hex"));
+    }
+    return run;
+  } finally {
+    await rm(cwd, { recursive: true, force: true });
+  }
+}
+
+/** `exit 3`, `signal SIGSEGV`, `wall-clock limit`, … */
+export function describeStatus(run: ProgramRun): string {
+  if (run.limit === "wall") return "killed at the wall-clock limit";
+  if (run.limit === "output") return "killed at the output limit";
+  if (run.limit === "cpu") return "killed at the CPU limit";
+  return run.signal !== null ? `signal ${run.signal}` : `exit ${run.exitCode}`;
+}
+
+/**
+ * The first observable difference between two runs (exit status, stdout, files in
+ * the working directory), as a sentence; `undefined` when they agree.
+ */
+export function compareRuns(reference: ProgramRun, candidate: ProgramRun): string | undefined {
+  const [rs, cs] = [describeStatus(reference), describeStatus(candidate)];
+  if (rs !== cs) return `exit status: reference ${rs}, transformed ${cs}`;
+  if (!reference.stdout.equals(candidate.stdout)) {
+    const n = Math.min(reference.stdout.length, candidate.stdout.length);
+    let at = 0;
+    while (at < n && reference.stdout[at] === candidate.stdout[at]) at++;
+    const lineNo = reference.stdout.subarray(0, at).toString("latin1").split("\n").length;
+    const line = (b: Buffer): string => JSON.stringify(b.toString("utf8").split("\n")[lineNo - 1]?.slice(0, 100) ?? "");
+    return `stdout differs from byte ${at} (line ${lineNo}): reference ${line(reference.stdout)}, transformed ${line(candidate.stdout)}`;
+  }
+  const names = new Set([...reference.files.keys(), ...candidate.files.keys()]);
+  for (const name of [...names].sort()) {
+    const [r, c] = [reference.files.get(name), candidate.files.get(name)];
+    if (r !== c) return `output file ${JSON.stringify(name)}: ${r === undefined ? "only the transformed program wrote it" : c === undefined ? "only the reference wrote it" : "contents differ"}`;
+  }
+  return undefined;
+}

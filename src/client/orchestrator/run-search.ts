@@ -1,0 +1,86 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Plan } from "../../adapters/framework/toolchain.js";
+import { JobService, JobState } from "../../gen/openpassmarket/v1/job_service_pb.js";
+import { RegistryService } from "../../gen/openpassmarket/v1/registry_service_pb.js";
+import { SignalStatus } from "../../gen/openpassmarket/v1/signal_pb.js";
+import { OpmError } from "../../kernel/errors/index.js";
+import type { RpcClient } from "../../kernel/wire/index.js";
+import { bestOf, type Evaluation, type Strategy } from "./strategy.js";
+
+export interface SearchRun {
+  jobs: RpcClient<(typeof JobService)["method"]>;
+  registry: RpcClient<(typeof RegistryService)["method"]>;
+  problemId: string;
+  strategy: Strategy;
+  maxEvaluations: number;
+  /** Plans enqueued at once (adapters evaluate them in parallel). */
+  batchSize: number;
+  /** Called after every batch. */
+  onProgress?: (done: number, best: Evaluation | undefined) => void;
+  /** Longest wait for one batch. */
+  batchTimeoutMs?: number;
+  /** Aborting stops the search (for example: every local adapter has stopped). */
+  signal?: AbortSignal;
+}
+
+export interface SearchResult {
+  history: Evaluation[];
+  best: Evaluation | undefined;
+  /** Jobs that failed for good (dead-lettered), with their last error. */
+  failures: Array<{ plan: Plan; code: string; message: string }>;
+}
+
+/**
+ * Runs a strategy against the registry: each batch of plans becomes evaluation jobs,
+ * adapters claim and run them, and the signed signals they report become the history
+ * the strategy sees next. Stops at `maxEvaluations` or when the strategy is done.
+ * `next` is only called once every plan it proposed before has been evaluated.
+ */
+export async function runSearch(run: SearchRun): Promise<SearchResult> {
+  const history: Evaluation[] = [];
+  const failures: SearchResult["failures"] = [];
+  let signalOffset = 0;
+  while (history.length < run.maxEvaluations) {
+    const plans = run.strategy.next(history, Math.min(run.batchSize, run.maxEvaluations - history.length));
+    if (plans.length === 0) break;
+    const { jobIds } = await run.jobs.enqueueJobs({
+      problemId: run.problemId,
+      plans: plans.map((p) => ({ steps: p.steps.map((s) => ({ pass: s.pass, value: s.value ?? "" })) })),
+    });
+    const planOf = new Map(jobIds.map((id, i) => [id, plans[i]!]));
+    const settled = await waitForJobs(run, jobIds);
+    const values = new Map<string, number>();
+    for (;;) {
+      const page = await run.registry.listSignals({ problemId: run.problemId, pageToken: String(signalOffset), pageSize: 1000 });
+      // A refused signal (its adapter lost a spot check) is no evaluation at all.
+      page.signals.forEach((s, i) => page.statuses[i] !== SignalStatus.REFUSED && values.set(s.jobId, s.achieved));
+      signalOffset += page.signals.length;
+      if (page.nextPageToken === "") break;
+    }
+    for (const job of settled) {
+      const plan = planOf.get(job.id)!;
+      if (job.state === JobState.SUCCEEDED) {
+        history.push({ plan, value: values.get(job.id) });
+      } else {
+        const last = job.errors[job.errors.length - 1];
+        failures.push({ plan, code: last?.code ?? "unknown", message: last?.message ?? "" });
+        history.push({ plan, value: undefined });
+      }
+    }
+    run.onProgress?.(history.length, bestOf(history));
+  }
+  return { history, best: bestOf(history), failures };
+}
+
+async function waitForJobs(run: SearchRun, ids: string[]) {
+  const deadline = Date.now() + (run.batchTimeoutMs ?? 30 * 60_000);
+  let delay = 20;
+  for (;;) {
+    const { jobs } = await run.jobs.getJobs({ jobIds: ids });
+    if (jobs.every((j) => j.state === JobState.SUCCEEDED || j.state === JobState.DEAD)) return jobs;
+    if (run.signal?.aborted) throw new OpmError("unavailable", `search stopped: ${String(run.signal.reason ?? "aborted")}`);
+    if (Date.now() > deadline) throw new OpmError("deadline_exceeded", `batch of ${ids.length} jobs did not finish in ${run.batchTimeoutMs ?? 30 * 60_000} ms`);
+    await sleep(delay);
+    delay = Math.min(delay * 2, 250);
+  }
+}

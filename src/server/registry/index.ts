@@ -1,0 +1,17 @@
+export { ActorKeys } from "./actor-keys.js";
+export { AdminAdmission } from "./admission-authority.js";
+export type { AdmissionAuthority } from "./admission-authority.js";
+export { registerBuiltin, requireCaller } from "./actors.js";
+export { loadProblem } from "./problems.js";
+export { submitSignal } from "./signals.js";
+export type { SignalDeps } from "./signals.js";
+export { ProblemCache } from "./problem-cache.js";
+export { quarantineAdapter, refuseQuarantined } from "./quarantine.js";
+export type { QuarantineDeps, RevocationProposer } from "./quarantine.js";
+export { setSignalStatus, signalStatusOf, signalStatusText } from "./signal-status.js";
+export { breakingChanges } from "./contract-compatibility.js";
+export type { BreakingChange } from "./contract-compatibility.js";
+export { passContractName } from "./contracts.js";
+export { registryImplementation, registryMethods } from "./registry-service.js";
+export type { RegistryDeps } from "./registry-service.js";
+export { compareSemver, formatSemver, parseSemver, parseCompilerVersion } from "../../kernel/plan/semver.js";

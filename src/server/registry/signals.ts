@@ -1,0 +1,123 @@
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { contentId, signedBytes, verifyObjectWith, type SignatureVerifier } from "../../kernel/codec/index.js";
+import { OpmError, invalidArgument } from "../../kernel/errors/index.js";
+import { Compiler, Objective } from "../../gen/openpassmarket/v1/common_pb.js";
+import { Visibility } from "../../gen/openpassmarket/v1/problem_pb.js";
+import {
+  ListSignalsResponseSchema,
+  SubmitSignalResponseSchema,
+  type ListSignalsRequest,
+  type ListSignalsResponse,
+  type SubmitSignalRequest,
+  type SubmitSignalResponse,
+} from "../../gen/openpassmarket/v1/registry_service_pb.js";
+import { PerformanceSignalSchema, SignalStatus, type PerformanceSignal } from "../../gen/openpassmarket/v1/signal_pb.js";
+import type { CallContext } from "../rpc/index.js";
+import { insertBatched } from "../storage/index.js";
+import { findActor } from "./actor-repository.js";
+import { requireCachedCaller } from "./actors.js";
+import type { AdmissionAuthority } from "./admission-authority.js";
+import type { ActorKeys } from "./actor-keys.js";
+import type { ProblemCache } from "./problem-cache.js";
+import { signalStatusOf, signalStatusText } from "./signal-status.js";
+import { requireDigest, requireEnum, requireFinite, requireText } from "./validate.js";
+
+/**
+ * Verifier layers a signal's verdict must carry, passing, per compiler: all four where the
+ * program is built and run (LLVM, GCC). Cranelift plans do not change a module's functions
+ * or signatures, and its semantics come from running the CLIF before and after the plan
+ * (steps and mid-end) side by side in the driver's sandboxed interpreter, not from running
+ * machine code: well-formed, semantics and metric.
+ */
+const REQUIRED_LAYERS: Partial<Record<Compiler, readonly string[]>> = {
+  [Compiler.LLVM]: ["well-formed", "interface", "semantics", "metric"],
+  [Compiler.GCC]: ["well-formed", "interface", "semantics", "metric"],
+  [Compiler.CRANELIFT]: ["well-formed", "semantics", "metric"],
+};
+
+/** What signal submission needs besides the call. */
+export interface SignalDeps {
+  keys: ActorKeys;
+  /** Checks the signal's signature (a worker pool on the node). */
+  verifier: SignatureVerifier;
+  admission: AdmissionAuthority;
+  problems: ProblemCache;
+}
+
+/**
+ * Accepts a PerformanceSignal from an admitted adapter: signed by that adapter's
+ * registered key, about a known problem (a private one only from the owner's adapters),
+ * with digests that match, and a passing verifier verdict. Stored under its content id,
+ * accepted (a spot check in CompleteJob may hold it provisional in the same transaction);
+ * a duplicate is harmless and returns the same id.
+ */
+export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: SubmitSignalRequest): Promise<SubmitSignalResponse> {
+  const { actor: adapter, key, keyId } = await requireCachedCaller(ctx, "adapter", deps.keys);
+  await deps.admission.requireAdmitted(ctx, adapter);
+  const s = req.signal;
+  if (s === undefined) throw invalidArgument("signal", "is required");
+  if (s.adapter !== ctx.actor) throw new OpmError("permission_denied", `field \`signal.adapter\`: ${ctx.actor} cannot report for ${JSON.stringify(s.adapter)}`, { field: "signal.adapter" });
+  validateSignal(s);
+  // The verified bytes give the content id without encoding the signal a second time.
+  const unsigned = await verifyObjectWith(deps.verifier, PerformanceSignalSchema, s, key, keyId);
+  const problem = await deps.problems.get(ctx, s.problemId, "signal.problem_id");
+  if (problem.visibility === Visibility.PRIVATE && adapter.owner !== problem.participant) {
+    throw new OpmError("permission_denied", `problem ${s.problemId} is private to ${problem.participant}; adapter ${adapter.name} belongs to ${adapter.owner || "nobody"}`);
+  }
+  if (s.objective !== problem.objective) {
+    throw invalidArgument("signal.objective", `${Objective[s.objective]} but the problem's objective is ${Objective[problem.objective]}`);
+  }
+  if (s.inputDigest !== problem.irDigest) {
+    throw invalidArgument("signal.input_digest", `${s.inputDigest} is not the problem's IR digest ${problem.irDigest}`);
+  }
+  const verdict = s.verdict;
+  if (verdict === undefined || !verdict.ok || verdict.layers.some((l) => !l.ok)) {
+    const failed = verdict?.layers.find((l) => !l.ok)?.name ?? (verdict === undefined ? "(no verdict)" : "(verdict not ok)");
+    throw new OpmError("verification_failed", `signal has no passing verifier verdict: layer ${failed} failed`, { field: "signal.verdict" });
+  }
+  const missing = REQUIRED_LAYERS[problem.compiler]?.filter((name) => !verdict.layers.some((l) => l.name === name && l.ok)) ?? [];
+  if (missing.length > 0) {
+    throw new OpmError("verification_failed", `signal's verdict lacks the layers ${missing.join(", ")} required for ${Compiler[problem.compiler]}`, { field: "signal.verdict.layers" });
+  }
+  const id = contentId(unsigned);
+  const created = await insertBatched(ctx.db, "signals", {
+    id, problem_id: s.problemId, adapter: ctx.actor, body: signedBytes(PerformanceSignalSchema, s, unsigned), created_at_ms: ctx.now,
+  });
+  if (created) await ctx.audit("signal.submit", id, `problem ${s.problemId} achieved ${s.achieved} baseline ${s.baseline}`);
+  return create(SubmitSignalResponseSchema, { signalId: id, created });
+}
+
+/**
+ * The signals of a problem with their statuses, oldest first, paged by offset. Adapters
+ * are not shown provisional signals: an adapter running a spot check that could read the
+ * result under check could echo it instead of measuring.
+ */
+export async function listSignals(ctx: CallContext, req: ListSignalsRequest): Promise<ListSignalsResponse> {
+  requireDigest(req.problemId, "problem_id");
+  const pageSize = req.pageSize === 0 ? 100 : Math.min(req.pageSize, 1000);
+  const offset = req.pageToken === "" ? 0 : Number(req.pageToken);
+  if (!Number.isSafeInteger(offset) || offset < 0) throw invalidArgument("page_token", `${JSON.stringify(req.pageToken)} is not a page token`);
+  let q = ctx.db.selectFrom("signals").select(["id", "body", "status"]).where("problem_id", "=", req.problemId);
+  if ((await findActor(ctx.db, ctx.actor))?.kind === "adapter") q = q.where("status", "<>", signalStatusText(SignalStatus.PROVISIONAL));
+  const rows = await q.orderBy("created_at_ms").orderBy("id").offset(offset).limit(pageSize + 1).execute();
+  const page = rows.slice(0, pageSize);
+  return create(ListSignalsResponseSchema, {
+    signals: page.map((r) => fromBinary(PerformanceSignalSchema, r.body)),
+    signalIds: page.map((r) => r.id),
+    nextPageToken: rows.length > pageSize ? String(offset + pageSize) : "",
+    statuses: page.map((r) => signalStatusOf(r.status)),
+  });
+}
+
+/** Field-by-field validation of a PerformanceSignal; throws invalid_argument naming the field. */
+export function validateSignal(s: PerformanceSignal): void {
+  requireDigest(s.problemId, "signal.problem_id");
+  requireEnum(s.objective, Objective, "signal.objective");
+  requireFinite(s.baseline, "signal.baseline");
+  requireFinite(s.achieved, "signal.achieved");
+  requireDigest(s.inputDigest, "signal.input_digest");
+  requireDigest(s.outputDigest, "signal.output_digest");
+  requireText(s.compilerVersion, "signal.compiler_version", 64);
+  if (s.pipeline.length > 10_000) throw invalidArgument("signal.pipeline", `${s.pipeline.length} steps; at most 10000`);
+  s.pipeline.forEach((step, i) => requireText(step.pass, `signal.pipeline[${i}].pass`, 256));
+}

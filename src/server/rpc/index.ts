@@ -1,0 +1,10 @@
+export { createCallContext } from "./call-context.js";
+export type { CallContext } from "./call-context.js";
+export { CommitGroup } from "./commit-group.js";
+export type { CommitGroupOptions, SignedCall } from "./commit-group.js";
+export { RateLimiter } from "./rate-limiter.js";
+export { startRpcServer } from "./rpc-server.js";
+export type { RpcServer, RpcServerOptions } from "./rpc-server.js";
+export { unaryHandler } from "./unary-handler.js";
+export type { HandlerEnv, MethodImpl } from "./unary-handler.js";
+export { bindMethods } from "./bind-methods.js";
