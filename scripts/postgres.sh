@@ -2,10 +2,10 @@
 # Starts a throwaway PostgreSQL server on loopback for the test suite and prints its URL.
 # Usage: scripts/postgres.sh start DIR [PORT] [LOG]  |  scripts/postgres.sh stop DIR
 # Without PORT it takes the first free port from 54329 up. The server log goes to LOG
-# (default DIR/server.log); when the server cannot start, the log's tail is printed and
+# (default DIR.log, beside the data dir, which initdb needs empty); when the server cannot start, the log's tail is printed and
 # the script exits 1 — it never prints a URL for a server that is not running.
 set -euo pipefail
-cmd=${1:?start|stop}; dir=${2:?data dir}; port=${3:-}; log=${4:-$dir/server.log}
+cmd=${1:?start|stop}; dir=${2:?data dir}; port=${3:-}; log=${4:-${dir%/}.log}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$bin/initdb" ] || { echo "postgres.sh: PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 2; }
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }

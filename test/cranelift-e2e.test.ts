@@ -8,21 +8,22 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IrStore } from "../src/adapters/framework/ir-store.js";
 import { compilerToProto, objectiveToProto } from "../src/kernel/plan/proto-mapping.js";
-import type { PassOffer, Plan, ProblemInput } from "../src/adapters/framework/toolchain.js";
+import type { ProblemInput } from "../src/adapters/framework/toolchain.js";
+import type { PassOffer, Plan } from "../src/kernel/plan/index.js";
 import {
   CraneliftToolchain, parseCraneliftPlan, validateCraneliftPlan, type DriverCatalog,
 } from "../src/adapters/cranelift/index.js";
 import { corpusPrograms } from "../bench/corpus/index.js";
 import { Visibility } from "../src/gen/openpassmarket/v1/problem_pb.js";
-import { GreedySearch, planKey, runSearch, searchSpace } from "../src/client/orchestrator/index.js";
-import { craneliftSemanticsLayer } from "../src/adapters/cranelift/verify-cranelift.js";
+import { GreedySearch, planKey, runSearch } from "../src/client/orchestrator/index.js";
+import { craneliftSemanticsLayer } from "../src/adapters/cranelift/differential-layer.js";
 import type { Identity } from "../src/kernel/pki/index.js";
 import { spawnAdapter, type AdapterChild } from "./support/adapter-process.js";
 import { testDatabases } from "./support/databases.js";
 import { startHarness, type RegistryHarness } from "./support/registry-harness.js";
 
 const OPM = fileURLToPath(new URL("../bin/opm.js", import.meta.url));
-const SMALL_CLIF = fileURLToPath(new URL("../adapters/cranelift/testdata/small.clif", import.meta.url));
+const SMALL_CLIF = fileURLToPath(new URL("../src/adapters/cranelift/testdata/small.clif", import.meta.url));
 const programPath = (name: string) => corpusPrograms().find((p) => p.name === name)!.path;
 const stepsOf = (plan: Plan) => plan.steps.map((s) => ({ pass: s.pass, ...(s.value ? { value: s.value } : {}) }));
 
@@ -82,8 +83,8 @@ describe("Cranelift end to end: registry, real adapter processes, real driver, C
     });
     // Greedy tries every move once in its first round, so the result does not depend
     // on which CPU-feature moves this machine offers.
-    const space = searchSpace("cranelift", catalog, 4);
-    const result = await runSearch({ jobs: h.jobs(alice), registry, problemId, strategy: new GreedySearch(space), maxEvaluations: 14, batchSize: 4 });
+    const space = cranelift.searchSpace(catalog, "code-size", 4);
+    const result = await runSearch({ jobs: h.jobs(alice), problemId, strategy: new GreedySearch(space), maxEvaluations: 14, batchSize: 4 });
     expect(result.failures).toEqual([]);
     const best = result.best!;
     expect(best.value).toBeLessThan(prepared.baseline.value); // is_pic=true at least: calls through the GOT are shorter

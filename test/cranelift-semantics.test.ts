@@ -3,8 +3,8 @@ import { CraneliftToolchain, parseCraneliftPlan, type DriverDifferential } from 
 import type { ProblemInput } from "../src/adapters/framework/toolchain.js";
 import { corpusPrograms } from "../bench/corpus/index.js";
 import { CLIF_MUTATION_KINDS, generateClifMutants } from "../bench/mutation/mutate-clif.js";
-import { verifyTransform } from "../src/adapters/verifier/index.js";
-import { craneliftSemanticsLayer, differentialToLayer } from "../src/adapters/cranelift/verify-cranelift.js";
+import { verifyTransform } from "../src/adapters/framework/toolchains.js";
+import { craneliftSemanticsLayer, differentialToLayer } from "../src/adapters/cranelift/differential-layer.js";
 
 /**
  * Layer 3 (semantics) for Cranelift on real programs: the corpus's C compiled to wasm

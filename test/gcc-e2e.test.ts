@@ -65,13 +65,19 @@ describe("GCC end to end: registry, real adapter processes, real gcc", () => {
 
   it("publishes the installed gcc's catalog: flags on/off, params with ranges, -O levels, the version in every spec", async () => {
     const info = await gcc.info();
-    const gccSpecs: PassSpec[] = [];
-    for (let pageToken = ""; ;) {
-      const page = await h.client(alice).discoverPasses({ compiler: compilerToProto("gcc"), compilerVersion: info.version, pageSize: 1000, pageToken });
-      gccSpecs.push(...page.nodes.flatMap((n) => (n.body.case === "passSpec" ? [n.body.value] : [])));
-      if ((pageToken = page.nextPageToken) === "") break;
+    const expected = (await gcc.catalog()).length;
+    let gccSpecs: PassSpec[] = [];
+    // The adapters publish their catalog once admitted, a moment after beforeAll returns.
+    for (let attempt = 0; gccSpecs.length < expected && attempt < 600; attempt++) {
+      if (attempt > 0) await sleep(100);
+      gccSpecs = [];
+      for (let pageToken = ""; ;) {
+        const page = await h.client(alice).discoverPasses({ compiler: compilerToProto("gcc"), compilerVersion: info.version, pageSize: 1000, pageToken });
+        gccSpecs.push(...page.nodes.flatMap((n) => (n.body.case === "passSpec" ? [n.body.value] : [])));
+        if ((pageToken = page.nextPageToken) === "") break;
+      }
     }
-    expect(gccSpecs.length).toBe((await gcc.catalog()).length);
+    expect(gccSpecs.length).toBe(expected);
     const major = info.version.split(".")[0];
     expect(gccSpecs.every((s) => s.version === `${major}.0.0` && s.compilerVersions?.min === `${major}.0.0`)).toBe(true);
     expect(gccSpecs.find((s) => s.name === "-Os")).toBeDefined();
@@ -85,7 +91,7 @@ describe("GCC end to end: registry, real adapter processes, real gcc", () => {
       const program = corpus(name);
       const result = await optimize({
         file: program.path, compiler: "gcc", objective: "text-size", maxEvaluations: 16, strategy: "screen", seed: 1, maxSteps: 16,
-        registry: { address: h.node.address, identity: alice, irStore: store }, adapters: 0, visibility: "private",
+        market: { address: h.node.address, identity: alice, irStore: store, parallelism: 4 }, visibility: "private",
       });
       expect(result.baseline).toBe(byHand(program.path, ["-Os"], `${name}-os`).text);
       expect(result.best).toBeLessThanOrEqual(result.baseline);

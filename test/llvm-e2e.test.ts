@@ -10,7 +10,7 @@ import { countInstructions, LlvmToolchain, readLlvmIr } from "../src/adapters/ll
 import { corpusPrograms } from "../bench/corpus/index.js";
 import { JobState } from "../src/gen/openpassmarket/v1/job_service_pb.js";
 import { Visibility } from "../src/gen/openpassmarket/v1/problem_pb.js";
-import { RandomSearch, runSearch, searchSpace } from "../src/client/orchestrator/index.js";
+import { RandomSearch, runSearch } from "../src/client/orchestrator/index.js";
 import type { Identity } from "../src/kernel/pki/index.js";
 import { spawnAdapter, type AdapterChild } from "./support/adapter-process.js";
 import { testDatabases } from "./support/databases.js";
@@ -67,8 +67,8 @@ describe("LLVM end to end: registry, real adapter processes, real opt", () => {
         features: Object.entries(prepared.features).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value })),
       },
     });
-    const space = searchSpace("llvm", await llvm.catalog(), 8);
-    const result = await runSearch({ jobs: h.jobs(alice), registry, problemId, strategy: new RandomSearch(space, 7), maxEvaluations: 12, batchSize: 4 });
+    const space = llvm.searchSpace(await llvm.catalog(), "ir-instcount", 8);
+    const result = await runSearch({ jobs: h.jobs(alice), problemId, strategy: new RandomSearch(space, 7), maxEvaluations: 12, batchSize: 4 });
     expect(result.history).toHaveLength(12);
     const best = result.best!;
     expect(best.value).toBeLessThanOrEqual(prepared.baseline.value);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilerToProto, objectiveToProto } from "../src/kernel/plan/proto-mapping.js";
 import { LlvmToolchain } from "../src/adapters/llvm/index.js";
 import { corpusPrograms } from "../bench/corpus/index.js";
@@ -23,7 +23,6 @@ import { rejection } from "./support/rejection.js";
 
 // The liar runs the real adapter loop but skips the verifier that would expose it, signing
 // a passing verdict it made up (a liar can). Honest adapters are separate `opm` processes.
-vi.mock("../src/adapters/framework/verify-evaluation.js", () => import("./support/lying-adapter-verdict.js"));
 
 const program = (name: string) => corpusPrograms().find((p) => p.name === name)!.path;
 const PLAN = { steps: [{ pass: "instcombine", value: "" }, { pass: "simplifycfg", value: "" }] };

@@ -9,7 +9,8 @@ import { compileCToIr } from "../src/adapters/llvm/compile-c-to-ir.js";
 import { corpusPrograms } from "../bench/corpus/index.js";
 import { generateMutants, MUTATION_KINDS } from "../bench/mutation/mutate-ir.js";
 import { main } from "../src/cli/main.js";
-import { verifyTransform, type Verdict } from "../src/adapters/verifier/index.js";
+import { verifyTransform } from "../src/adapters/framework/toolchains.js";
+import type { Verdict } from "../src/adapters/verifier/index.js";
 
 const tools = findLlvmTools();
 let dir: string;
@@ -234,11 +235,11 @@ describe("GCC: -fchecking rebuild, nm interface, differential execution of the o
 
   it("accepts -O2 and rejects a changed program by semantics, a renamed export by interface, a wrong size by metric", async () => {
     const { c, o } = await object("gcc-good", PROGRAM, ["-O2"]);
-    const good = await verifyTransform({ compiler: "gcc", before: { path: c }, after: { path: o }, gccOptions: ["-O2"] });
+    const good = await verifyTransform({ compiler: "gcc", before: { path: c }, after: { path: o }, planOptions: ["-O2"] });
     expect(good.ok, layersOf(good)).toBe(true);
     expect(good.layers[0]!.evidence).toMatch(/-fchecking/);
     const changed = await object("gcc-changed", PROGRAM.replace("x * 3", "x * 4"), ["-O2"]);
-    const sem = await verifyTransform({ compiler: "gcc", before: { path: c }, after: { path: changed.o }, gccOptions: ["-O2"] });
+    const sem = await verifyTransform({ compiler: "gcc", before: { path: c }, after: { path: changed.o }, planOptions: ["-O2"] });
     expect(sem.rejectedBy, layersOf(sem)).toBe("semantics");
     const renamed = await object("gcc-renamed", PROGRAM.replaceAll("scale", "scale2"), ["-O2"]);
     const itf = await verifyTransform({ compiler: "gcc", before: { path: c }, after: { path: renamed.o } });

@@ -28,8 +28,8 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { CraneliftToolchain, parseCraneliftPlan } from "../../src/adapters/cranelift/index.js";
 import { corpusPrograms } from "../corpus/index.js";
-import { verifyTransform } from "../../src/adapters/verifier/index.js";
-import { differentialToLayer } from "../../src/adapters/cranelift/verify-cranelift.js";
+import { verifyTransform } from "../../src/adapters/framework/toolchains.js";
+import { differentialToLayer } from "../../src/adapters/cranelift/differential-layer.js";
 import { CLIF_MUTATION_KINDS, generateClifMutants, type ClifMutationKind } from "./mutate-clif.js";
 
 /** Legitimate plans: every opt level through the codegen pipeline, and explicit steps. */

@@ -32,7 +32,8 @@ import { compileCToIr } from "../../src/adapters/llvm/compile-c-to-ir.js";
 import { findLlvmTools } from "../../src/adapters/llvm/find-llvm-tools.js";
 import { corpusPrograms, type CorpusProgram } from "../corpus/index.js";
 import { runProgram } from "../../src/adapters/verifier/run-program.js";
-import { verifyTransform, type RunLimits, type Verdict } from "../../src/adapters/verifier/index.js";
+import { verifyTransform } from "../../src/adapters/framework/toolchains.js";
+import type { RunLimits, Verdict } from "../../src/adapters/verifier/index.js";
 import { generateMutants, MUTATION_KINDS, type MutationKind } from "./mutate-ir.js";
 
 const LEVELS = ["O1", "O2", "O3", "Os", "Oz"];

@@ -7,9 +7,11 @@
  *   npm run build && node dist/bench/search/search-bench.js --compiler llvm --budget 150 [--programs crc32,sha256] [--strategies random,greedy]
  */
 import { parseArgs } from "node:util";
-import { parseCompiler, parseObjective } from "../../src/kernel/plan/proto-mapping.js";
+import { declarationOf } from "../../src/adapters/framework/toolchains.js";
+import { optimize, strategyNamed, type OptimizeResult } from "../../src/client/orchestrator/index.js";
 import { createLogger } from "../../src/kernel/logger/index.js";
-import { optimize, startLocalMarket, type OptimizeResult, type StrategyName } from "../../src/client/orchestrator/index.js";
+import { parseCompiler, parseObjective } from "../../src/kernel/plan/index.js";
+import { startLocalMarket } from "../../src/server/node/index.js";
 import { corpusPrograms } from "../corpus/index.js";
 
 const { values } = parseArgs({
@@ -20,9 +22,9 @@ const { values } = parseArgs({
   },
 });
 const compiler = parseCompiler(values.compiler!);
-const objective = parseObjective(values.objective ?? { llvm: "ir-instcount", gcc: "text-size", cranelift: "code-size" }[compiler]);
+const objective = parseObjective(values.objective ?? declarationOf(compiler).objectives[0]);
 const budget = Number(values.budget);
-const strategies = values.strategies!.split(",") as StrategyName[];
+const strategies = values.strategies!.split(",").map((s) => strategyNamed(s, "strategies").name);
 const wanted = values.programs?.split(",");
 const programs = corpusPrograms().filter((p) => wanted === undefined || wanted.includes(p.name));
 
@@ -35,7 +37,7 @@ try {
     for (const strategy of strategies) {
       results[strategy] = await optimize({
         file: program.path, compiler, objective, maxEvaluations: budget, strategy, seed: Number(values.seed),
-        maxSteps: Number(values["max-steps"]), registry: market.target, adapters: 0, visibility: "private",
+        maxSteps: Number(values["max-steps"]), market: market.target, visibility: "private",
       });
       const r = results[strategy]!;
       process.stderr.write(`${program.name} ${strategy}: baseline ${r.baseline} best ${r.best} (${r.improvement.toFixed(4)}×, ${r.evaluations} evals, reproduced ${r.reproduced}) pipeline ${r.pipeline}\n`);

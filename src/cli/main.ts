@@ -24,6 +24,10 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
+  if (command !== undefined && (rest.includes("--help") || rest.includes("-h"))) {
+    process.stderr.write(`opm ${command.name}: ${command.summary}\n\nusage: ${command.usage}\n${command.help ? `\n${command.help}\n` : ""}`);
+    return 0;
+  }
   try {
     if (command === undefined) throw new OpmError("invalid_argument", `unknown command ${JSON.stringify(name)}; run \`opm --help\``);
     return await command.run(rest);

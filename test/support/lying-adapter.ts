@@ -1,5 +1,8 @@
 import { runAdapter } from "../../src/adapters/framework/adapter-process.js";
-import type { Measurement, Objective, Plan, PreparedProblem, ProblemInput, Toolchain } from "../../src/adapters/framework/toolchain.js";
+import type { EvaluationToVerify, Measurement, PreparedProblem, ProblemInput, Toolchain } from "../../src/adapters/framework/toolchain.js";
+import { llvmDeclaration } from "../../src/adapters/llvm/index.js";
+import type { Verdict } from "../../src/adapters/verifier/index.js";
+import type { Objective, PassOffer, Plan } from "../../src/kernel/plan/index.js";
 import { LlvmToolchain } from "../../src/adapters/llvm/index.js";
 import { createLogger } from "../../src/kernel/logger/index.js";
 import type { Identity } from "../../src/kernel/pki/index.js";
@@ -14,7 +17,9 @@ export type LieMode = "smaller-metric" | "other-program";
 
 /**
  * The real LLVM toolchain, lying about what `evaluate` produced. For `other-program`,
- * `otherProgram` is the C file whose optimized IR it hands in instead.
+ * `otherProgram` is the C file whose optimized IR it hands in instead. A liar does not
+ * run the verifier that would expose it: `verifyEvaluation` makes up a verdict with every
+ * layer the registry requires marked passed, and the shared adapter loop signs it.
  */
 export class LyingToolchain implements Toolchain {
   private readonly real = new LlvmToolchain();
@@ -26,6 +31,15 @@ export class LyingToolchain implements Toolchain {
   catalog() { return this.real.catalog(); }
   prepare(file: string, objective: Objective) { return this.real.prepare(file, objective); }
   renderPlan(plan: Plan) { return this.real.renderPlan(plan); }
+  searchSpace(catalog: readonly PassOffer[], objective: Objective, maxSteps: number) { return this.real.searchSpace(catalog, objective, maxSteps); }
+  close() { return this.real.close(); }
+
+  async verifyEvaluation({ objective, measured }: EvaluationToVerify): Promise<Verdict> {
+    const layers = llvmDeclaration.requiredLayers.map((name) => ({
+      name, ok: true, evidence: name === "metric" ? `${objective} ${measured.value}, digest ${measured.outputDigest}` : `${name} checked`,
+    }));
+    return { ok: true, decided: true, layers };
+  }
 
   async evaluate(input: ProblemInput, plan: Plan, objective: Objective, options?: { timeoutMs?: number }): Promise<Measurement> {
     if (this.mode === "other-program") {
@@ -49,8 +63,7 @@ export interface LyingAdapter {
 /**
  * Starts a lying adapter in this process: the shared adapter loop (`runAdapter`:
  * registration, catalog, claims, heartbeats, signed completions over mTLS gRPC) around a
- * `LyingToolchain`. The test file replaces the verifier with `lying-adapter-verdict.ts`
- * (a liar signs a passing verdict it made up). In-process rather than a child: the test
+ * `LyingToolchain`, which signs a passing verdict it made up. In-process rather than a child: the test
  * tree is not compiled to `dist/`, and Node 20 cannot run TypeScript directly.
  */
 export function startLyingAdapter(registry: string, identity: Identity, mode: LieMode, otherProgram = ""): LyingAdapter {

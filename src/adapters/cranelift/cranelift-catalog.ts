@@ -1,4 +1,4 @@
-import type { PassOffer, PassParameter } from "../framework/toolchain.js";
+import type { PassOffer, PassParameter } from "../../kernel/plan/index.js";
 import type { DriverCatalog, DriverSetting } from "./driver-protocol.js";
 
 /** The setting offered as level `opt-level`; every other setting is a `param`. */

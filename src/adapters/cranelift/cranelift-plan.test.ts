@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isOpmError, type OpmError } from "../../kernel/errors/index.js";
-import type { Plan } from "../framework/toolchain.js";
+import type { Plan } from "../../kernel/plan/index.js";
 import { parseCraneliftPlan, renderCraneliftPlan, validateCraneliftPlan } from "./cranelift-plan.js";
 import type { DriverCatalog } from "./driver-protocol.js";
 

@@ -1,5 +1,5 @@
 import { OpmError } from "../../kernel/errors/index.js";
-import type { Plan, PlanStep } from "../framework/toolchain.js";
+import type { Plan, PlanStep } from "../../kernel/plan/index.js";
 import type { DriverCatalog, DriverSettingValue } from "./driver-protocol.js";
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PassOffer } from "../framework/toolchain.js";
+import type { PassOffer } from "../../kernel/plan/index.js";
 import { craneliftSearchMoves, hostCpuFlags } from "./cranelift-search-moves.js";
 
 const offer = (name: string, level: PassOffer["level"], invariants: string[] = []): PassOffer => ({ name, level, parameters: [], invariants, description: "" });

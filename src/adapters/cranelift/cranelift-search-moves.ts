@@ -1,5 +1,8 @@
 import { readFileSync } from "node:fs";
-import type { PassOffer, PlanStep } from "../framework/toolchain.js";
+import type { Objective, PassOffer, Plan, PlanStep, SearchSpace } from "../../kernel/plan/index.js";
+
+/** `opt_level=speed_and_size`: Cranelift's own choice for size, the baseline and every search's prefix. */
+export const CRANELIFT_BASELINE_PLAN: Plan = { steps: [{ pass: "opt_level", value: "speed_and_size" }] };
 
 /**
  * x86-64 settings offered as search moves when the machine has the CPU feature,
@@ -40,6 +43,11 @@ export function craneliftSearchMoves(catalog: readonly PassOffer[], cpuFlags: Re
   const steps = catalog.filter((o) => o.level === "step" && o.invariants.includes("semantics")).map((o) => ({ pass: o.name }));
   const features = CPU_FEATURE_SETTINGS.filter(([, flag]) => cpuFlags.has(flag)).map(([setting]) => ({ pass: setting, value: "true" }));
   return [...steps, ...[...PORTABLE_SETTING_MOVES, ...features].filter((m) => offered.has(m.pass))];
+}
+
+/** A Cranelift search: from `CRANELIFT_BASELINE_PLAN`, with `craneliftSearchMoves` for every objective. */
+export function craneliftSearchSpace(catalog: readonly PassOffer[], _objective: Objective, maxSteps: number): SearchSpace {
+  return { prefix: [...CRANELIFT_BASELINE_PLAN.steps], alternatives: [], moves: craneliftSearchMoves(catalog), maxSteps };
 }
 
 /**

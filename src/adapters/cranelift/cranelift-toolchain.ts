@@ -1,12 +1,18 @@
-import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { contentId } from "../../kernel/codec/index.js";
 import { OpmError } from "../../kernel/errors/index.js";
-import type {
-  Measurement, Objective, PassOffer, Plan, PreparedProblem, ProblemInput, Toolchain, ToolchainInfo,
-} from "../framework/toolchain.js";
+import { requireObjective } from "../framework/require-objective.js";
+import { withWorkDir } from "../framework/work-dir.js";
+import { craneliftDeclaration } from "./cranelift-declaration.js";
+import type { EvaluationToVerify, Measurement, PreparedProblem, ProblemInput, Toolchain, ToolchainInfo } from "../framework/toolchain.js";
+import type { LayerResult, Verdict } from "../verifier/verdict.js";
+import { VerdictBuilder } from "../verifier/verdict-builder.js";
+import { undecidedUnlessInternal } from "../verifier/verify-transform.js";
+import { craneliftSemanticsLayer } from "./differential-layer.js";
+import { CRANELIFT_BASELINE_PLAN, craneliftSearchSpace } from "./cranelift-search-moves.js";
+import type { Objective, PassOffer, Plan, SearchSpace } from "../../kernel/plan/index.js";
 import { clifFeatures } from "./clif-features.js";
 import { compileCToWasm, findClang } from "./compile-c-to-wasm.js";
 import { craneliftOffers } from "./cranelift-catalog.js";
@@ -25,11 +31,7 @@ export interface CraneliftToolchainOptions {
   timeoutMs?: number;
 }
 
-/** Objectives this adapter measures. */
-const CRANELIFT_OBJECTIVES: readonly Objective[] = ["code-size", "ir-instcount"];
-
-/** The plan of the baseline: Cranelift's best default for size, no extra steps. */
-export const CRANELIFT_BASELINE_PLAN: Plan = { steps: [{ pass: "opt_level", value: "speed_and_size" }] };
+export { CRANELIFT_BASELINE_PLAN };
 
 /**
  * Cranelift 0.112 (x86-64) through `opm-cranelift-driver`, one process kept per
@@ -99,13 +101,13 @@ export class CraneliftToolchain implements Toolchain {
    * of the CLIF the driver lowers the input to; baseline = `CRANELIFT_BASELINE_PLAN`.
    */
   async prepare(file: string, objective: Objective = "code-size"): Promise<PreparedProblem> {
-    checkObjective(objective);
+    requireObjective(craneliftDeclaration, objective);
     const timeoutMs = this.options.timeoutMs ?? 60_000;
     let input: ProblemInput;
     switch (extname(file)) {
       case ".c": {
         const clang = findClang(this.options.clang);
-        const bytes = await withWorkDir((dir) => compileCToWasm(file, { clang, workDir: dir, timeoutMs }));
+        const bytes = await withWorkDir("opm-cranelift-", (dir) => compileCToWasm(file, { clang, workDir: dir, timeoutMs }));
         input = { format: "wasm", bytes };
         break;
       }
@@ -120,12 +122,12 @@ export class CraneliftToolchain implements Toolchain {
     }
     const lowered = await this.driver.request("lower", { input: driverInput(input) }, { timeoutMs });
     const baseline = await this.evaluate(input, CRANELIFT_BASELINE_PLAN, objective);
-    return { input, digest: sha256(input.bytes), features: clifFeatures(lowered.functions.map((f) => f.clif)), baseline };
+    return { input, digest: contentId(input.bytes), features: clifFeatures(lowered.functions.map((f) => f.clif)), baseline };
   }
 
   /** Validates `plan` against the catalog, compiles every function and measures both metrics. */
   async evaluate(input: ProblemInput, plan: Plan, objective: Objective, options: { timeoutMs?: number } = {}): Promise<Measurement> {
-    checkObjective(objective);
+    requireObjective(craneliftDeclaration, objective);
     const driverPlan = validateCraneliftPlan(plan, await this.driverCatalog());
     const { version } = await this.info();
     const started = performance.now();
@@ -133,7 +135,7 @@ export class CraneliftToolchain implements Toolchain {
     const compiled = await this.driver.request("compile", request, { timeoutMs: options.timeoutMs ?? this.options.timeoutMs ?? 60_000 });
     checkVerified(compiled, driverPlan.steps);
     const output = Buffer.concat(compiled.functions.map((f) => Buffer.from(f.code_base64 ?? "", "base64")));
-    const outputDigest = sha256(output);
+    const outputDigest = contentId(output);
     if (outputDigest !== compiled.totals.output_digest) {
       throw new OpmError("internal", `machine code digest ${outputDigest} differs from the driver's output_digest ${compiled.totals.output_digest}`);
     }
@@ -156,6 +158,32 @@ export class CraneliftToolchain implements Toolchain {
   /** The plan in the text form of `renderCraneliftPlan`: `opt_level=none; egraph_pass`. */
   renderPlan(plan: Plan): string {
     return renderCraneliftPlan(plan);
+  }
+
+  /** From `opt_level=speed_and_size`, the semantics-preserving steps and size settings (see `craneliftSearchSpace`). */
+  searchSpace(catalog: readonly PassOffer[], objective: Objective, maxSteps: number): SearchSpace {
+    return craneliftSearchSpace(catalog, objective, maxSteps);
+  }
+
+  /**
+   * Well-formed: `evaluate` already refused any function whose verifier record was
+   * missing or failed. Semantics: the input and its CLIF after the plan's steps and
+   * mid-end, run side by side in the driver's sandboxed interpreter. Metric: measured
+   * from the emitted machine code by `evaluate` itself.
+   */
+  async verifyEvaluation(evaluation: EvaluationToVerify, _cache: Map<string, unknown>): Promise<Verdict> {
+    const { input, plan, objective, measured } = evaluation;
+    let semantics: LayerResult;
+    try {
+      semantics = await craneliftSemanticsLayer(this, input, { plan });
+    } catch (err) {
+      return undecidedUnlessInternal(err);
+    }
+    const builder = new VerdictBuilder(false);
+    builder.add({ name: "well-formed", ok: true, evidence: "Cranelift verifier passed on the input, after every step and on the lowered code (driver record)" });
+    builder.add(semantics);
+    if (!builder.stopped()) builder.add({ name: "metric", ok: true, evidence: `${objective} ${measured.value} from the emitted machine code, digest ${measured.outputDigest}` });
+    return builder.verdict();
   }
 
   /**
@@ -239,7 +267,7 @@ export class CraneliftToolchain implements Toolchain {
     const request = {
       protocol: DRIVER_PROTOCOL,
       op: "compile",
-      input: { format: input.format, base64: `<base64 of the input, sha256 ${sha256(input.bytes)}>` },
+      input: { format: input.format, base64: `<base64 of the input, sha256 ${contentId(input.bytes)}>` },
       steps: plan.steps,
       settings: plan.settings,
     };
@@ -263,29 +291,10 @@ export function checkVerified(compiled: DriverCompiled, steps: readonly string[]
   }
 }
 
-function checkObjective(objective: Objective): void {
-  if (!CRANELIFT_OBJECTIVES.includes(objective)) {
-    throw new OpmError("invalid_argument", `field \`objective\`: the Cranelift toolchain measures ${CRANELIFT_OBJECTIVES.join(", ")}, not \`${objective}\``, { field: "objective" });
-  }
-}
 
 function driverInput(input: ProblemInput): DriverInput {
   if (input.format !== "wasm" && input.format !== "clif") {
     throw new OpmError("invalid_argument", `field \`input.format\`: the Cranelift toolchain reads wasm or clif, not \`${input.format}\``, { field: "input.format" });
   }
   return { format: input.format, base64: Buffer.from(input.bytes).toString("base64") };
-}
-
-/** SHA-256 of `bytes`, lowercase hex. */
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
-async function withWorkDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), "opm-cranelift-"));
-  try {
-    return await work(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }

@@ -10,4 +10,6 @@ export type { DriverPlan } from "./cranelift-plan.js";
 export { clifFeatures, countClifOpcodes } from "./clif-features.js";
 export type { ClifCounts } from "./clif-features.js";
 export { CLANG_WASM_FLAGS, compileCToWasm, findClang } from "./compile-c-to-wasm.js";
-export { craneliftSearchMoves, hostCpuFlags } from "./cranelift-search-moves.js";
+export { craneliftSearchMoves, craneliftSearchSpace, hostCpuFlags } from "./cranelift-search-moves.js";
+export { craneliftDeclaration } from "./cranelift-declaration.js";
+export { craneliftSemanticsLayer, differentialToLayer } from "./differential-layer.js";

@@ -1,6 +1,8 @@
 import { CraneliftToolchain } from "./cranelift-toolchain.js";
-import type { DifferentialArg, DifferentialFunction, DriverDifferential, DriverLowered } from "./driver-protocol.js";
-import type { Objective, Plan, ProblemInput } from "../framework/toolchain.js";
+import type { DriverLowered } from "./driver-protocol.js";
+import { craneliftSemanticsLayer } from "./differential-layer.js";
+import type { ProblemInput } from "../framework/toolchain.js";
+import type { Objective, Plan } from "../../kernel/plan/index.js";
 import { isOpmError, OpmError } from "../../kernel/errors/index.js";
 import { metricLayer } from "../verifier/metric-layer.js";
 import { readArtifact } from "../verifier/read-artifact.js";
@@ -94,67 +96,7 @@ function interfaceLayer(before: DriverLowered, after: DriverLowered, invariants:
   return { name: "interface", ok: true, evidence: `same ${b.size} function(s) and signatures${invariants.has("cfg") ? ", same block counts (claimed cfg)" : ""}` };
 }
 
-/**
- * Layer 3 for Cranelift: differential execution of every function of BEFORE and AFTER
- * in the driver's sandbox (`CraneliftToolchain.compareSemantics`, driver op
- * `differential`). AFTER is a module (`opm verify`) or BEFORE under a plan (an
- * adapter's evaluation: then it is the CLIF that `Context::compile` lowers, mid-end
- * included). Rejects when any run differs, naming the function, the arguments and
- * what differed; accepts when at least one function was compared and none differs,
- * saying how many functions and runs were compared and which functions were not
- * covered and why; undecided when no function could be compared.
- */
-export async function craneliftSemanticsLayer(
-  toolchain: CraneliftToolchain, before: ProblemInput, after: { plan: Plan } | { input: ProblemInput },
-): Promise<LayerResult> {
-  return differentialToLayer(await toolchain.compareSemantics(before, after));
-}
-
-/** The semantics layer result of one `differential` response (see `craneliftSemanticsLayer`). */
-export function differentialToLayer(r: DriverDifferential): LayerResult {
-  const differing = r.functions.find((f) => f.status === "differs");
-  if (differing?.difference !== undefined) {
-    const d = differing.difference;
-    return {
-      name: "semantics",
-      ok: false,
-      evidence: `function ${nameOf(differing)} differs: ${differing.clif_name}(${argsText(d.args)}) in Cranelift's interpreter: ${d.differences.join("; ")} (${settingText(r)})`,
-    };
-  }
-  const notCovered = r.functions.filter((f) => f.status === "not_covered");
-  const listed = notCovered.slice(0, 6).map((f) => `${nameOf(f)}: ${f.reason ?? "no run"}`).join("; ");
-  const uncovered = notCovered.length > 0 ? `; not covered: ${listed}${notCovered.length > 6 ? ` and ${notCovered.length - 6} more` : ""}` : "";
-  const t = r.totals;
-  if (t.compared_functions === 0) {
-    return { name: "semantics", ok: false, decided: false, evidence: `undecided: none of the ${t.functions} function(s) could be compared in Cranelift's interpreter${uncovered}` };
-  }
-  const skippedRuns = t.not_covered_runs > 0 ? `, ${t.not_covered_runs} run(s) not covered` : "";
-  return {
-    name: "semantics",
-    ok: true,
-    evidence: `${t.compared_functions} of ${t.functions} function(s) compared in Cranelift's interpreter: ${t.compared_runs} run(s) agree on return values or trap, linear memory, globals and output${skippedRuns} (${settingText(r)})${uncovered}`,
-  };
-}
-
 function inputOf(bytes: Uint8Array): ProblemInput {
   const wasm = bytes.length >= 4 && Buffer.from(bytes.subarray(0, 4)).equals(WASM_MAGIC);
   return { format: wasm ? "wasm" : "clif", bytes };
-}
-
-/** `u0:4 (pop_naive)`: the CLIF name and, when known, the C symbol or wasm name. */
-function nameOf(f: DifferentialFunction): string {
-  const alias = f.symbol ?? (f.name !== f.clif_name ? f.name : undefined);
-  return alias !== undefined ? `${f.clif_name} (${alias})` : f.clif_name;
-}
-
-function argsText(args: readonly DifferentialArg[]): string {
-  return args.map((a) => (a.vmctx === true ? "vmctx" : a.value)).join(", ");
-}
-
-function settingText(r: DriverDifferential): string {
-  const s = r.sandbox;
-  const transforms = [...r.steps, ...(r.include_codegen_pipeline ? ["Context::optimize"] : [])];
-  const after = transforms.length > 0 ? `AFTER = BEFORE after ${transforms.join(", ")}` : "AFTER as given";
-  const data = s.data_end > 0 ? `the module's data up to 0x${s.data_end.toString(16)}` : "no data segments";
-  return `${after}; ${s.probes} probe(s) per function, seed ${s.seed}, fuel ${s.fuel} per run; linear memory ${s.memory_bytes / 1024} KiB with ${data}, stack pointer 0x${s.stack_pointer.toString(16)}`;
 }

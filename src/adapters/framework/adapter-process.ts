@@ -11,8 +11,9 @@ import { createRpcClient, type RpcClient } from "../../kernel/wire/index.js";
 import { catalogDecls, catalogPassSpecs } from "./catalog-contracts.js";
 import { verifyEvaluation } from "./verify-evaluation.js";
 import type { IrStore } from "./ir-store.js";
-import { compilerToProto, objectiveFromProto, objectiveToProto, OBJECTIVE_TO_PROTO } from "../../kernel/plan/proto-mapping.js";
-import type { Objective, Toolchain, ToolchainInfo } from "./toolchain.js";
+import { compilerToProto, objectiveFromProto, objectiveToProto, OBJECTIVES } from "../../kernel/plan/index.js";
+import type { Toolchain, ToolchainInfo } from "./toolchain.js";
+import type { Objective } from "../../kernel/plan/index.js";
 
 export interface AdapterOptions {
   /** `host:port` of the registry. */
@@ -81,7 +82,7 @@ async function register(registry: RpcClient<(typeof RegistryService)["method"]>,
   const { identity, log } = options;
   const capabilities = {
     compiler: compilerToProto(info.compiler), compilerVersion: info.version, targetTriple: info.target,
-    objectives: Object.keys(OBJECTIVE_TO_PROTO),
+    objectives: [...OBJECTIVES],
   };
   const { actor } = await registry.registerAdapter({ publicKey: identity.keys.publicKeyRaw, capabilities, owner: options.owner ?? "" });
   if (!(await awaitAdmission(registry, options, actor?.status))) throw new OpmError("unavailable", "stopped while waiting for admission");

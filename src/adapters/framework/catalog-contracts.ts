@@ -1,11 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { ContractDecl_Kind, ContractDeclSchema, PassSpecSchema, type ContractDecl, type PassSpec } from "../../gen/openpassmarket/v1/contracts_pb.js";
-import { parseCompilerVersion } from "../../server/registry/index.js";
-import { compilerToProto, levelToProto, parameterKindToProto } from "../../kernel/plan/proto-mapping.js";
-import type { PassOffer, ToolchainInfo } from "./toolchain.js";
-
-/** IR dialect name per compiler (the contract every PassSpec of that compiler requires). */
-const DIALECT = { llvm: "llvm-ir", gcc: "gnu-c", cranelift: "clif" } as const;
+import { compilerToProto, levelToProto, parameterKindToProto, parseCompilerVersion, type PassOffer } from "../../kernel/plan/index.js";
+import type { ToolchainInfo } from "./toolchain.js";
+import { declarationOf } from "./toolchains.js";
 
 /**
  * The contract version of a catalog entry: the compiler's release line (`14.0.0` for LLVM
@@ -22,7 +19,7 @@ export function contractVersionOf(info: ToolchainInfo): { version: string; min: 
 /** The IR dialect and adapter interface declarations an adapter publishes with its catalog. */
 export function catalogDecls(info: ToolchainInfo): ContractDecl[] {
   const { version } = contractVersionOf(info);
-  const dialect = DIALECT[info.compiler];
+  const dialect = declarationOf(info.compiler).dialect;
   return [
     create(ContractDeclSchema, { kind: ContractDecl_Kind.IR_DIALECT, name: dialect, version, description: `${info.compiler} ${info.version} input (${info.target})` }),
     create(ContractDeclSchema, {
@@ -35,7 +32,7 @@ export function catalogDecls(info: ToolchainInfo): ContractDecl[] {
 /** One PassSpec per catalog entry, requiring the dialect and implementing the adapter interface. */
 export function catalogPassSpecs(info: ToolchainInfo, offers: PassOffer[]): PassSpec[] {
   const { version, min, max } = contractVersionOf(info);
-  const dialectRef = `${DIALECT[info.compiler]}@${version.startsWith("0.") ? version : version.split(".")[0]}`;
+  const dialectRef = `${declarationOf(info.compiler).dialect}@${version.startsWith("0.") ? version : version.split(".")[0]}`;
   return offers.map((o) => create(PassSpecSchema, {
     name: o.name,
     compiler: compilerToProto(info.compiler),

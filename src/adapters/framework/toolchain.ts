@@ -3,45 +3,13 @@
  * (LLVM, GCC, Cranelift) and knows nothing of gRPC, jobs or storage: the shared
  * adapter process (`src/adapters/framework`) turns its catalog into `PassSpec`s,
  * claims jobs and reports signed signals. Plain data only crosses this port.
+ *
+ * Everything compiler-specific lives behind it: the catalog, the baseline plan and the
+ * search moves for each objective (`searchSpace`), the default objective and the
+ * verifier layers a signal must carry (`ToolchainDeclaration`), and the verifier.
  */
-
-export type CompilerKind = "llvm" | "gcc" | "cranelift";
-
-/** What a problem asks to minimise. */
-export type Objective = "ir-instcount" | "text-size" | "code-size";
-
-/** Where in the compiler a pass runs, as the compiler itself organises it. */
-export type PassLevel =
-  | "module"
-  | "cgscc"
-  | "function"
-  | "loop"
-  | "flag" // an on/off option (GCC -f…)
-  | "param" // a numeric/enumerated setting (GCC --param, Cranelift settings)
-  | "opt-level" // a whole optimisation level (-Os, default<Oz>, opt_level)
-  | "step"; // an orderable transform that is not a classic pass (Cranelift Context steps)
-
-export interface PassParameter {
-  name: string;
-  kind: "bool" | "int" | "enum" | "string";
-  /** Inclusive range for `int`. */
-  min?: number;
-  max?: number;
-  /** Allowed values for `enum`. */
-  values?: string[];
-  default?: string;
-}
-
-/** One optimisation the installed compiler offers, spelled as the compiler spells it. */
-export interface PassOffer {
-  /** e.g. `instcombine`, `loop-unroll`, `-ftree-vectorize`, `max-inline-insns-auto`, `egraph`. */
-  name: string;
-  level: PassLevel;
-  parameters: PassParameter[];
-  /** Invariants the pass claims to preserve (`interface`, `cfg`, `semantics`). */
-  invariants: string[];
-  description?: string;
-}
+import type { CompilerKind, Objective, PassOffer, Plan, SearchSpace } from "../../kernel/plan/index.js";
+import type { LayerName, Verdict, VerifyRequest } from "../verifier/verdict.js";
 
 export interface ToolchainInfo {
   compiler: CompilerKind;
@@ -51,16 +19,6 @@ export interface ToolchainInfo {
   target: string;
   /** Absolute paths of the tools used, by name. */
   tools: Record<string, string>;
-}
-
-/** One step of a plan: a pass/flag/step name and, for parameters, a value. */
-export interface PlanStep {
-  pass: string;
-  value?: string;
-}
-
-export interface Plan {
-  steps: PlanStep[];
 }
 
 /** The problem's input as the compiler consumes it. */
@@ -111,4 +69,55 @@ export interface Toolchain {
   renderPlan(plan: Plan): string;
   /** The plan as separate command-line arguments, where the compiler takes it so (GCC's options). */
   planArguments?(plan: Plan): string[];
+  /**
+   * What a search for `objective` may do on this compiler: its own default for the
+   * objective as the prefix (`default<Oz>`, `-Os`, `opt_level=speed_and_size`), other
+   * whole levels worth trying, and the moves its catalog allows — only moves that keep
+   * the program's meaning (no fast-math, no ABI changes).
+   */
+  searchSpace(catalog: readonly PassOffer[], objective: Objective, maxSteps: number): SearchSpace;
+  /**
+   * Verifies one evaluation as the adapter that made it, with the layers its
+   * declaration requires. Never throws for a transform it cannot decide: the verdict
+   * says so. `cache` keeps reference builds of the same input across evaluations.
+   */
+  verifyEvaluation(evaluation: EvaluationToVerify, cache: Map<string, unknown>): Promise<Verdict>;
+  /** Releases what the toolchain holds (a driver process); the toolchain is unusable after. */
+  close(): Promise<void>;
+}
+
+/** One evaluation the verifier checks: the input, the plan applied to it and what it measured. */
+export interface EvaluationToVerify {
+  input: ProblemInput;
+  plan: Plan;
+  objective: Objective;
+  measured: Measurement;
+}
+
+/** Checks one transform of this compiler's (`opm verify`); `invariants` are those the PassSpec claims. */
+export type CompilerVerifier = (request: VerifyRequest, invariants: ReadonlySet<string>) => Promise<Verdict>;
+
+/**
+ * What every floor may know of a compiler without running it: one per
+ * `src/adapters/<compiler>/`, listed once in `toolchains.ts`. Creating the toolchain
+ * and the verifier are loaded lazily, so the registry reads a declaration without
+ * loading a compiler driver.
+ */
+export interface ToolchainDeclaration {
+  readonly compiler: CompilerKind;
+  /** The compiler's name as people write it in messages (`LLVM`, `GCC`, `Cranelift`). */
+  readonly title: string;
+  /** The IR dialect contract every PassSpec of this compiler requires (`llvm-ir`, `gnu-c`, `clif`). */
+  readonly dialect: string;
+  /** The objectives its toolchain measures, the default of `opm optimize` first. */
+  readonly objectives: readonly [Objective, ...Objective[]];
+  /**
+   * Verifier layers a signal's verdict must carry, passing, for the registry to accept
+   * it: all four where the program is built and run.
+   */
+  readonly requiredLayers: readonly LayerName[];
+  /** A toolchain on the installed compiler; throws `tool_missing` naming what to install. */
+  create(): Promise<Toolchain>;
+  /** The verifier alone, for transforms of this compiler. */
+  verify: CompilerVerifier;
 }

@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runTool } from "../framework/run-tool.js";
-import type { PassOffer } from "../framework/toolchain.js";
+import type { PassOffer } from "../../kernel/plan/index.js";
 import { parseGccDescriptions, parseOptimizerFlags, parseParams, type GccCandidate } from "./parse-gcc-help.js";
 
 export interface GccCatalogOptions {

@@ -1,5 +1,5 @@
 import { OpmError } from "../../kernel/errors/index.js";
-import type { PassOffer, PassParameter, Plan, PlanStep } from "../framework/toolchain.js";
+import type { PassOffer, PassParameter, Plan, PlanStep } from "../../kernel/plan/index.js";
 
 const ON = new Set(["on", "true", "1", "yes"]);
 const OFF = new Set(["off", "false", "0", "no"]);

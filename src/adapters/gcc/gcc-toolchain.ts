@@ -1,14 +1,19 @@
-import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { machine, tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
+import { machine } from "node:os";
 import { basename, extname, join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { contentId } from "../../kernel/codec/index.js";
 import { OpmError } from "../../kernel/errors/index.js";
+import { requireObjective } from "../framework/require-objective.js";
+import { withWorkDir } from "../framework/work-dir.js";
+import { gccDeclaration } from "./gcc-declaration.js";
 import { textBytes } from "../framework/elf.js";
 import { clipLog, findExecutable, runTool, type ToolResult } from "../framework/run-tool.js";
-import type {
-  Measurement, Objective, PassOffer, Plan, PreparedProblem, ProblemInput, Toolchain, ToolchainInfo,
-} from "../framework/toolchain.js";
+import type { EvaluationToVerify, Measurement, PreparedProblem, ProblemInput, Toolchain, ToolchainInfo } from "../framework/toolchain.js";
+import { verifyRebuiltOutput } from "../framework/verify-rebuilt-output.js";
+import type { Verdict } from "../verifier/verdict.js";
+import { gccSearchSpace } from "./gcc-search-space.js";
+import type { Objective, PassOffer, Plan, SearchSpace } from "../../kernel/plan/index.js";
 import { compileCToIr } from "../llvm/compile-c-to-ir.js";
 import { llvmFeatures } from "../llvm/llvm-features.js";
 import { shellQuote } from "../llvm/llvm-plan.js";
@@ -33,7 +38,6 @@ export interface GccToolchainOptions {
  * `code-size` = `.text` bytes of the program linked from that object with the
  * same options (crt start-up code included; absent when the input has no `main`).
  */
-const GCC_OBJECTIVES: readonly Objective[] = ["text-size", "code-size"];
 
 /**
  * The GCC toolchain. Input is one C file; a plan is an option list (`-O` level
@@ -88,7 +92,7 @@ export class GccToolchain implements Toolchain {
    * it, with gcc's diagnostics as detail), features from its clang IR (`clang` required).
    */
   async prepare(file: string, objective: Objective = "text-size"): Promise<PreparedProblem> {
-    checkObjective(objective);
+    requireObjective(gccDeclaration, objective);
     if (extname(file) !== ".c") throw new OpmError("invalid_argument", `field \`file\`: the GCC toolchain takes a .c file, got \`${file}\``, { field: "file" });
     const info = await this.info();
     const clang = info.tools["clang"];
@@ -101,13 +105,13 @@ export class GccToolchain implements Toolchain {
       if (!(err instanceof OpmError && err.code === "compiler_failed")) throw err;
       throw new OpmError("compiler_failed", `gcc could not compile \`${file}\`: ${err.message}`, { ...(err.detail ? { detail: err.detail.replaceAll("input.c", basename(file)) } : {}), cause: err });
     });
-    const ir = await withWorkDir((dir) => compileCToIr([file], { clang, llvmLink: "llvm-link", workDir: dir, timeoutMs }));
-    return { input, digest: sha256(bytes), features: llvmFeatures(ir), baseline };
+    const ir = await withWorkDir("opm-gcc-", (dir) => compileCToIr([file], { clang, llvmLink: "llvm-link", workDir: dir, timeoutMs }));
+    return { input, digest: contentId(bytes), features: llvmFeatures(ir), baseline };
   }
 
   /** Compiles with the plan's options, measures the object's and the linked program's `.text`. */
   async evaluate(input: ProblemInput, plan: Plan, objective: Objective, options: { timeoutMs?: number } = {}): Promise<Measurement> {
-    checkObjective(objective);
+    requireObjective(gccDeclaration, objective);
     if (input.format !== "c-source") {
       throw new OpmError("invalid_argument", `field \`input.format\`: the GCC toolchain compiles c-source, not \`${input.format}\``, { field: "input.format" });
     }
@@ -117,7 +121,7 @@ export class GccToolchain implements Toolchain {
     const started = performance.now();
     const deadline = started + (options.timeoutMs ?? this.options.timeoutMs ?? 60_000);
     const left = (): number => Math.max(1, Math.round(deadline - performance.now()));
-    return withWorkDir(async (dir) => {
+    return withWorkDir("opm-gcc-", async (dir) => {
       await writeFile(join(dir, "input.c"), input.bytes);
       const compile = await runTool(gcc, [...flags, "-c", "input.c", "-o", "output.o"], { cwd: dir, timeoutMs: left(), deterministic: true, missingPackage: "gcc" });
       checkGcc(compile, flags, "compile");
@@ -132,7 +136,7 @@ export class GccToolchain implements Toolchain {
         value: metrics[objective]!,
         metrics,
         output,
-        outputDigest: sha256(output),
+        outputDigest: contentId(output),
         reproduction: `setarch ${machine()} -R ${gcc} ${options} -c input.c -o output.o && ${gcc} ${options} output.o -o program`.replace(/ {2,}/g, " "),
         compilerVersion: info.version,
         elapsedMs: performance.now() - started,
@@ -168,16 +172,24 @@ export class GccToolchain implements Toolchain {
       .map(shellQuote)
       .join(" ");
   }
+  /** From `-Os` (or `-Oz`), the safe flags in the state -Os does not give them (see `gccSearchSpace`). */
+  searchSpace(catalog: readonly PassOffer[], objective: Objective, maxSteps: number): SearchSpace {
+    return gccSearchSpace(catalog, objective, maxSteps);
+  }
+
+  /** The four layers of `verifyGcc`: the source, the object the plan produced, rebuilt with the plan's options. */
+  verifyEvaluation(evaluation: EvaluationToVerify, cache: Map<string, unknown>): Promise<Verdict> {
+    return verifyRebuiltOutput(gccDeclaration, evaluation, cache, this.planArguments(evaluation.plan));
+  }
+
+  /** Nothing to release: every compile runs as its own process. */
+  async close(): Promise<void> {}
+
 }
 
 const ON_WORDS = new Set(["on", "true", "1", "yes"]);
 const OFF_WORDS = new Set(["off", "false", "0", "no"]);
 
-function checkObjective(objective: Objective): void {
-  if (!GCC_OBJECTIVES.includes(objective)) {
-    throw new OpmError("invalid_argument", `field \`objective\`: the GCC toolchain measures ${GCC_OBJECTIVES.join(", ")}, not \`${objective}\``, { field: "objective" });
-  }
-}
 
 /** A gcc failure → `compiler_failed`; an internal compiler error or a crash is said so. */
 function checkGcc(result: ToolResult, flags: readonly string[], stage: string): void {
@@ -198,17 +210,4 @@ function findVersioned(name: string, explicit: boolean, searchPath?: string): st
     if (found !== undefined) return found;
   }
   return undefined;
-}
-
-async function withWorkDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), "opm-gcc-"));
-  try {
-    return await work(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }

@@ -1,4 +1,4 @@
-import type { PassOffer, PassParameter } from "../framework/toolchain.js";
+import type { PassOffer, PassParameter } from "../../kernel/plan/index.js";
 
 /** GCC's largest value for an unranged integer option or `--param` (a C `int`). */
 export const GCC_INT_MAX = 2147483647;

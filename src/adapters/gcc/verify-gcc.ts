@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { textBytes } from "../framework/elf.js";
 import { clipLog, findExecutable, runTool } from "../framework/run-tool.js";
-import type { Objective } from "../framework/toolchain.js";
+import type { Objective } from "../../kernel/plan/index.js";
 import { OpmError } from "../../kernel/errors/index.js";
 import { differentialLayer, runReference } from "../verifier/differential-execution.js";
 import { isKnownExternal } from "../verifier/known-externals.js";
@@ -16,8 +16,8 @@ const TOOL_MS = 120_000;
 
 /**
  * The GCC verifier (BEFORE is the C source, AFTER the object file the plan produced,
- * `gccOptions` the plan's options):
- * 1. well-formed — AFTER is an ELF relocatable object, and (with `gccOptions`) the
+ * `planOptions` the plan's options):
+ * 1. well-formed — AFTER is an ELF relocatable object, and (with `planOptions`) the
  *    source compiles cleanly with those options plus `-fchecking` (GCC's internal
  *    consistency checks: no internal compiler error, exit 0);
  * 2. interface — `nm` of AFTER against a `gcc -O0` reference object: the same defined
@@ -32,7 +32,7 @@ export async function verifyGcc(request: VerifyRequest, invariants: ReadonlySet<
   const gcc = findExecutable("gcc");
   const nm = findExecutable("nm");
   if (gcc === undefined || nm === undefined) throw new OpmError("tool_missing", "`gcc` and `nm` are needed; install the Debian packages `gcc` and `binutils`");
-  const options = [...(request.gccOptions ?? [])];
+  const options = [...(request.planOptions ?? [])];
   const builder = new VerdictBuilder(request.runAllLayers ?? false);
   const dir = await mkdtemp(join(tmpdir(), "opm-verify-gcc-"));
   const run = async (args: string[]): Promise<string | undefined> => {
@@ -49,7 +49,7 @@ export async function verifyGcc(request: VerifyRequest, invariants: ReadonlySet<
     const isRelocatable = after.length > 18 && after.readUInt32BE(0) === 0x7f454c46 && after.readUInt16LE(16) === 1;
     if (!isRelocatable) builder.add({ name: "well-formed", ok: false, evidence: "AFTER is not an ELF relocatable object file" });
     else if (options.length === 0) {
-      builder.add({ name: "well-formed", ok: true, evidence: "AFTER is an ELF relocatable object; no gccOptions given, so no -fchecking rebuild was run" });
+      builder.add({ name: "well-formed", ok: true, evidence: "AFTER is an ELF relocatable object; no plan options given, so no -fchecking rebuild was run" });
     } else {
       const failed = await run([...options, "-fchecking", "-c", "before.c", "-o", "checked.o"]);
       builder.add(failed === undefined

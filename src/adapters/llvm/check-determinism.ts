@@ -1,4 +1,5 @@
-import type { Objective, Plan, ProblemInput, Toolchain } from "../framework/toolchain.js";
+import type { ProblemInput, Toolchain } from "../framework/toolchain.js";
+import type { Objective, Plan } from "../../kernel/plan/index.js";
 
 export interface DeterminismReport {
   /** True when every run produced the same output digest and metric value. */

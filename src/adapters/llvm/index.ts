@@ -1,4 +1,6 @@
-export { LlvmToolchain, sha256 } from "./llvm-toolchain.js";
+export { LlvmToolchain } from "./llvm-toolchain.js";
+export { llvmDeclaration } from "./llvm-declaration.js";
+export { LLVM_SIZE_PREFIX, llvmSearchSpace } from "./llvm-search-space.js";
 export type { LlvmToolchainOptions } from "./llvm-toolchain.js";
 export { checkDeterminism } from "./check-determinism.js";
 export type { DeterminismReport } from "./check-determinism.js";

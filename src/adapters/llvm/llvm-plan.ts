@@ -1,5 +1,5 @@
 import { OpmError } from "../../kernel/errors/index.js";
-import type { PassLevel, PassOffer, Plan, PlanStep } from "../framework/toolchain.js";
+import type { PassLevel, PassOffer, Plan, PlanStep } from "../../kernel/plan/index.js";
 
 /** `name<params>` for one step: `{pass: "loop-unroll", value: "O2;full-unroll-max=4"}` → `loop-unroll<O2;full-unroll-max=4>`. */
 export function renderStep(step: PlanStep): string {

@@ -1,15 +1,20 @@
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { machine, tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
+import { machine } from "node:os";
 import { extname, join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { contentId } from "../../kernel/codec/index.js";
 import { OpmError } from "../../kernel/errors/index.js";
+import { requireObjective } from "../framework/require-objective.js";
+import { withWorkDir } from "../framework/work-dir.js";
+import { llvmDeclaration } from "./llvm-declaration.js";
 import { textBytes } from "../framework/elf.js";
 import { clipLog, runTool, type ToolResult } from "../framework/run-tool.js";
-import type {
-  Measurement, Objective, PassLevel, PassOffer, Plan, PreparedProblem, ProblemInput, Toolchain, ToolchainInfo,
-} from "../framework/toolchain.js";
+import type { EvaluationToVerify, Measurement, PreparedProblem, ProblemInput, Toolchain, ToolchainInfo } from "../framework/toolchain.js";
+import { verifyRebuiltOutput } from "../framework/verify-rebuilt-output.js";
+import type { Verdict } from "../verifier/verdict.js";
+import { llvmSearchSpace } from "./llvm-search-space.js";
+import type { Objective, PassLevel, PassOffer, Plan, SearchSpace } from "../../kernel/plan/index.js";
 import { compileCToIr } from "./compile-c-to-ir.js";
 import { findLlvmTools, type FindLlvmToolsOptions, type LlvmToolName } from "./find-llvm-tools.js";
 import { countInstructions } from "./inst-count-features.js";
@@ -23,8 +28,6 @@ export interface LlvmToolchainOptions extends FindLlvmToolsOptions {
   timeoutMs?: number;
 }
 
-/** Objectives this adapter measures. */
-const LLVM_OBJECTIVES: readonly Objective[] = ["ir-instcount", "text-size"];
 
 /**
  * The LLVM 14 (new pass manager) toolchain.
@@ -88,7 +91,7 @@ export class LlvmToolchain implements Toolchain {
 
   /** `prepare` for a program of several C files, joined with `llvm-link`. */
   async prepareFiles(files: readonly string[], objective: Objective): Promise<PreparedProblem> {
-    checkObjective(objective);
+    requireObjective(llvmDeclaration, objective);
     const timeoutMs = this.options.timeoutMs ?? 60_000;
     const only = files.length === 1 ? files[0]! : undefined;
     let input: ProblemInput;
@@ -99,29 +102,29 @@ export class LlvmToolchain implements Toolchain {
       irText = bytes.toString("utf8");
     } else if (only !== undefined && extname(only) === ".bc") {
       input = { format: "llvm-bc", bytes: await readFile(only) };
-      irText = await this.withWorkDir((dir) => this.toText(input, dir, timeoutMs));
+      irText = await withWorkDir("opm-llvm-", (dir) => this.toText(input, dir, timeoutMs));
     } else {
       const bad = files.find((f) => extname(f) !== ".c");
       if (bad !== undefined) {
         throw new OpmError("invalid_argument", `field \`file\`: \`${bad}\` is not .c, .ll or .bc (several files must all be .c)`, { field: "file" });
       }
       const [clang, llvmLink] = [await this.tool("clang"), await this.tool("llvm-link")];
-      irText = await this.withWorkDir((dir) => compileCToIr(files, { clang, llvmLink, workDir: dir, timeoutMs }));
+      irText = await withWorkDir("opm-llvm-", (dir) => compileCToIr(files, { clang, llvmLink, workDir: dir, timeoutMs }));
       input = { format: "llvm-ir", bytes: Buffer.from(irText, "utf8") };
     }
     const baseline = await this.evaluate(input, { steps: [{ pass: "default", value: "Oz" }] }, objective);
-    return { input, digest: sha256(input.bytes), features: llvmFeatures(irText), baseline };
+    return { input, digest: contentId(input.bytes), features: llvmFeatures(irText), baseline };
   }
 
   /** Runs `plan` deterministically, verifies the output and measures both metrics. */
   async evaluate(input: ProblemInput, plan: Plan, objective: Objective, options: { timeoutMs?: number } = {}): Promise<Measurement> {
-    checkObjective(objective);
+    requireObjective(llvmDeclaration, objective);
     validateLlvmPlan(plan, await this.catalog());
     const { version } = await this.info();
     const started = performance.now();
     const deadline = started + (options.timeoutMs ?? this.options.timeoutMs ?? 60_000);
     const left = (): number => Math.max(1, Math.round(deadline - performance.now()));
-    return this.withWorkDir(async (dir) => {
+    return withWorkDir("opm-llvm-", async (dir) => {
       const inputFile = await this.writeInput(input, dir, left());
       const opt = await this.tool("opt");
       const pipeline = renderPipeline(plan, this.levelOf);
@@ -143,7 +146,7 @@ export class LlvmToolchain implements Toolchain {
         value: metrics[objective]!,
         metrics,
         output,
-        outputDigest: sha256(output),
+        outputDigest: contentId(output),
         reproduction: `setarch ${machine()} -R ${opt} ${shellQuote(`-passes=${pipeline}`)} -S ${inputFile} -o output.ll`,
         compilerVersion: version,
         elapsedMs: performance.now() - started,
@@ -151,11 +154,23 @@ export class LlvmToolchain implements Toolchain {
     });
   }
 
-  /** `-passes='<steps joined by ,>'`, quoted for a shell. */
   /** The `opt -passes=` value that reproduces `plan` (each step wrapped in its pass manager). */
   renderPlan(plan: Plan): string {
     return renderPipeline(plan, this.levelOf);
   }
+
+  /** `default<Oz>` and any pass by name (see `llvmSearchSpace`). */
+  searchSpace(catalog: readonly PassOffer[], objective: Objective, maxSteps: number): SearchSpace {
+    return llvmSearchSpace(catalog, objective, maxSteps);
+  }
+
+  /** The four layers of `verifyLlvm` on the input and the IR the plan produced. */
+  verifyEvaluation(evaluation: EvaluationToVerify, cache: Map<string, unknown>): Promise<Verdict> {
+    return verifyRebuiltOutput(llvmDeclaration, evaluation, cache);
+  }
+
+  /** Nothing to release: every tool runs as its own process. */
+  async close(): Promise<void> {}
 
   private readonly levelOf = (name: string): PassLevel | undefined => {
     if (!this.levels) {
@@ -196,21 +211,8 @@ export class LlvmToolchain implements Toolchain {
     return readFile(join(dir, "input.ll"), "utf8");
   }
 
-  private async withWorkDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
-    const dir = await mkdtemp(join(tmpdir(), "opm-llvm-"));
-    try {
-      return await work(dir);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
 }
 
-function checkObjective(objective: Objective): void {
-  if (!LLVM_OBJECTIVES.includes(objective)) {
-    throw new OpmError("invalid_argument", `field \`objective\`: the LLVM toolchain measures ${LLVM_OBJECTIVES.join(", ")}, not \`${objective}\``, { field: "objective" });
-  }
-}
 
 /** A non-zero exit or a signal (a crash) → `compiler_failed` with the tool's stderr. */
 function check(result: ToolResult, tool: string, what: string): void {
@@ -219,7 +221,3 @@ function check(result: ToolResult, tool: string, what: string): void {
   throw new OpmError("compiler_failed", `${tool} ${how} ${what}`, { detail: clipLog(result.stderr) });
 }
 
-/** SHA-256 of `bytes`, lowercase hex. */
-export function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}

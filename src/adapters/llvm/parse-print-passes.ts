@@ -1,4 +1,4 @@
-import type { PassLevel, PassOffer, PassParameter } from "../framework/toolchain.js";
+import type { PassLevel, PassOffer, PassParameter } from "../../kernel/plan/index.js";
 import { isExcludedPass } from "./llvm-pass-exclusions.js";
 
 /** Section headings of `opt -print-passes` (LLVM 14) that list transform passes, and their level. */

@@ -1,13 +1,13 @@
-import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { textBytes } from "../framework/elf.js";
 import { clipLog, runTool } from "../framework/run-tool.js";
-import type { Objective } from "../framework/toolchain.js";
+import type { Objective } from "../../kernel/plan/index.js";
 import { findLlvmTools } from "./find-llvm-tools.js";
 import { countInstructions } from "./inst-count-features.js";
 import { readLlvmIr } from "./read-llvm-ir.js";
+import { contentId } from "../../kernel/codec/index.js";
 import { OpmError } from "../../kernel/errors/index.js";
 import { compareCfgShapes } from "./compare-cfg-shapes.js";
 import { compareModuleInterfaces } from "./compare-module-interfaces.js";
@@ -96,7 +96,7 @@ async function semanticsLayer(request: VerifyRequest, before: Buffer, dir: strin
     const r = await runTool(clang, ["-O0", "-w", ...args, "-o", out], { cwd: dir, timeoutMs: TOOL_MS, missingPackage: "clang" });
     return r.exitCode === 0 ? undefined : clipLog(r.stderr, 1200).trim();
   };
-  const key = `llvm\0${sha256(before)}\0${request.source ?? ""}\0${inputs.join("\0")}\0${JSON.stringify(limits)}`;
+  const key = `llvm\0${contentId(before)}\0${request.source ?? ""}\0${inputs.join("\0")}\0${JSON.stringify(limits)}`;
   const cached = request.cache?.get(key) as Promise<ReferenceOutcome> | undefined;
   const reference = cached ?? (async (): Promise<ReferenceOutcome> => {
     const failed = await build(["before.ll"], "reference");
@@ -117,8 +117,4 @@ async function semanticsLayer(request: VerifyRequest, before: Buffer, dir: strin
   const failed = await build(["after.ll"], "transformed");
   if (failed !== undefined) return { name: "semantics", ok: false, evidence: `AFTER does not build into a program with \`clang -O0\`: ${failed}` };
   return differentialLayer(outcome, join(dir, "transformed"), inputs, limits);
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }

@@ -1,13 +1,7 @@
-export { verifyTransform } from "./verify-transform.js";
-export { verifyLlvm } from "../llvm/verify-llvm.js";
-export { verifyGcc } from "../gcc/verify-gcc.js";
-export { verifyCranelift } from "../cranelift/verify-cranelift.js";
+export { runVerifier, undecidedUnlessInternal } from "./verify-transform.js";
 export { LAYER_NAMES, CHECKABLE_INVARIANTS } from "./verdict.js";
 export type { Artifact, Invariant, LayerName, LayerResult, RunLimits, Verdict, VerifyRequest } from "./verdict.js";
-export { readModuleInterface } from "../llvm/read-module-interface.js";
-export type { ModuleInterface, ModuleSymbol } from "../llvm/read-module-interface.js";
-export { compareModuleInterfaces, isExported } from "../llvm/compare-module-interfaces.js";
-export { compareCfgShapes } from "../llvm/compare-cfg-shapes.js";
+export { VerdictBuilder } from "./verdict-builder.js";
 export { KNOWN_EXTERNAL_SYMBOLS, isKnownExternal } from "./known-externals.js";
 export { runProgram, compareRuns, describeStatus, networkIsolation, DEFAULT_LIMITS } from "./run-program.js";
 export type { ProgramRun } from "./run-program.js";

@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
-import type { Objective } from "../framework/toolchain.js";
+import { contentId } from "../../kernel/codec/index.js";
+import type { Objective } from "../../kernel/plan/index.js";
 import type { LayerResult } from "./verdict.js";
 
 /**
@@ -13,7 +13,7 @@ export function metricLayer(
   after: Uint8Array, recomputed: Partial<Record<Objective, number>>, objective: Objective,
   claimedMetric: number | undefined, claimedDigest: string | undefined,
 ): LayerResult {
-  const digest = createHash("sha256").update(after).digest("hex");
+  const digest = contentId(after);
   const values = Object.entries(recomputed).map(([k, v]) => `${k} ${v}`).join(", ");
   if (claimedDigest !== undefined && claimedDigest.toLowerCase() !== digest) {
     return { name: "metric", ok: false, evidence: `claimed output digest ${claimedDigest} but the AFTER artifact's SHA-256 is ${digest}` };

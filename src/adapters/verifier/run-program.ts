@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { copyFile, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { machine, tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { findExecutable, runTool } from "../framework/run-tool.js";
+import { contentId } from "../../kernel/codec/index.js";
 import { isOpmError, OpmError } from "../../kernel/errors/index.js";
 import type { RunLimits } from "./verdict.js";
 
@@ -93,7 +93,7 @@ export async function runProgram(exe: string, input: string | undefined, limits:
     }
     for (const name of (await readdir(cwd)).sort()) {
       const path = join(cwd, name);
-      if ((await stat(path)).isFile()) run.files.set(name, createHash("sha256").update(await readFile(path)).digest("hex"));
+      if ((await stat(path)).isFile()) run.files.set(name, contentId(await readFile(path)));
     }
     return run;
   } finally {

@@ -1,4 +1,4 @@
-import type { CompilerKind, Objective } from "../framework/toolchain.js";
+import type { CompilerKind, Objective } from "../../kernel/plan/index.js";
 
 /** The four layers, in the order they run. */
 export const LAYER_NAMES = ["well-formed", "interface", "semantics", "metric"] as const;
@@ -71,13 +71,16 @@ export interface VerifyRequest {
    * be applied to IR). For GCC the source is `before` itself.
    */
   source?: string;
-  /** GCC only: the plan's options (`-O2 -fno-inline …`), rebuilt with `-fchecking` in layer 1. */
-  gccOptions?: readonly string[];
+  /**
+   * Where the compiler takes the plan as options (GCC: `-O2 -fno-inline …`), those
+   * options: the verifier rebuilds with them (GCC adds `-fchecking`) in layer 1.
+   */
+  planOptions?: readonly string[];
   /** The metric value the signal claims for `objective` (layer 4). */
   claimedMetric?: number;
   /** SHA-256 hex the signal claims for the AFTER artifact (layer 4). */
   claimedOutputDigest?: string;
-  /** Objective of `claimedMetric`; default `ir-instcount` (LLVM, Cranelift) or `text-size` (GCC). */
+  /** Objective of `claimedMetric`; default: the compiler's default objective. */
   objective?: Objective;
   /** Invariants the PassSpec claims beyond semantics; `cfg` adds a CFG-shape check to layer 2. */
   claimedInvariants?: readonly string[];

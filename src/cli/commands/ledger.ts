@@ -9,6 +9,7 @@ import {
   verifyExport,
   verifyInclusion,
 } from "../../ledger/index.js";
+import { compilerName } from "../../kernel/plan/index.js";
 import { OpmError } from "../../kernel/errors/index.js";
 import {
   AdapterAdmissionSchema,
@@ -113,7 +114,7 @@ async function proposalKind(args: ParsedArgs, what: string | undefined, target: 
       const registry = createRpcClient(RegistryService, { address: registryAddress(args), identity: me });
       try {
         const actor = (await registry.getActor({ name: adapter })).actor!;
-        const compiler = stringFlag(args, "compiler") ?? ["", "llvm", "gcc", "cranelift"][actor.capabilities?.compiler ?? 0] ?? "";
+        const compiler = stringFlag(args, "compiler") ?? (actor.capabilities?.compiler ? compilerName(actor.capabilities.compiler) : "");
         return { case: "adapterAdmission", value: create(ProposalSchemaFor.admission, { adapter, adapterPublicKey: actor.publicKey, compiler, reason }) };
       } finally {
         registry.close();

@@ -1,23 +1,39 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { IrStore } from "../../adapters/framework/ir-store.js";
-import { parseCompiler, parseObjective } from "../../kernel/plan/proto-mapping.js";
-import type { CompilerKind, Objective } from "../../adapters/framework/toolchain.js";
+import { declarationOf, TOOLCHAINS } from "../../adapters/framework/toolchains.js";
+import { optimize, STRATEGIES, strategyNamed, type MarketTarget } from "../../client/orchestrator/index.js";
 import { OpmError } from "../../kernel/errors/index.js";
+import { createLogger } from "../../kernel/logger/index.js";
 import { loadIdentity } from "../../kernel/pki/index.js";
-import { optimize, type StrategyName } from "../../client/orchestrator/index.js";
+import { OBJECTIVES, parseCompiler, parseObjective } from "../../kernel/plan/index.js";
+import { startLocalMarket, type LocalMarket } from "../../server/node/index.js";
 import { parseCommandArgs, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { createOutput } from "../output.js";
 import { progressBar } from "../progress-bar.js";
 
-const DEFAULT_OBJECTIVE: Record<CompilerKind, Objective> = { llvm: "ir-instcount", gcc: "text-size", cranelift: "code-size" };
-
 /** `opm optimize FILE`: pose a problem and print the best plan found with the baseline it beat. */
 export const optimizeCommand: Command = {
   name: "optimize",
   summary: "search pass plans for FILE (embedded registry and local adapters unless --registry)",
-  usage: "opm optimize FILE --compiler llvm|gcc|cranelift [--objective ir-instcount|text-size|code-size] [--max-evals N] [--strategy random|greedy|screen] [--seed S] [--max-steps N] [--adapters N] [--public] [--registry HOST:PORT --identity DIR --ir-store DIR] [--json]",
+  usage: `opm optimize FILE --compiler ${TOOLCHAINS.map((d) => d.compiler).join("|")} [--objective ${OBJECTIVES.join("|")}] [--max-evals N] ` +
+    `[--strategy ${STRATEGIES.map((s) => s.name).join("|")}] [--seed S] [--max-steps N] [--adapters N] [--public] [--registry HOST:PORT --identity DIR --ir-store DIR] [--json]`,
+  help: [
+    "Poses FILE as a problem and searches pass plans that make it smaller than the compiler's own default, every",
+    "evaluation verified and signed by an adapter. Without --registry an embedded registry (in memory) and --adapters",
+    "local adapters run the search; with it, your registry and its adapters do.",
+    "",
+    "  --compiler C       " + TOOLCHAINS.map((d) => `${d.compiler} (objectives ${d.objectives.join(", ")}; default ${d.objectives[0]})`).join("; "),
+    "  --objective O      what to minimise: ir-instcount (IR instructions), text-size (.text bytes), code-size (machine-code bytes)",
+    "  --max-evals N      evaluations to spend (default 100)",
+    ...STRATEGIES.map((s, i) => `${i === 0 ? "  --strategy S       " : "                     "}${s.name}: ${s.summary}${i === 0 ? " (default)" : ""}`),
+    "  --seed S           seed of the strategy (default 1); the same seed and history give the same plans",
+    "  --max-steps N      longest plan, the compiler's default included (default 16)",
+    "  --adapters N       local adapters of the embedded registry (default 2)",
+    "  --public           share the IR with the market (default: private, only its digest and features leave)",
+    "  --registry HOST:PORT --identity DIR --ir-store DIR   search through a running registry as the identity in DIR",
+  ].join("\n"),
   async run(argv) {
     const args = parseCommandArgs(argv, {
       compiler: { type: "string" }, objective: { type: "string" }, "max-evals": { type: "string" }, strategy: { type: "string" },
@@ -28,30 +44,31 @@ export const optimizeCommand: Command = {
     if (file === undefined) throw new OpmError("invalid_argument", `usage: ${this.usage}`);
     if (!existsSync(file)) throw new OpmError("invalid_argument", `FILE: ${file} does not exist`);
     const compiler = parseCompiler(stringFlag(args, "compiler", true));
-    const objective = parseObjective(stringFlag(args, "objective") ?? DEFAULT_OBJECTIVE[compiler]);
-    const strategy = stringFlag(args, "strategy") ?? "random";
-    if (!["random", "greedy", "screen"].includes(strategy)) throw new OpmError("invalid_argument", `--strategy: unknown value ${JSON.stringify(strategy)}; expected random, greedy or screen`);
+    const objective = parseObjective(stringFlag(args, "objective") ?? declarationOf(compiler).objectives[0]);
+    const strategy = strategyNamed(stringFlag(args, "strategy") ?? STRATEGIES[0]!.name).name;
     const number = (flag: string, fallback: number, min: number, max: number): number => {
       const v = Number(stringFlag(args, flag) ?? fallback);
       if (!Number.isInteger(v) || v < min || v > max) throw new OpmError("invalid_argument", `--${flag}: ${stringFlag(args, flag)} is not a whole number in ${min}..${max}`);
       return v;
     };
     const registryAddress = stringFlag(args, "registry");
+    const maxEvaluations = number("max-evals", 100, 1, 1_000_000), seed = number("seed", 1, 0, 2 ** 31 - 1);
+    const maxSteps = number("max-steps", 16, 1, 1000), adapters = number("adapters", 2, 1, 16);
     const out = createOutput(args.values.json === true);
+    // Without --registry, the search runs on an embedded registry with local adapters.
+    let local: LocalMarket | undefined;
+    const market: MarketTarget = registryAddress !== undefined
+      ? {
+        address: registryAddress, identity: loadIdentity(resolve(stringFlag(args, "identity", true))),
+        irStore: new IrStore(resolve(stringFlag(args, "ir-store", true))), parallelism: 4,
+      }
+      : (local = await startLocalMarket(compiler, adapters, createLogger({ silent: true }))).target;
     const bar = progressBar("evaluations");
     const result = await optimize({
-      file: resolve(file), compiler, objective, strategy: strategy as StrategyName,
-      maxEvaluations: number("max-evals", 100, 1, 1_000_000), seed: number("seed", 1, 0, 2 ** 31 - 1),
-      maxSteps: number("max-steps", 16, 1, 1000), adapters: number("adapters", 2, 1, 16),
+      file: resolve(file), compiler, objective, strategy, maxEvaluations, seed, maxSteps, market,
       visibility: args.values.public === true ? "public" : "private",
-      ...(registryAddress === undefined ? {} : {
-        registry: {
-          address: registryAddress, identity: loadIdentity(resolve(stringFlag(args, "identity", true))),
-          irStore: new IrStore(resolve(stringFlag(args, "ir-store", true))),
-        },
-      }),
       onProgress: (done, total, best) => bar.update(done, total, best?.value === undefined ? "" : `best ${best.value}`),
-    });
+    }).finally(() => local?.stop());
     bar.done();
     out.result(result, () =>
       [`baseline ${result.baseline} (${compiler} default for ${objective}), best ${result.best} (${result.improvement.toFixed(4)}×)`,

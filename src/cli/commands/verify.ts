@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseCompiler, parseObjective } from "../../kernel/plan/proto-mapping.js";
 import { isOpmError, OpmError } from "../../kernel/errors/index.js";
-import { verifyTransform, type Verdict, type VerifyRequest } from "../../adapters/verifier/index.js";
+import { verifyTransform } from "../../adapters/framework/toolchains.js";
+import type { Verdict, VerifyRequest } from "../../adapters/verifier/index.js";
 import { parseCommandArgs, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { createOutput } from "../output.js";
@@ -75,7 +76,7 @@ function parseRequest(argv: string[]): VerifyRequest {
   const claimedMetric = number("claimed-metric", false);
   const cpuSeconds = number("cpu-seconds", true);
   const source = stringFlag(args, "source") === undefined ? undefined : file("source");
-  const gccOptions = stringFlag(args, "gcc-options")?.split(/\s+/).filter((o) => o !== "");
+  const planOptions = stringFlag(args, "gcc-options")?.split(/\s+/).filter((o) => o !== "");
   const invariants = stringFlag(args, "invariants")?.split(",").map((s) => s.trim()).filter((s) => s !== "");
   return {
     compiler: parseCompiler(stringFlag(args, "compiler", true)),
@@ -83,7 +84,7 @@ function parseRequest(argv: string[]): VerifyRequest {
     after: { path: file("after") },
     inputs,
     ...(source !== undefined ? { source } : {}),
-    ...(gccOptions !== undefined ? { gccOptions } : {}),
+    ...(planOptions !== undefined ? { planOptions } : {}),
     ...(invariants !== undefined ? { claimedInvariants: invariants } : {}),
     ...(objective !== undefined ? { objective: parseObjective(objective) } : {}),
     ...(claimedMetric !== undefined ? { claimedMetric } : {}),

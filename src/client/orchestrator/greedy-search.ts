@@ -1,5 +1,5 @@
-import type { Plan, PlanStep } from "../../adapters/framework/toolchain.js";
-import { planKey, type Evaluation, type SearchSpace, type Strategy } from "./strategy.js";
+import type { Plan, PlanStep } from "../../kernel/plan/index.js";
+import { planKey, type Evaluation, type SearchSpace, type Strategy, type StrategyDefinition } from "./strategy.js";
 
 /**
  * Greedy search, as CompilerGym's greedy baseline: start from the prefix; each round
@@ -72,3 +72,10 @@ export class GreedySearch implements Strategy {
     this.startRound();
   }
 }
+
+/** `--strategy greedy`. */
+export const greedySearch: StrategyDefinition = {
+  name: "greedy",
+  summary: "extend the best plan by the move that helps most, round after round; drops moves that change nothing",
+  prepare: async ({ space }) => new GreedySearch(space),
+};

@@ -1,5 +1,5 @@
-import type { Plan } from "../../adapters/framework/toolchain.js";
-import { planKey, type Evaluation, type SearchSpace, type Strategy } from "./strategy.js";
+import type { Plan } from "../../kernel/plan/index.js";
+import { planKey, type Evaluation, type SearchSpace, type Strategy, type StrategyDefinition } from "./strategy.js";
 import { seededRandom } from "./seeded-random.js";
 
 /**
@@ -34,3 +34,10 @@ export class RandomSearch implements Strategy {
     return out;
   }
 }
+
+/** `--strategy random`. */
+export const randomSearch: StrategyDefinition = {
+  name: "random",
+  summary: "the compiler's default, then random plans of 1..max-steps moves (seeded)",
+  prepare: async ({ space, seed }) => new RandomSearch(space, seed),
+};

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Plan } from "../../adapters/framework/toolchain.js";
+import type { Plan } from "../../kernel/plan/index.js";
 import { JobService, JobState } from "../../gen/openpassmarket/v1/job_service_pb.js";
-import { RegistryService } from "../../gen/openpassmarket/v1/registry_service_pb.js";
 import { SignalStatus } from "../../gen/openpassmarket/v1/signal_pb.js";
 import { OpmError } from "../../kernel/errors/index.js";
 import type { RpcClient } from "../../kernel/wire/index.js";
@@ -9,7 +8,6 @@ import { bestOf, type Evaluation, type Strategy } from "./strategy.js";
 
 export interface SearchRun {
   jobs: RpcClient<(typeof JobService)["method"]>;
-  registry: RpcClient<(typeof RegistryService)["method"]>;
   problemId: string;
   strategy: Strategy;
   maxEvaluations: number;
@@ -39,7 +37,6 @@ export interface SearchResult {
 export async function runSearch(run: SearchRun): Promise<SearchResult> {
   const history: Evaluation[] = [];
   const failures: SearchResult["failures"] = [];
-  let signalOffset = 0;
   while (history.length < run.maxEvaluations) {
     const plans = run.strategy.next(history, Math.min(run.batchSize, run.maxEvaluations - history.length));
     if (plans.length === 0) break;
@@ -49,18 +46,11 @@ export async function runSearch(run: SearchRun): Promise<SearchResult> {
     });
     const planOf = new Map(jobIds.map((id, i) => [id, plans[i]!]));
     const settled = await waitForJobs(run, jobIds);
-    const values = new Map<string, number>();
-    for (;;) {
-      const page = await run.registry.listSignals({ problemId: run.problemId, pageToken: String(signalOffset), pageSize: 1000 });
-      // A refused signal (its adapter lost a spot check) is no evaluation at all.
-      page.signals.forEach((s, i) => page.statuses[i] !== SignalStatus.REFUSED && values.set(s.jobId, s.achieved));
-      signalOffset += page.signals.length;
-      if (page.nextPageToken === "") break;
-    }
     for (const job of settled) {
       const plan = planOf.get(job.id)!;
       if (job.state === JobState.SUCCEEDED) {
-        history.push({ plan, value: values.get(job.id) });
+        // A refused signal (its adapter lost a spot check) is no evaluation at all.
+        history.push({ plan, value: job.signalStatus === SignalStatus.REFUSED ? undefined : job.signalMetrics?.achieved });
       } else {
         const last = job.errors[job.errors.length - 1];
         failures.push({ plan, code: last?.code ?? "unknown", message: last?.message ?? "" });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Plan } from "../../adapters/framework/toolchain.js";
+import type { Plan } from "../../kernel/plan/index.js";
 import { ScreenSearch } from "./screen-search.js";
 import { bestOf, planKey, type Evaluation } from "./strategy.js";
 
@@ -12,7 +12,7 @@ function size(plan: Plan): number {
 
 function run(budget: number): { history: Evaluation[]; search: ScreenSearch } {
   const moves = ["-fno-a", "-fno-b", "-fc", ...Array.from({ length: 20 }, (_, i) => `-fno-idle${i}`)].map((pass) => ({ pass }));
-  const search = new ScreenSearch({ prefix: [{ pass: "-Os" }], moves, maxSteps: 8 }, { seed: 3, budget, alternatives: [[{ pass: "-Oz" }]] });
+  const search = new ScreenSearch({ prefix: [{ pass: "-Os" }], alternatives: [[{ pass: "-Oz" }]], moves, maxSteps: 8 }, { seed: 3, budget });
   const history: Evaluation[] = [];
   while (history.length < budget) {
     const plans = search.next(history, Math.min(4, budget - history.length));

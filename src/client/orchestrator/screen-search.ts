@@ -1,13 +1,11 @@
-import type { Plan, PlanStep } from "../../adapters/framework/toolchain.js";
+import type { Plan, PlanStep } from "../../kernel/plan/index.js";
 import { seededRandom } from "./seeded-random.js";
-import { bestOf, planKey, type Evaluation, type SearchSpace, type Strategy } from "./strategy.js";
+import { bestOf, planKey, type Evaluation, type SearchSpace, type Strategy, type StrategyDefinition } from "./strategy.js";
 
 export interface ScreenSearchOptions {
   seed: number;
   /** The evaluation budget the run will stop at; screening leaves part of it for combining. */
   budget: number;
-  /** Whole levels to try instead of `space.prefix` (e.g. GCC's `-Oz`); the better one is the base. */
-  alternatives?: PlanStep[][];
 }
 
 type Phase = "levels" | "screen" | "combine" | "mix" | "done";
@@ -18,7 +16,7 @@ type Unit = readonly PlanStep[];
 /**
  * Screen-then-combine, for flag spaces where options interact and most of them do
  * nothing at a given level (GCC at -Os). Four phases:
- * 1. **levels** — the prefix and each alternative level; the smaller is the base.
+ * 1. **levels** — the prefix and each of `space.alternatives`; the smaller is the base.
  * 2. **screen** — base + a group of moves, for consecutive groups covering the space
  *    within the budget minus a reserve (min(30, 35 %)): groups of
  *    ⌈moves / room⌉ moves, at most 8 (one move each when the budget allows). A group
@@ -48,7 +46,7 @@ export class ScreenSearch implements Strategy {
   constructor(private readonly space: SearchSpace, private readonly options: ScreenSearchOptions) {
     this.random = seededRandom(options.seed);
     this.base = { steps: [...space.prefix] };
-    this.enqueue([this.base, ...(options.alternatives ?? []).map((steps) => ({ steps: [...steps] }))]);
+    this.enqueue([this.base, ...space.alternatives.map((steps) => ({ steps: [...steps] }))]);
   }
 
   next(history: readonly Evaluation[], max: number): Plan[] {
@@ -64,7 +62,7 @@ export class ScreenSearch implements Strategy {
   private advance(history: readonly Evaluation[], max: number): void {
     const valueOf = new Map(history.map((e) => [planKey(e.plan), e.value]));
     if (this.phase === "levels") {
-      const levels = [this.base, ...(this.options.alternatives ?? []).map((steps) => ({ steps }))];
+      const levels = [this.base, ...this.space.alternatives.map((steps) => ({ steps }))];
       const best = bestOf(levels.map((plan) => ({ plan, value: valueOf.get(planKey(plan)) })));
       if (best === undefined) return void (this.phase = "done");
       this.base = { steps: [...best.plan.steps] };
@@ -151,3 +149,10 @@ export class ScreenSearch implements Strategy {
     }
   }
 }
+
+/** `--strategy screen`. */
+export const screenSearch: StrategyDefinition = {
+  name: "screen",
+  summary: "better level first, group-screens moves, drops those that change nothing, combines the rest (best for GCC)",
+  prepare: async ({ space, seed, budget }) => new ScreenSearch(space, { seed, budget: budget.maxEvaluations }),
+};

@@ -1,4 +1,8 @@
-import type { Plan, PlanStep } from "../../adapters/framework/toolchain.js";
+import type { CompilerKind, Objective, Plan, SearchSpace } from "../../kernel/plan/index.js";
+import type { SignalSource } from "./signal-source.js";
+
+export type { SearchSpace };
+export { planKey } from "../../kernel/plan/index.js";
 
 /** One evaluated plan: its metric, or undefined when the evaluation failed. */
 export interface Evaluation {
@@ -7,19 +11,9 @@ export interface Evaluation {
 }
 
 /**
- * What a search may do: start from the compiler's own default for the objective
- * (`prefix`, e.g. `default<Oz>` or `-Os`) and add `moves` (passes, flags, settings).
- */
-export interface SearchSpace {
-  prefix: PlanStep[];
-  moves: PlanStep[];
-  /** Longest plan a strategy may propose, prefix included. */
-  maxSteps: number;
-}
-
-/**
- * A search strategy. Strategies are pure and deterministic given their seed and the
- * history, so a recorded run can be replayed (and a new strategy backtested) offline.
+ * A search strategy. Strategies are pure and deterministic given their context (seed
+ * included) and the history, so a recorded run can be replayed (and a new strategy
+ * backtested) offline.
  */
 export interface Strategy {
   readonly name: string;
@@ -27,9 +21,35 @@ export interface Strategy {
   next(history: readonly Evaluation[], max: number): Plan[];
 }
 
-/** A stable key of a plan, for de-duplication. */
-export function planKey(plan: Plan): string {
-  return plan.steps.map((s) => (s.value === undefined || s.value === "" ? s.pass : `${s.pass}=${s.value}`)).join(" ");
+/** What a strategy knows before its first plan. */
+export interface StrategyContext {
+  /** The problem searched: what everyone may know of it (never its IR). */
+  problem: {
+    compiler: CompilerKind;
+    compilerVersion: string;
+    objective: Objective;
+    /** Privacy-safe features (instruction-kind counts, Autophase-style), by name. */
+    features: Readonly<Record<string, number>>;
+    /** The compiler's own default's metric (`SearchSpace.prefix` alone). */
+    baseline: number;
+  };
+  space: SearchSpace;
+  seed: number;
+  budget: { maxEvaluations: number };
+  /** What the market measured on other participants' problems (see `SignalSource`). */
+  signals: SignalSource;
+}
+
+/**
+ * A strategy by name, as `--strategy NAME` selects it: one file exporting one of these,
+ * listed once in `strategies.ts`.
+ */
+export interface StrategyDefinition {
+  readonly name: string;
+  /** One line for `opm optimize --help`. */
+  readonly summary: string;
+  /** The strategy for one search; may read the signal source first. */
+  prepare(context: StrategyContext): Promise<Strategy>;
 }
 
 /** The lowest-valued successful evaluation (the first one among equals). */

@@ -35,10 +35,3 @@ export function parseCompilerVersion(text: string, field: string): Semver {
   if (m === null) throw invalidArgument(field, `${JSON.stringify(text)} is not a version`);
   return { major: Number(m[1]), minor: Number(m[2] ?? 0), patch: Number(m[3] ?? 0) };
 }
-
-/** True when `version` is in [min, max); an empty bound is open. */
-export function inRange(version: Semver, min: string, max: string): boolean {
-  if (min !== "" && compareSemver(version, parseCompilerVersion(min, "min")) < 0) return false;
-  if (max !== "" && compareSemver(version, parseCompilerVersion(max, "max")) >= 0) return false;
-  return true;
-}

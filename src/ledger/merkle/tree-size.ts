@@ -19,16 +19,6 @@ export function bitLength(x: bigint): number {
   return x === 0n ? 0 : x.toString(2).length;
 }
 
-/** Number of trailing zero bits of `x`; requires x > 0. */
-export function trailingZeros(x: bigint): number {
-  let n = 0;
-  while ((x & 1n) === 0n) {
-    x >>= 1n;
-    n++;
-  }
-  return n;
-}
-
 /** Largest power of two strictly less than `n`; requires n >= 2 (RFC 6962 "k"). */
 export function largestPowerOfTwoBelow(n: bigint): bigint {
   return 1n << BigInt(bitLength(n - 1n) - 1);

@@ -6,10 +6,11 @@ import {
   JobAttemptErrorSchema,
   JobState,
   PlanSchema,
+  SignalMetricsSchema,
   type EvaluationJob,
   type JobAttemptError,
 } from "../../gen/openpassmarket/v1/job_service_pb.js";
-import { SignalStatus } from "../../gen/openpassmarket/v1/signal_pb.js";
+import { PerformanceSignalSchema, SignalStatus } from "../../gen/openpassmarket/v1/signal_pb.js";
 import { signalStatusOf } from "../registry/index.js";
 import type { Database, JobsTable } from "../storage/index.js";
 
@@ -29,14 +30,27 @@ export function stateText(state: JobState): string {
   return STATE_TEXT[state];
 }
 
-/** Jobs with the status of the signal that completed each (`signal_status`, null before), to filter and order by `jobs.` columns. */
+/**
+ * Jobs with the status and stored bytes of the signal that completed each (`signal_status`,
+ * `signal_body`, null before), to filter and order by `jobs.` columns.
+ */
 export function selectJobsWithSignalStatus(db: Kysely<Database>) {
-  return db.selectFrom("jobs").leftJoin("signals", "signals.id", "jobs.signal_id").selectAll("jobs").select("signals.status as signal_status");
+  return db.selectFrom("jobs").leftJoin("signals", "signals.id", "jobs.signal_id").selectAll("jobs")
+    .select(["signals.status as signal_status", "signals.body as signal_body"]);
 }
 
-/** Converts a row read by `selectJobsWithSignalStatus`. */
-export function jobWithStatusFromRow(row: JobRow & { signal_status: string | null }): EvaluationJob {
-  return jobFromRow(row, signalStatusOf(row.signal_status));
+/**
+ * Converts a row read by `selectJobsWithSignalStatus`: the job with its signal's status,
+ * and, when `reader` (see `participantOf`) may read the problem's exact results — the job
+ * is public (no owner) or `reader` owns it —, its signal's baseline and achieved metric.
+ */
+export function jobWithStatusFromRow(row: JobRow & { signal_status: string | null; signal_body: Uint8Array | null }, reader: string): EvaluationJob {
+  const job = jobFromRow(row, signalStatusOf(row.signal_status));
+  if (row.signal_body !== null && (row.owner === "" || row.owner === reader)) {
+    const { baseline, achieved } = fromBinary(PerformanceSignalSchema, row.signal_body);
+    job.signalMetrics = create(SignalMetricsSchema, { baseline, achieved });
+  }
+  return job;
 }
 
 /** Reads job `id` locked for update; throws not_found naming `field`. */

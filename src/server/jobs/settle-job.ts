@@ -13,7 +13,7 @@ import {
   type HeartbeatResponse,
 } from "../../gen/openpassmarket/v1/job_service_pb.js";
 import { PlanStepSchema } from "../../gen/openpassmarket/v1/signal_pb.js";
-import { submitSignal, type SignalDeps } from "../registry/index.js";
+import { acceptSignal, requireReporter, type SignalDeps } from "../registry/index.js";
 import type { CallContext } from "../rpc/index.js";
 import { backoffMs, type JobsConfig } from "./jobs-config.js";
 import { appendError, jobFromRow, lockJob, stateText, type JobRow } from "./job-repository.js";
@@ -47,8 +47,9 @@ export async function heartbeat(ctx: CallContext, config: JobsConfig, req: Heart
 
 /**
  * Completes a leased job with its signed signal, which must answer exactly this job
- * (job id, problem, plan). The signal is stored through the same checks as SubmitSignal;
- * then `spotChecks`, when given, may hold it provisional or judge the check it answers.
+ * (job id, problem, plan). The signal is stored through the same checks as SubmitSignal
+ * (`acceptSignal`); then `spotChecks`, when given, may hold it provisional or judge the
+ * check it answers.
  */
 export async function completeJob(ctx: CallContext, deps: SignalDeps, req: CompleteJobRequest, spotChecks?: SpotChecks): Promise<CompleteJobResponse> {
   const row = await requireLease(ctx, req.jobId, req.claimToken);
@@ -60,7 +61,7 @@ export async function completeJob(ctx: CallContext, deps: SignalDeps, req: Compl
   if (signal.pipeline.length !== plan.length || signal.pipeline.some((s, i) => !equals(PlanStepSchema, s, plan[i]!))) {
     throw invalidArgument("signal.pipeline", "does not match the job's plan");
   }
-  const { signalId } = await submitSignal(ctx, deps, { $typeName: "openpassmarket.v1.SubmitSignalRequest", signal });
+  const { signalId } = await acceptSignal(ctx, deps, await requireReporter(ctx, deps), signal);
   const done = { state: stateText(JobState.SUCCEEDED), signal_id: signalId, updated_at_ms: ctx.now };
   await ctx.db.updateTable("jobs").set(done).where("id", "=", row.id).execute();
   await ctx.audit("job.complete", row.id, `signal ${signalId}`);

@@ -18,22 +18,16 @@ import { PublishContractsResponseSchema } from "../../gen/openpassmarket/v1/regi
 import type { CallContext } from "../rpc/index.js";
 import { breakingChanges } from "./contract-compatibility.js";
 import { contractNodeFromRow, findContractByRef, latestContract, sortableVersion, type ContractRow } from "./contract-repository.js";
-import { compareSemver, formatSemver, parseCompilerVersion, parseSemver, type Semver } from "../../kernel/plan/semver.js";
+import { compareSemver, compilerName, formatSemver, parseCompilerVersion, parseSemver, type Semver } from "../../kernel/plan/index.js";
 import { requireEnum, requireText } from "./validate.js";
 
 // Past the first character, upper case and `=` are allowed: a PassSpec's contract name is
 // `<compiler>/<pass as the compiler spells it>`, and GCC spells `-Os`, `-falign-loops=`.
 const CONTRACT_NAME = /^[a-z0-9][a-zA-Z0-9._+/=-]{0,127}$/;
-const COMPILER_NAME: Record<Compiler, string> = {
-  [Compiler.UNSPECIFIED]: "unspecified",
-  [Compiler.LLVM]: "llvm",
-  [Compiler.GCC]: "gcc",
-  [Compiler.CRANELIFT]: "cranelift",
-};
 
 /** The contract name of a PassSpec: `<compiler>/<pass>`. */
 export function passContractName(spec: PassSpec): string {
-  return `${COMPILER_NAME[spec.compiler]}/${spec.name}`;
+  return `${compilerName(spec.compiler)}/${spec.name}`;
 }
 
 /** What one publication of one contract turns into before it is stored. */

@@ -19,6 +19,7 @@ import type { ProblemCache } from "./problem-cache.js";
 import { listAuditEvents } from "./audit.js";
 import { contractGraph, discoverPasses } from "./contract-queries.js";
 import { publishContracts } from "./contracts.js";
+import { listMarketSignals } from "./market-signals.js";
 import { getProblem, submitProblem } from "./problems.js";
 import { listSignals, submitSignal } from "./signals.js";
 import { validateActorName } from "../../kernel/pki/index.js";
@@ -98,6 +99,7 @@ export function registryMethods(deps: RegistryDeps): Impl {
     submitSignal: { mutates: true, sideBySide: true, handle: (ctx, req) => submitSignal(ctx, deps, req) },
     listSignals: { mutates: false, handle: listSignals },
     listAuditEvents: { mutates: false, handle: listAuditEvents },
+    listMarketSignals: { mutates: false, handle: (ctx, req) => listMarketSignals(ctx, deps.problems, req) },
   };
 }
 

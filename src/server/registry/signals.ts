@@ -17,23 +17,11 @@ import { insertBatched } from "../storage/index.js";
 import { findActor } from "./actor-repository.js";
 import { requireCachedCaller } from "./actors.js";
 import type { AdmissionAuthority } from "./admission-authority.js";
-import type { ActorKeys } from "./actor-keys.js";
+import type { ActorKeys, CachedActor } from "./actor-keys.js";
 import type { ProblemCache } from "./problem-cache.js";
+import { requiredLayersOf } from "./required-layers.js";
 import { signalStatusOf, signalStatusText } from "./signal-status.js";
 import { requireDigest, requireEnum, requireFinite, requireText } from "./validate.js";
-
-/**
- * Verifier layers a signal's verdict must carry, passing, per compiler: all four where the
- * program is built and run (LLVM, GCC). Cranelift plans do not change a module's functions
- * or signatures, and its semantics come from running the CLIF before and after the plan
- * (steps and mid-end) side by side in the driver's sandboxed interpreter, not from running
- * machine code: well-formed, semantics and metric.
- */
-const REQUIRED_LAYERS: Partial<Record<Compiler, readonly string[]>> = {
-  [Compiler.LLVM]: ["well-formed", "interface", "semantics", "metric"],
-  [Compiler.GCC]: ["well-formed", "interface", "semantics", "metric"],
-  [Compiler.CRANELIFT]: ["well-formed", "semantics", "metric"],
-};
 
 /** What signal submission needs besides the call. */
 export interface SignalDeps {
@@ -44,18 +32,33 @@ export interface SignalDeps {
   problems: ProblemCache;
 }
 
+/** The adapter reporting a signal: the caller, admitted, with its registered key. */
+export type Reporter = CachedActor;
+
+/** The caller as a `Reporter`: a registered adapter (from the key cache) that is admitted; permission_denied otherwise. */
+export async function requireReporter(ctx: CallContext, deps: SignalDeps): Promise<Reporter> {
+  const reporter = await requireCachedCaller(ctx, "adapter", deps.keys);
+  await deps.admission.requireAdmitted(ctx, reporter.actor);
+  return reporter;
+}
+
+/** A stored signal: its content id, and whether this call stored it (false for a duplicate). */
+export interface AcceptedSignal {
+  signalId: string;
+  created: boolean;
+}
+
 /**
- * Accepts a PerformanceSignal from an admitted adapter: signed by that adapter's
- * registered key, about a known problem (a private one only from the owner's adapters),
- * with digests that match, and a passing verifier verdict. Stored under its content id,
- * accepted (a spot check in CompleteJob may hold it provisional in the same transaction);
- * a duplicate is harmless and returns the same id.
+ * Stores `s`, reported by `reporter` (see `requireReporter`), if it is signed by that
+ * adapter's registered key, about a known problem (a private one only from the owner's
+ * adapters), with digests that match and a passing verifier verdict with every layer
+ * the compiler requires; otherwise throws naming the `signal.*` field. Stored under its
+ * content id, accepted (a spot check in CompleteJob may hold it provisional in the same
+ * transaction); a duplicate is harmless and returns the same id. SubmitSignal and
+ * CompleteJob both store signals through here.
  */
-export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: SubmitSignalRequest): Promise<SubmitSignalResponse> {
-  const { actor: adapter, key, keyId } = await requireCachedCaller(ctx, "adapter", deps.keys);
-  await deps.admission.requireAdmitted(ctx, adapter);
-  const s = req.signal;
-  if (s === undefined) throw invalidArgument("signal", "is required");
+export async function acceptSignal(ctx: CallContext, deps: SignalDeps, reporter: Reporter, s: PerformanceSignal): Promise<AcceptedSignal> {
+  const { actor: adapter, key, keyId } = reporter;
   if (s.adapter !== ctx.actor) throw new OpmError("permission_denied", `field \`signal.adapter\`: ${ctx.actor} cannot report for ${JSON.stringify(s.adapter)}`, { field: "signal.adapter" });
   validateSignal(s);
   // The verified bytes give the content id without encoding the signal a second time.
@@ -75,7 +78,8 @@ export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: Subm
     const failed = verdict?.layers.find((l) => !l.ok)?.name ?? (verdict === undefined ? "(no verdict)" : "(verdict not ok)");
     throw new OpmError("verification_failed", `signal has no passing verifier verdict: layer ${failed} failed`, { field: "signal.verdict" });
   }
-  const missing = REQUIRED_LAYERS[problem.compiler]?.filter((name) => !verdict.layers.some((l) => l.name === name && l.ok)) ?? [];
+  // The layers the problem's compiler's declaration requires (all four where the program is built and run).
+  const missing = requiredLayersOf(problem.compiler).filter((name) => !verdict.layers.some((l) => l.name === name && l.ok));
   if (missing.length > 0) {
     throw new OpmError("verification_failed", `signal's verdict lacks the layers ${missing.join(", ")} required for ${Compiler[problem.compiler]}`, { field: "signal.verdict.layers" });
   }
@@ -84,7 +88,14 @@ export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: Subm
     id, problem_id: s.problemId, adapter: ctx.actor, body: signedBytes(PerformanceSignalSchema, s, unsigned), created_at_ms: ctx.now,
   });
   if (created) await ctx.audit("signal.submit", id, `problem ${s.problemId} achieved ${s.achieved} baseline ${s.baseline}`);
-  return create(SubmitSignalResponseSchema, { signalId: id, created });
+  return { signalId: id, created };
+}
+
+/** SubmitSignal: a signal from the calling adapter, stored through `acceptSignal`. */
+export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: SubmitSignalRequest): Promise<SubmitSignalResponse> {
+  const reporter = await requireReporter(ctx, deps);
+  if (req.signal === undefined) throw invalidArgument("signal", "is required");
+  return create(SubmitSignalResponseSchema, await acceptSignal(ctx, deps, reporter, req.signal));
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openpassmarket/v1/job_service.proto.
  */
 export const file_openpassmarket_v1_job_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNvcGVucGFzc21hcmtldC92MS9qb2Jfc2VydmljZS5wcm90bxIRb3BlbnBhc3NtYXJrZXQudjEicQoPSm9iQXR0ZW1wdEVycm9yEg8KB2F0dGVtcHQYASABKA0SDwoHYWRhcHRlchgCIAEoCRIMCgRjb2RlGAMgASgJEg8KB21lc3NhZ2UYBCABKAkSDgoGZGV0YWlsGAUgASgJEg0KBWF0X21zGAYgASgDItsECg1FdmFsdWF0aW9uSm9iEgoKAmlkGAEgASgJEhIKCnByb2JsZW1faWQYAiABKAkSKQoEcGxhbhgDIAMoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TdGVwEi0KCGNvbXBpbGVyGAQgASgOMhsub3BlbnBhc3NtYXJrZXQudjEuQ29tcGlsZXISGAoQY29tcGlsZXJfdmVyc2lvbhgFIAEoCRIvCglvYmplY3RpdmUYBiABKA4yHC5vcGVucGFzc21hcmtldC52MS5PYmplY3RpdmUSEQoJaXJfZGlnZXN0GAcgASgJEhEKCWlyX2Zvcm1hdBgIIAEoCRINCgVvd25lchgJIAEoCRIqCgVzdGF0ZRgKIAEoDjIbLm9wZW5wYXNzbWFya2V0LnYxLkpvYlN0YXRlEhAKCGF0dGVtcHRzGAsgASgNEhQKDG1heF9hdHRlbXB0cxgMIAEoDRIXCg9hdmFpbGFibGVfYXRfbXMYDSABKAMSGwoTbGVhc2VfZXhwaXJlc19hdF9tcxgOIAEoAxISCgpjbGFpbWVkX2J5GA8gASgJEjIKBmVycm9ycxgQIAMoCzIiLm9wZW5wYXNzbWFya2V0LnYxLkpvYkF0dGVtcHRFcnJvchIRCglzaWduYWxfaWQYESABKAkSFQoNY3JlYXRlZF9hdF9tcxgSIAEoAxIKCgJpchgTIAEoDBIQCghjaGVja19vZhgUIAEoCRI2Cg1zaWduYWxfc3RhdHVzGBUgASgOMh8ub3BlbnBhc3NtYXJrZXQudjEuU2lnbmFsU3RhdHVzImYKEkVucXVldWVKb2JzUmVxdWVzdBISCgpwcm9ibGVtX2lkGAEgASgJEiYKBXBsYW5zGAIgAygLMhcub3BlbnBhc3NtYXJrZXQudjEuUGxhbhIUCgxtYXhfYXR0ZW1wdHMYAyABKA0iMgoEUGxhbhIqCgVzdGVwcxgBIAMoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TdGVwIiYKE0VucXVldWVKb2JzUmVzcG9uc2USDwoHam9iX2lkcxgBIAMoCSIxChBDbGFpbUpvYnNSZXF1ZXN0EgsKA21heBgBIAEoDRIQCghsZWFzZV9tcxgCIAEoDSJQCgpDbGFpbWVkSm9iEi0KA2pvYhgBIAEoCzIgLm9wZW5wYXNzbWFya2V0LnYxLkV2YWx1YXRpb25Kb2ISEwoLY2xhaW1fdG9rZW4YAiABKAkiQAoRQ2xhaW1Kb2JzUmVzcG9uc2USKwoEam9icxgBIAMoCzIdLm9wZW5wYXNzbWFya2V0LnYxLkNsYWltZWRKb2IiSQoQSGVhcnRiZWF0UmVxdWVzdBIOCgZqb2JfaWQYASABKAkSEwoLY2xhaW1fdG9rZW4YAiABKAkSEAoIbGVhc2VfbXMYAyABKA0iMAoRSGVhcnRiZWF0UmVzcG9uc2USGwoTbGVhc2VfZXhwaXJlc19hdF9tcxgBIAEoAyJvChJDb21wbGV0ZUpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgJEhMKC2NsYWltX3Rva2VuGAIgASgJEjQKBnNpZ25hbBgDIAEoCzIkLm9wZW5wYXNzbWFya2V0LnYxLlBlcmZvcm1hbmNlU2lnbmFsIigKE0NvbXBsZXRlSm9iUmVzcG9uc2USEQoJc2lnbmFsX2lkGAEgASgJIncKDkZhaWxKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCRITCgtjbGFpbV90b2tlbhgCIAEoCRIMCgRjb2RlGAMgASgJEg8KB21lc3NhZ2UYBCABKAkSDgoGZGV0YWlsGAUgASgJEhEKCXJldHJ5YWJsZRgGIAEoCCJACg9GYWlsSm9iUmVzcG9uc2USLQoDam9iGAEgASgLMiAub3BlbnBhc3NtYXJrZXQudjEuRXZhbHVhdGlvbkpvYiIhCg5HZXRKb2JzUmVxdWVzdBIPCgdqb2JfaWRzGAEgAygJIkEKD0dldEpvYnNSZXNwb25zZRIuCgRqb2JzGAEgAygLMiAub3BlbnBhc3NtYXJrZXQudjEuRXZhbHVhdGlvbkpvYiJgCg9MaXN0Sm9ic1JlcXVlc3QSEgoKcHJvYmxlbV9pZBgBIAEoCRIqCgVzdGF0ZRgCIAEoDjIbLm9wZW5wYXNzbWFya2V0LnYxLkpvYlN0YXRlEg0KBWxpbWl0GAMgASgNIkIKEExpc3RKb2JzUmVzcG9uc2USLgoEam9icxgBIAMoCzIgLm9wZW5wYXNzbWFya2V0LnYxLkV2YWx1YXRpb25Kb2IqfgoISm9iU3RhdGUSGQoVSk9CX1NUQVRFX1VOU1BFQ0lGSUVEEAASFAoQSk9CX1NUQVRFX1FVRVVFRBABEhQKEEpPQl9TVEFURV9MRUFTRUQQAhIXChNKT0JfU1RBVEVfU1VDQ0VFREVEEAMSEgoOSk9CX1NUQVRFX0RFQUQQBDLxBAoKSm9iU2VydmljZRJcCgtFbnF1ZXVlSm9icxIlLm9wZW5wYXNzbWFya2V0LnYxLkVucXVldWVKb2JzUmVxdWVzdBomLm9wZW5wYXNzbWFya2V0LnYxLkVucXVldWVKb2JzUmVzcG9uc2USVgoJQ2xhaW1Kb2JzEiMub3BlbnBhc3NtYXJrZXQudjEuQ2xhaW1Kb2JzUmVxdWVzdBokLm9wZW5wYXNzbWFya2V0LnYxLkNsYWltSm9ic1Jlc3BvbnNlElYKCUhlYXJ0YmVhdBIjLm9wZW5wYXNzbWFya2V0LnYxLkhlYXJ0YmVhdFJlcXVlc3QaJC5vcGVucGFzc21hcmtldC52MS5IZWFydGJlYXRSZXNwb25zZRJcCgtDb21wbGV0ZUpvYhIlLm9wZW5wYXNzbWFya2V0LnYxLkNvbXBsZXRlSm9iUmVxdWVzdBomLm9wZW5wYXNzbWFya2V0LnYxLkNvbXBsZXRlSm9iUmVzcG9uc2USUAoHRmFpbEpvYhIhLm9wZW5wYXNzbWFya2V0LnYxLkZhaWxKb2JSZXF1ZXN0GiIub3BlbnBhc3NtYXJrZXQudjEuRmFpbEpvYlJlc3BvbnNlElAKB0dldEpvYnMSIS5vcGVucGFzc21hcmtldC52MS5HZXRKb2JzUmVxdWVzdBoiLm9wZW5wYXNzbWFya2V0LnYxLkdldEpvYnNSZXNwb25zZRJTCghMaXN0Sm9icxIiLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RKb2JzUmVxdWVzdBojLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RKb2JzUmVzcG9uc2ViBnByb3RvMw", [file_openpassmarket_v1_common, file_openpassmarket_v1_signal]);
+  fileDesc("CiNvcGVucGFzc21hcmtldC92MS9qb2Jfc2VydmljZS5wcm90bxIRb3BlbnBhc3NtYXJrZXQudjEicQoPSm9iQXR0ZW1wdEVycm9yEg8KB2F0dGVtcHQYASABKA0SDwoHYWRhcHRlchgCIAEoCRIMCgRjb2RlGAMgASgJEg8KB21lc3NhZ2UYBCABKAkSDgoGZGV0YWlsGAUgASgJEg0KBWF0X21zGAYgASgDIpUFCg1FdmFsdWF0aW9uSm9iEgoKAmlkGAEgASgJEhIKCnByb2JsZW1faWQYAiABKAkSKQoEcGxhbhgDIAMoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TdGVwEi0KCGNvbXBpbGVyGAQgASgOMhsub3BlbnBhc3NtYXJrZXQudjEuQ29tcGlsZXISGAoQY29tcGlsZXJfdmVyc2lvbhgFIAEoCRIvCglvYmplY3RpdmUYBiABKA4yHC5vcGVucGFzc21hcmtldC52MS5PYmplY3RpdmUSEQoJaXJfZGlnZXN0GAcgASgJEhEKCWlyX2Zvcm1hdBgIIAEoCRINCgVvd25lchgJIAEoCRIqCgVzdGF0ZRgKIAEoDjIbLm9wZW5wYXNzbWFya2V0LnYxLkpvYlN0YXRlEhAKCGF0dGVtcHRzGAsgASgNEhQKDG1heF9hdHRlbXB0cxgMIAEoDRIXCg9hdmFpbGFibGVfYXRfbXMYDSABKAMSGwoTbGVhc2VfZXhwaXJlc19hdF9tcxgOIAEoAxISCgpjbGFpbWVkX2J5GA8gASgJEjIKBmVycm9ycxgQIAMoCzIiLm9wZW5wYXNzbWFya2V0LnYxLkpvYkF0dGVtcHRFcnJvchIRCglzaWduYWxfaWQYESABKAkSFQoNY3JlYXRlZF9hdF9tcxgSIAEoAxIKCgJpchgTIAEoDBIQCghjaGVja19vZhgUIAEoCRI2Cg1zaWduYWxfc3RhdHVzGBUgASgOMh8ub3BlbnBhc3NtYXJrZXQudjEuU2lnbmFsU3RhdHVzEjgKDnNpZ25hbF9tZXRyaWNzGBYgASgLMiAub3BlbnBhc3NtYXJrZXQudjEuU2lnbmFsTWV0cmljcyIzCg1TaWduYWxNZXRyaWNzEhAKCGJhc2VsaW5lGAEgASgBEhAKCGFjaGlldmVkGAIgASgBImYKEkVucXVldWVKb2JzUmVxdWVzdBISCgpwcm9ibGVtX2lkGAEgASgJEiYKBXBsYW5zGAIgAygLMhcub3BlbnBhc3NtYXJrZXQudjEuUGxhbhIUCgxtYXhfYXR0ZW1wdHMYAyABKA0iMgoEUGxhbhIqCgVzdGVwcxgBIAMoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TdGVwIiYKE0VucXVldWVKb2JzUmVzcG9uc2USDwoHam9iX2lkcxgBIAMoCSIxChBDbGFpbUpvYnNSZXF1ZXN0EgsKA21heBgBIAEoDRIQCghsZWFzZV9tcxgCIAEoDSJQCgpDbGFpbWVkSm9iEi0KA2pvYhgBIAEoCzIgLm9wZW5wYXNzbWFya2V0LnYxLkV2YWx1YXRpb25Kb2ISEwoLY2xhaW1fdG9rZW4YAiABKAkiQAoRQ2xhaW1Kb2JzUmVzcG9uc2USKwoEam9icxgBIAMoCzIdLm9wZW5wYXNzbWFya2V0LnYxLkNsYWltZWRKb2IiSQoQSGVhcnRiZWF0UmVxdWVzdBIOCgZqb2JfaWQYASABKAkSEwoLY2xhaW1fdG9rZW4YAiABKAkSEAoIbGVhc2VfbXMYAyABKA0iMAoRSGVhcnRiZWF0UmVzcG9uc2USGwoTbGVhc2VfZXhwaXJlc19hdF9tcxgBIAEoAyJvChJDb21wbGV0ZUpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgJEhMKC2NsYWltX3Rva2VuGAIgASgJEjQKBnNpZ25hbBgDIAEoCzIkLm9wZW5wYXNzbWFya2V0LnYxLlBlcmZvcm1hbmNlU2lnbmFsIigKE0NvbXBsZXRlSm9iUmVzcG9uc2USEQoJc2lnbmFsX2lkGAEgASgJIncKDkZhaWxKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCRITCgtjbGFpbV90b2tlbhgCIAEoCRIMCgRjb2RlGAMgASgJEg8KB21lc3NhZ2UYBCABKAkSDgoGZGV0YWlsGAUgASgJEhEKCXJldHJ5YWJsZRgGIAEoCCJACg9GYWlsSm9iUmVzcG9uc2USLQoDam9iGAEgASgLMiAub3BlbnBhc3NtYXJrZXQudjEuRXZhbHVhdGlvbkpvYiIhCg5HZXRKb2JzUmVxdWVzdBIPCgdqb2JfaWRzGAEgAygJIkEKD0dldEpvYnNSZXNwb25zZRIuCgRqb2JzGAEgAygLMiAub3BlbnBhc3NtYXJrZXQudjEuRXZhbHVhdGlvbkpvYiJgCg9MaXN0Sm9ic1JlcXVlc3QSEgoKcHJvYmxlbV9pZBgBIAEoCRIqCgVzdGF0ZRgCIAEoDjIbLm9wZW5wYXNzbWFya2V0LnYxLkpvYlN0YXRlEg0KBWxpbWl0GAMgASgNIkIKEExpc3RKb2JzUmVzcG9uc2USLgoEam9icxgBIAMoCzIgLm9wZW5wYXNzbWFya2V0LnYxLkV2YWx1YXRpb25Kb2IqfgoISm9iU3RhdGUSGQoVSk9CX1NUQVRFX1VOU1BFQ0lGSUVEEAASFAoQSk9CX1NUQVRFX1FVRVVFRBABEhQKEEpPQl9TVEFURV9MRUFTRUQQAhIXChNKT0JfU1RBVEVfU1VDQ0VFREVEEAMSEgoOSk9CX1NUQVRFX0RFQUQQBDLxBAoKSm9iU2VydmljZRJcCgtFbnF1ZXVlSm9icxIlLm9wZW5wYXNzbWFya2V0LnYxLkVucXVldWVKb2JzUmVxdWVzdBomLm9wZW5wYXNzbWFya2V0LnYxLkVucXVldWVKb2JzUmVzcG9uc2USVgoJQ2xhaW1Kb2JzEiMub3BlbnBhc3NtYXJrZXQudjEuQ2xhaW1Kb2JzUmVxdWVzdBokLm9wZW5wYXNzbWFya2V0LnYxLkNsYWltSm9ic1Jlc3BvbnNlElYKCUhlYXJ0YmVhdBIjLm9wZW5wYXNzbWFya2V0LnYxLkhlYXJ0YmVhdFJlcXVlc3QaJC5vcGVucGFzc21hcmtldC52MS5IZWFydGJlYXRSZXNwb25zZRJcCgtDb21wbGV0ZUpvYhIlLm9wZW5wYXNzbWFya2V0LnYxLkNvbXBsZXRlSm9iUmVxdWVzdBomLm9wZW5wYXNzbWFya2V0LnYxLkNvbXBsZXRlSm9iUmVzcG9uc2USUAoHRmFpbEpvYhIhLm9wZW5wYXNzbWFya2V0LnYxLkZhaWxKb2JSZXF1ZXN0GiIub3BlbnBhc3NtYXJrZXQudjEuRmFpbEpvYlJlc3BvbnNlElAKB0dldEpvYnMSIS5vcGVucGFzc21hcmtldC52MS5HZXRKb2JzUmVxdWVzdBoiLm9wZW5wYXNzbWFya2V0LnYxLkdldEpvYnNSZXNwb25zZRJTCghMaXN0Sm9icxIiLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RKb2JzUmVxdWVzdBojLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RKb2JzUmVzcG9uc2ViBnByb3RvMw", [file_openpassmarket_v1_common, file_openpassmarket_v1_signal]);
 
 /**
  * One failed attempt of a job.
@@ -190,6 +190,15 @@ export type EvaluationJob = Message<"openpassmarket.v1.EvaluationJob"> & {
    * @generated from field: openpassmarket.v1.SignalStatus signal_status = 21;
    */
   signalStatus: SignalStatus;
+
+  /**
+   * Baseline and achieved metric of the signal that completed it (GetJobs and ListJobs),
+   * for callers who may read the problem's exact results: anyone for a public problem,
+   * the owner's participant and adapters for a private one. Unset otherwise.
+   *
+   * @generated from field: openpassmarket.v1.SignalMetrics signal_metrics = 22;
+   */
+  signalMetrics?: SignalMetrics | undefined;
 };
 
 /**
@@ -198,6 +207,30 @@ export type EvaluationJob = Message<"openpassmarket.v1.EvaluationJob"> & {
  */
 export const EvaluationJobSchema: GenMessage<EvaluationJob> = /*@__PURE__*/
   messageDesc(file_openpassmarket_v1_job_service, 1);
+
+/**
+ * The metrics a signal reports.
+ *
+ * @generated from message openpassmarket.v1.SignalMetrics
+ */
+export type SignalMetrics = Message<"openpassmarket.v1.SignalMetrics"> & {
+  /**
+   * @generated from field: double baseline = 1;
+   */
+  baseline: number;
+
+  /**
+   * @generated from field: double achieved = 2;
+   */
+  achieved: number;
+};
+
+/**
+ * Describes the message openpassmarket.v1.SignalMetrics.
+ * Use `create(SignalMetricsSchema)` to create a new message.
+ */
+export const SignalMetricsSchema: GenMessage<SignalMetrics> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_job_service, 2);
 
 /**
  * EnqueueJobs input.
@@ -230,7 +263,7 @@ export type EnqueueJobsRequest = Message<"openpassmarket.v1.EnqueueJobsRequest">
  * Use `create(EnqueueJobsRequestSchema)` to create a new message.
  */
 export const EnqueueJobsRequestSchema: GenMessage<EnqueueJobsRequest> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 2);
+  messageDesc(file_openpassmarket_v1_job_service, 3);
 
 /**
  * A plan: an ordered list of steps.
@@ -249,7 +282,7 @@ export type Plan = Message<"openpassmarket.v1.Plan"> & {
  * Use `create(PlanSchema)` to create a new message.
  */
 export const PlanSchema: GenMessage<Plan> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 3);
+  messageDesc(file_openpassmarket_v1_job_service, 4);
 
 /**
  * EnqueueJobs output, jobs in request order.
@@ -268,7 +301,7 @@ export type EnqueueJobsResponse = Message<"openpassmarket.v1.EnqueueJobsResponse
  * Use `create(EnqueueJobsResponseSchema)` to create a new message.
  */
 export const EnqueueJobsResponseSchema: GenMessage<EnqueueJobsResponse> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 4);
+  messageDesc(file_openpassmarket_v1_job_service, 5);
 
 /**
  * ClaimJobs input.
@@ -294,7 +327,7 @@ export type ClaimJobsRequest = Message<"openpassmarket.v1.ClaimJobsRequest"> & {
  * Use `create(ClaimJobsRequestSchema)` to create a new message.
  */
 export const ClaimJobsRequestSchema: GenMessage<ClaimJobsRequest> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 5);
+  messageDesc(file_openpassmarket_v1_job_service, 6);
 
 /**
  * A claimed job and the token that completes it.
@@ -318,7 +351,7 @@ export type ClaimedJob = Message<"openpassmarket.v1.ClaimedJob"> & {
  * Use `create(ClaimedJobSchema)` to create a new message.
  */
 export const ClaimedJobSchema: GenMessage<ClaimedJob> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 6);
+  messageDesc(file_openpassmarket_v1_job_service, 7);
 
 /**
  * ClaimJobs output.
@@ -337,7 +370,7 @@ export type ClaimJobsResponse = Message<"openpassmarket.v1.ClaimJobsResponse"> &
  * Use `create(ClaimJobsResponseSchema)` to create a new message.
  */
 export const ClaimJobsResponseSchema: GenMessage<ClaimJobsResponse> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 7);
+  messageDesc(file_openpassmarket_v1_job_service, 8);
 
 /**
  * Heartbeat input.
@@ -366,7 +399,7 @@ export type HeartbeatRequest = Message<"openpassmarket.v1.HeartbeatRequest"> & {
  * Use `create(HeartbeatRequestSchema)` to create a new message.
  */
 export const HeartbeatRequestSchema: GenMessage<HeartbeatRequest> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 8);
+  messageDesc(file_openpassmarket_v1_job_service, 9);
 
 /**
  * Heartbeat output.
@@ -385,7 +418,7 @@ export type HeartbeatResponse = Message<"openpassmarket.v1.HeartbeatResponse"> &
  * Use `create(HeartbeatResponseSchema)` to create a new message.
  */
 export const HeartbeatResponseSchema: GenMessage<HeartbeatResponse> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 9);
+  messageDesc(file_openpassmarket_v1_job_service, 10);
 
 /**
  * CompleteJob input.
@@ -414,7 +447,7 @@ export type CompleteJobRequest = Message<"openpassmarket.v1.CompleteJobRequest">
  * Use `create(CompleteJobRequestSchema)` to create a new message.
  */
 export const CompleteJobRequestSchema: GenMessage<CompleteJobRequest> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 10);
+  messageDesc(file_openpassmarket_v1_job_service, 11);
 
 /**
  * CompleteJob output.
@@ -433,7 +466,7 @@ export type CompleteJobResponse = Message<"openpassmarket.v1.CompleteJobResponse
  * Use `create(CompleteJobResponseSchema)` to create a new message.
  */
 export const CompleteJobResponseSchema: GenMessage<CompleteJobResponse> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 11);
+  messageDesc(file_openpassmarket_v1_job_service, 12);
 
 /**
  * FailJob input.
@@ -479,7 +512,7 @@ export type FailJobRequest = Message<"openpassmarket.v1.FailJobRequest"> & {
  * Use `create(FailJobRequestSchema)` to create a new message.
  */
 export const FailJobRequestSchema: GenMessage<FailJobRequest> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 12);
+  messageDesc(file_openpassmarket_v1_job_service, 13);
 
 /**
  * FailJob output.
@@ -498,7 +531,7 @@ export type FailJobResponse = Message<"openpassmarket.v1.FailJobResponse"> & {
  * Use `create(FailJobResponseSchema)` to create a new message.
  */
 export const FailJobResponseSchema: GenMessage<FailJobResponse> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 13);
+  messageDesc(file_openpassmarket_v1_job_service, 14);
 
 /**
  * GetJobs input.
@@ -517,7 +550,7 @@ export type GetJobsRequest = Message<"openpassmarket.v1.GetJobsRequest"> & {
  * Use `create(GetJobsRequestSchema)` to create a new message.
  */
 export const GetJobsRequestSchema: GenMessage<GetJobsRequest> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 14);
+  messageDesc(file_openpassmarket_v1_job_service, 15);
 
 /**
  * GetJobs output.
@@ -536,7 +569,7 @@ export type GetJobsResponse = Message<"openpassmarket.v1.GetJobsResponse"> & {
  * Use `create(GetJobsResponseSchema)` to create a new message.
  */
 export const GetJobsResponseSchema: GenMessage<GetJobsResponse> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 15);
+  messageDesc(file_openpassmarket_v1_job_service, 16);
 
 /**
  * ListJobs input.
@@ -565,7 +598,7 @@ export type ListJobsRequest = Message<"openpassmarket.v1.ListJobsRequest"> & {
  * Use `create(ListJobsRequestSchema)` to create a new message.
  */
 export const ListJobsRequestSchema: GenMessage<ListJobsRequest> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 16);
+  messageDesc(file_openpassmarket_v1_job_service, 17);
 
 /**
  * ListJobs output.
@@ -584,7 +617,7 @@ export type ListJobsResponse = Message<"openpassmarket.v1.ListJobsResponse"> & {
  * Use `create(ListJobsResponseSchema)` to create a new message.
  */
 export const ListJobsResponseSchema: GenMessage<ListJobsResponse> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_job_service, 17);
+  messageDesc(file_openpassmarket_v1_job_service, 18);
 
 /**
  * Where a job is in its life.

@@ -6,13 +6,13 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { AuditEvent } from "./audit_pb.js";
 import { file_openpassmarket_v1_audit } from "./audit_pb.js";
-import type { Compiler } from "./common_pb.js";
+import type { Compiler, Feature, Objective } from "./common_pb.js";
 import { file_openpassmarket_v1_common } from "./common_pb.js";
 import type { ContractDecl, ContractNode, GraphOfContracts, PassLevel, PassSpec } from "./contracts_pb.js";
 import { file_openpassmarket_v1_contracts } from "./contracts_pb.js";
 import type { LocalProblem } from "./problem_pb.js";
 import { file_openpassmarket_v1_problem } from "./problem_pb.js";
-import type { PerformanceSignal, SignalStatus } from "./signal_pb.js";
+import type { PerformanceSignal, PlanStep, SignalStatus } from "./signal_pb.js";
 import { file_openpassmarket_v1_signal } from "./signal_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openpassmarket/v1/registry_service.proto.
  */
 export const file_openpassmarket_v1_registry_service: GenFile = /*@__PURE__*/
-  fileDesc("CihvcGVucGFzc21hcmtldC92MS9yZWdpc3RyeV9zZXJ2aWNlLnByb3RvEhFvcGVucGFzc21hcmtldC52MSKCAQoMQ2FwYWJpbGl0aWVzEi0KCGNvbXBpbGVyGAEgASgOMhsub3BlbnBhc3NtYXJrZXQudjEuQ29tcGlsZXISGAoQY29tcGlsZXJfdmVyc2lvbhgCIAEoCRIVCg10YXJnZXRfdHJpcGxlGAMgASgJEhIKCm9iamVjdGl2ZXMYBCADKAki/AEKBUFjdG9yEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRISCgpwdWJsaWNfa2V5GAMgASgMEi4KBnN0YXR1cxgEIAEoDjIeLm9wZW5wYXNzbWFya2V0LnYxLkFjdG9yU3RhdHVzEjUKDGNhcGFiaWxpdGllcxgFIAEoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkNhcGFiaWxpdGllcxIfChdjZXJ0aWZpY2F0ZV9maW5nZXJwcmludBgGIAEoCRIVCg1jcmVhdGVkX2F0X21zGAcgASgDEhUKDXVwZGF0ZWRfYXRfbXMYCCABKAMSDQoFb3duZXIYCSABKAkicgoWUmVnaXN0ZXJBZGFwdGVyUmVxdWVzdBISCgpwdWJsaWNfa2V5GAEgASgMEjUKDGNhcGFiaWxpdGllcxgCIAEoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkNhcGFiaWxpdGllcxINCgVvd25lchgDIAEoCSJCChdSZWdpc3RlckFkYXB0ZXJSZXNwb25zZRInCgVhY3RvchgBIAEoCzIYLm9wZW5wYXNzbWFya2V0LnYxLkFjdG9yIjAKGlJlZ2lzdGVyUGFydGljaXBhbnRSZXF1ZXN0EhIKCnB1YmxpY19rZXkYASABKAwiRgobUmVnaXN0ZXJQYXJ0aWNpcGFudFJlc3BvbnNlEicKBWFjdG9yGAEgASgLMhgub3BlbnBhc3NtYXJrZXQudjEuQWN0b3IiRgoTQWRtaXRBZGFwdGVyUmVxdWVzdBIPCgdhZGFwdGVyGAEgASgJEg4KBmtleV9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiPwoUQWRtaXRBZGFwdGVyUmVzcG9uc2USJwoFYWN0b3IYASABKAsyGC5vcGVucGFzc21hcmtldC52MS5BY3RvciIfCg9HZXRBY3RvclJlcXVlc3QSDAoEbmFtZRgBIAEoCSI7ChBHZXRBY3RvclJlc3BvbnNlEicKBWFjdG9yGAEgASgLMhgub3BlbnBhc3NtYXJrZXQudjEuQWN0b3IiegoXUHVibGlzaENvbnRyYWN0c1JlcXVlc3QSLwoKcGFzc19zcGVjcxgBIAMoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBhc3NTcGVjEi4KBWRlY2xzGAIgAygLMh8ub3BlbnBhc3NtYXJrZXQudjEuQ29udHJhY3REZWNsIlsKGFB1Ymxpc2hDb250cmFjdHNSZXNwb25zZRIuCgVub2RlcxgBIAMoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkNvbnRyYWN0Tm9kZRIPCgdjcmVhdGVkGAIgASgNIvMBChVEaXNjb3ZlclBhc3Nlc1JlcXVlc3QSLQoIY29tcGlsZXIYASABKA4yGy5vcGVucGFzc21hcmtldC52MS5Db21waWxlchIYChBjb21waWxlcl92ZXJzaW9uGAIgASgJEisKBWxldmVsGAMgASgOMhwub3BlbnBhc3NtYXJrZXQudjEuUGFzc0xldmVsEhIKCmludmFyaWFudHMYBCADKAkSEwoLbmFtZV9wcmVmaXgYBSABKAkSEQoJcGFnZV9zaXplGAYgASgNEhIKCnBhZ2VfdG9rZW4YByABKAkSFAoMYWxsX3ZlcnNpb25zGAggASgIImEKFkRpc2NvdmVyUGFzc2VzUmVzcG9uc2USLgoFbm9kZXMYASADKAsyHy5vcGVucGFzc21hcmtldC52MS5Db250cmFjdE5vZGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjYKF0dldENvbnRyYWN0R3JhcGhSZXF1ZXN0EgwKBHJvb3QYASABKAkSDQoFZGVwdGgYAiABKA0iTgoYR2V0Q29udHJhY3RHcmFwaFJlc3BvbnNlEjIKBWdyYXBoGAEgASgLMiMub3BlbnBhc3NtYXJrZXQudjEuR3JhcGhPZkNvbnRyYWN0cyJIChRTdWJtaXRQcm9ibGVtUmVxdWVzdBIwCgdwcm9ibGVtGAEgASgLMh8ub3BlbnBhc3NtYXJrZXQudjEuTG9jYWxQcm9ibGVtIjwKFVN1Ym1pdFByb2JsZW1SZXNwb25zZRISCgpwcm9ibGVtX2lkGAEgASgJEg8KB2NyZWF0ZWQYAiABKAgiJwoRR2V0UHJvYmxlbVJlcXVlc3QSEgoKcHJvYmxlbV9pZBgBIAEoCSJaChJHZXRQcm9ibGVtUmVzcG9uc2USMAoHcHJvYmxlbRgBIAEoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkxvY2FsUHJvYmxlbRISCgpwcm9ibGVtX2lkGAIgASgJIksKE1N1Ym1pdFNpZ25hbFJlcXVlc3QSNAoGc2lnbmFsGAEgASgLMiQub3BlbnBhc3NtYXJrZXQudjEuUGVyZm9ybWFuY2VTaWduYWwiOgoUU3VibWl0U2lnbmFsUmVzcG9uc2USEQoJc2lnbmFsX2lkGAEgASgJEg8KB2NyZWF0ZWQYAiABKAgiTwoSTGlzdFNpZ25hbHNSZXF1ZXN0EhIKCnByb2JsZW1faWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkirAEKE0xpc3RTaWduYWxzUmVzcG9uc2USNQoHc2lnbmFscxgBIAMoCzIkLm9wZW5wYXNzbWFya2V0LnYxLlBlcmZvcm1hbmNlU2lnbmFsEhIKCnNpZ25hbF9pZHMYAiADKAkSFwoPbmV4dF9wYWdlX3Rva2VuGAMgASgJEjEKCHN0YXR1c2VzGAQgAygOMh8ub3BlbnBhc3NtYXJrZXQudjEuU2lnbmFsU3RhdHVzIk8KFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSFgoOYWZ0ZXJfc2VxdWVuY2UYASABKAQSDQoFbGltaXQYAiABKA0SDgoGbmV3ZXN0GAMgASgIIkgKF0xpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlEi0KBmV2ZW50cxgBIAMoCzIdLm9wZW5wYXNzbWFya2V0LnYxLkF1ZGl0RXZlbnQqmAEKC0FjdG9yU3RhdHVzEhwKGEFDVE9SX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFEFDVE9SX1NUQVRVU19QRU5ESU5HEAESGQoVQUNUT1JfU1RBVFVTX0FETUlUVEVEEAISGAoUQUNUT1JfU1RBVFVTX1JFVk9LRUQQAxIcChhBQ1RPUl9TVEFUVVNfUVVBUkFOVElORUQQBDLQCQoPUmVnaXN0cnlTZXJ2aWNlEmgKD1JlZ2lzdGVyQWRhcHRlchIpLm9wZW5wYXNzbWFya2V0LnYxLlJlZ2lzdGVyQWRhcHRlclJlcXVlc3QaKi5vcGVucGFzc21hcmtldC52MS5SZWdpc3RlckFkYXB0ZXJSZXNwb25zZRJ0ChNSZWdpc3RlclBhcnRpY2lwYW50Ei0ub3BlbnBhc3NtYXJrZXQudjEuUmVnaXN0ZXJQYXJ0aWNpcGFudFJlcXVlc3QaLi5vcGVucGFzc21hcmtldC52MS5SZWdpc3RlclBhcnRpY2lwYW50UmVzcG9uc2USXwoMQWRtaXRBZGFwdGVyEiYub3BlbnBhc3NtYXJrZXQudjEuQWRtaXRBZGFwdGVyUmVxdWVzdBonLm9wZW5wYXNzbWFya2V0LnYxLkFkbWl0QWRhcHRlclJlc3BvbnNlElMKCEdldEFjdG9yEiIub3BlbnBhc3NtYXJrZXQudjEuR2V0QWN0b3JSZXF1ZXN0GiMub3BlbnBhc3NtYXJrZXQudjEuR2V0QWN0b3JSZXNwb25zZRJrChBQdWJsaXNoQ29udHJhY3RzEioub3BlbnBhc3NtYXJrZXQudjEuUHVibGlzaENvbnRyYWN0c1JlcXVlc3QaKy5vcGVucGFzc21hcmtldC52MS5QdWJsaXNoQ29udHJhY3RzUmVzcG9uc2USZQoORGlzY292ZXJQYXNzZXMSKC5vcGVucGFzc21hcmtldC52MS5EaXNjb3ZlclBhc3Nlc1JlcXVlc3QaKS5vcGVucGFzc21hcmtldC52MS5EaXNjb3ZlclBhc3Nlc1Jlc3BvbnNlEmsKEEdldENvbnRyYWN0R3JhcGgSKi5vcGVucGFzc21hcmtldC52MS5HZXRDb250cmFjdEdyYXBoUmVxdWVzdBorLm9wZW5wYXNzbWFya2V0LnYxLkdldENvbnRyYWN0R3JhcGhSZXNwb25zZRJiCg1TdWJtaXRQcm9ibGVtEicub3BlbnBhc3NtYXJrZXQudjEuU3VibWl0UHJvYmxlbVJlcXVlc3QaKC5vcGVucGFzc21hcmtldC52MS5TdWJtaXRQcm9ibGVtUmVzcG9uc2USWQoKR2V0UHJvYmxlbRIkLm9wZW5wYXNzbWFya2V0LnYxLkdldFByb2JsZW1SZXF1ZXN0GiUub3BlbnBhc3NtYXJrZXQudjEuR2V0UHJvYmxlbVJlc3BvbnNlEl8KDFN1Ym1pdFNpZ25hbBImLm9wZW5wYXNzbWFya2V0LnYxLlN1Ym1pdFNpZ25hbFJlcXVlc3QaJy5vcGVucGFzc21hcmtldC52MS5TdWJtaXRTaWduYWxSZXNwb25zZRJcCgtMaXN0U2lnbmFscxIlLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RTaWduYWxzUmVxdWVzdBomLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RTaWduYWxzUmVzcG9uc2USaAoPTGlzdEF1ZGl0RXZlbnRzEikub3BlbnBhc3NtYXJrZXQudjEuTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBoqLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlYgZwcm90bzM", [file_openpassmarket_v1_audit, file_openpassmarket_v1_common, file_openpassmarket_v1_contracts, file_openpassmarket_v1_problem, file_openpassmarket_v1_signal]);
+  fileDesc("CihvcGVucGFzc21hcmtldC92MS9yZWdpc3RyeV9zZXJ2aWNlLnByb3RvEhFvcGVucGFzc21hcmtldC52MSKCAQoMQ2FwYWJpbGl0aWVzEi0KCGNvbXBpbGVyGAEgASgOMhsub3BlbnBhc3NtYXJrZXQudjEuQ29tcGlsZXISGAoQY29tcGlsZXJfdmVyc2lvbhgCIAEoCRIVCg10YXJnZXRfdHJpcGxlGAMgASgJEhIKCm9iamVjdGl2ZXMYBCADKAki/AEKBUFjdG9yEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRISCgpwdWJsaWNfa2V5GAMgASgMEi4KBnN0YXR1cxgEIAEoDjIeLm9wZW5wYXNzbWFya2V0LnYxLkFjdG9yU3RhdHVzEjUKDGNhcGFiaWxpdGllcxgFIAEoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkNhcGFiaWxpdGllcxIfChdjZXJ0aWZpY2F0ZV9maW5nZXJwcmludBgGIAEoCRIVCg1jcmVhdGVkX2F0X21zGAcgASgDEhUKDXVwZGF0ZWRfYXRfbXMYCCABKAMSDQoFb3duZXIYCSABKAkicgoWUmVnaXN0ZXJBZGFwdGVyUmVxdWVzdBISCgpwdWJsaWNfa2V5GAEgASgMEjUKDGNhcGFiaWxpdGllcxgCIAEoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkNhcGFiaWxpdGllcxINCgVvd25lchgDIAEoCSJCChdSZWdpc3RlckFkYXB0ZXJSZXNwb25zZRInCgVhY3RvchgBIAEoCzIYLm9wZW5wYXNzbWFya2V0LnYxLkFjdG9yIjAKGlJlZ2lzdGVyUGFydGljaXBhbnRSZXF1ZXN0EhIKCnB1YmxpY19rZXkYASABKAwiRgobUmVnaXN0ZXJQYXJ0aWNpcGFudFJlc3BvbnNlEicKBWFjdG9yGAEgASgLMhgub3BlbnBhc3NtYXJrZXQudjEuQWN0b3IiRgoTQWRtaXRBZGFwdGVyUmVxdWVzdBIPCgdhZGFwdGVyGAEgASgJEg4KBmtleV9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiPwoUQWRtaXRBZGFwdGVyUmVzcG9uc2USJwoFYWN0b3IYASABKAsyGC5vcGVucGFzc21hcmtldC52MS5BY3RvciIfCg9HZXRBY3RvclJlcXVlc3QSDAoEbmFtZRgBIAEoCSI7ChBHZXRBY3RvclJlc3BvbnNlEicKBWFjdG9yGAEgASgLMhgub3BlbnBhc3NtYXJrZXQudjEuQWN0b3IiegoXUHVibGlzaENvbnRyYWN0c1JlcXVlc3QSLwoKcGFzc19zcGVjcxgBIAMoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBhc3NTcGVjEi4KBWRlY2xzGAIgAygLMh8ub3BlbnBhc3NtYXJrZXQudjEuQ29udHJhY3REZWNsIlsKGFB1Ymxpc2hDb250cmFjdHNSZXNwb25zZRIuCgVub2RlcxgBIAMoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkNvbnRyYWN0Tm9kZRIPCgdjcmVhdGVkGAIgASgNIvMBChVEaXNjb3ZlclBhc3Nlc1JlcXVlc3QSLQoIY29tcGlsZXIYASABKA4yGy5vcGVucGFzc21hcmtldC52MS5Db21waWxlchIYChBjb21waWxlcl92ZXJzaW9uGAIgASgJEisKBWxldmVsGAMgASgOMhwub3BlbnBhc3NtYXJrZXQudjEuUGFzc0xldmVsEhIKCmludmFyaWFudHMYBCADKAkSEwoLbmFtZV9wcmVmaXgYBSABKAkSEQoJcGFnZV9zaXplGAYgASgNEhIKCnBhZ2VfdG9rZW4YByABKAkSFAoMYWxsX3ZlcnNpb25zGAggASgIImEKFkRpc2NvdmVyUGFzc2VzUmVzcG9uc2USLgoFbm9kZXMYASADKAsyHy5vcGVucGFzc21hcmtldC52MS5Db250cmFjdE5vZGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjYKF0dldENvbnRyYWN0R3JhcGhSZXF1ZXN0EgwKBHJvb3QYASABKAkSDQoFZGVwdGgYAiABKA0iTgoYR2V0Q29udHJhY3RHcmFwaFJlc3BvbnNlEjIKBWdyYXBoGAEgASgLMiMub3BlbnBhc3NtYXJrZXQudjEuR3JhcGhPZkNvbnRyYWN0cyJIChRTdWJtaXRQcm9ibGVtUmVxdWVzdBIwCgdwcm9ibGVtGAEgASgLMh8ub3BlbnBhc3NtYXJrZXQudjEuTG9jYWxQcm9ibGVtIjwKFVN1Ym1pdFByb2JsZW1SZXNwb25zZRISCgpwcm9ibGVtX2lkGAEgASgJEg8KB2NyZWF0ZWQYAiABKAgiJwoRR2V0UHJvYmxlbVJlcXVlc3QSEgoKcHJvYmxlbV9pZBgBIAEoCSJaChJHZXRQcm9ibGVtUmVzcG9uc2USMAoHcHJvYmxlbRgBIAEoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkxvY2FsUHJvYmxlbRISCgpwcm9ibGVtX2lkGAIgASgJIksKE1N1Ym1pdFNpZ25hbFJlcXVlc3QSNAoGc2lnbmFsGAEgASgLMiQub3BlbnBhc3NtYXJrZXQudjEuUGVyZm9ybWFuY2VTaWduYWwiOgoUU3VibWl0U2lnbmFsUmVzcG9uc2USEQoJc2lnbmFsX2lkGAEgASgJEg8KB2NyZWF0ZWQYAiABKAgiTwoSTGlzdFNpZ25hbHNSZXF1ZXN0EhIKCnByb2JsZW1faWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkirAEKE0xpc3RTaWduYWxzUmVzcG9uc2USNQoHc2lnbmFscxgBIAMoCzIkLm9wZW5wYXNzbWFya2V0LnYxLlBlcmZvcm1hbmNlU2lnbmFsEhIKCnNpZ25hbF9pZHMYAiADKAkSFwoPbmV4dF9wYWdlX3Rva2VuGAMgASgJEjEKCHN0YXR1c2VzGAQgAygOMh8ub3BlbnBhc3NtYXJrZXQudjEuU2lnbmFsU3RhdHVzIk8KFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSFgoOYWZ0ZXJfc2VxdWVuY2UYASABKAQSDQoFbGltaXQYAiABKA0SDgoGbmV3ZXN0GAMgASgIIkgKF0xpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlEi0KBmV2ZW50cxgBIAMoCzIdLm9wZW5wYXNzbWFya2V0LnYxLkF1ZGl0RXZlbnQimAEKGExpc3RNYXJrZXRTaWduYWxzUmVxdWVzdBItCghjb21waWxlchgBIAEoDjIbLm9wZW5wYXNzbWFya2V0LnYxLkNvbXBpbGVyEi8KCW9iamVjdGl2ZRgCIAEoDjIcLm9wZW5wYXNzbWFya2V0LnYxLk9iamVjdGl2ZRINCgVhZnRlchgDIAEoCRINCgVsaW1pdBgEIAEoDSKwAgoMTWFya2V0U2lnbmFsEhEKCXNpZ25hbF9pZBgBIAEoCRISCgpwcm9ibGVtX2lkGAIgASgJEi0KCGNvbXBpbGVyGAMgASgOMhsub3BlbnBhc3NtYXJrZXQudjEuQ29tcGlsZXISLwoJb2JqZWN0aXZlGAQgASgOMhwub3BlbnBhc3NtYXJrZXQudjEuT2JqZWN0aXZlEhgKEGNvbXBpbGVyX3ZlcnNpb24YBSABKAkSLAoIZmVhdHVyZXMYBiADKAsyGi5vcGVucGFzc21hcmtldC52MS5GZWF0dXJlEi0KCHBpcGVsaW5lGAcgAygLMhsub3BlbnBhc3NtYXJrZXQudjEuUGxhblN0ZXASEAoIYmFzZWxpbmUYCCABKAESEAoIYWNoaWV2ZWQYCSABKAEicwoZTGlzdE1hcmtldFNpZ25hbHNSZXNwb25zZRIwCgdzaWduYWxzGAEgAygLMh8ub3BlbnBhc3NtYXJrZXQudjEuTWFya2V0U2lnbmFsEhIKCm5leHRfYWZ0ZXIYAiABKAkSEAoIaGFzX21vcmUYAyABKAgqmAEKC0FjdG9yU3RhdHVzEhwKGEFDVE9SX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFEFDVE9SX1NUQVRVU19QRU5ESU5HEAESGQoVQUNUT1JfU1RBVFVTX0FETUlUVEVEEAISGAoUQUNUT1JfU1RBVFVTX1JFVk9LRUQQAxIcChhBQ1RPUl9TVEFUVVNfUVVBUkFOVElORUQQBDLACgoPUmVnaXN0cnlTZXJ2aWNlEmgKD1JlZ2lzdGVyQWRhcHRlchIpLm9wZW5wYXNzbWFya2V0LnYxLlJlZ2lzdGVyQWRhcHRlclJlcXVlc3QaKi5vcGVucGFzc21hcmtldC52MS5SZWdpc3RlckFkYXB0ZXJSZXNwb25zZRJ0ChNSZWdpc3RlclBhcnRpY2lwYW50Ei0ub3BlbnBhc3NtYXJrZXQudjEuUmVnaXN0ZXJQYXJ0aWNpcGFudFJlcXVlc3QaLi5vcGVucGFzc21hcmtldC52MS5SZWdpc3RlclBhcnRpY2lwYW50UmVzcG9uc2USXwoMQWRtaXRBZGFwdGVyEiYub3BlbnBhc3NtYXJrZXQudjEuQWRtaXRBZGFwdGVyUmVxdWVzdBonLm9wZW5wYXNzbWFya2V0LnYxLkFkbWl0QWRhcHRlclJlc3BvbnNlElMKCEdldEFjdG9yEiIub3BlbnBhc3NtYXJrZXQudjEuR2V0QWN0b3JSZXF1ZXN0GiMub3BlbnBhc3NtYXJrZXQudjEuR2V0QWN0b3JSZXNwb25zZRJrChBQdWJsaXNoQ29udHJhY3RzEioub3BlbnBhc3NtYXJrZXQudjEuUHVibGlzaENvbnRyYWN0c1JlcXVlc3QaKy5vcGVucGFzc21hcmtldC52MS5QdWJsaXNoQ29udHJhY3RzUmVzcG9uc2USZQoORGlzY292ZXJQYXNzZXMSKC5vcGVucGFzc21hcmtldC52MS5EaXNjb3ZlclBhc3Nlc1JlcXVlc3QaKS5vcGVucGFzc21hcmtldC52MS5EaXNjb3ZlclBhc3Nlc1Jlc3BvbnNlEmsKEEdldENvbnRyYWN0R3JhcGgSKi5vcGVucGFzc21hcmtldC52MS5HZXRDb250cmFjdEdyYXBoUmVxdWVzdBorLm9wZW5wYXNzbWFya2V0LnYxLkdldENvbnRyYWN0R3JhcGhSZXNwb25zZRJiCg1TdWJtaXRQcm9ibGVtEicub3BlbnBhc3NtYXJrZXQudjEuU3VibWl0UHJvYmxlbVJlcXVlc3QaKC5vcGVucGFzc21hcmtldC52MS5TdWJtaXRQcm9ibGVtUmVzcG9uc2USWQoKR2V0UHJvYmxlbRIkLm9wZW5wYXNzbWFya2V0LnYxLkdldFByb2JsZW1SZXF1ZXN0GiUub3BlbnBhc3NtYXJrZXQudjEuR2V0UHJvYmxlbVJlc3BvbnNlEl8KDFN1Ym1pdFNpZ25hbBImLm9wZW5wYXNzbWFya2V0LnYxLlN1Ym1pdFNpZ25hbFJlcXVlc3QaJy5vcGVucGFzc21hcmtldC52MS5TdWJtaXRTaWduYWxSZXNwb25zZRJcCgtMaXN0U2lnbmFscxIlLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RTaWduYWxzUmVxdWVzdBomLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RTaWduYWxzUmVzcG9uc2USaAoPTGlzdEF1ZGl0RXZlbnRzEikub3BlbnBhc3NtYXJrZXQudjEuTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBoqLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlEm4KEUxpc3RNYXJrZXRTaWduYWxzEisub3BlbnBhc3NtYXJrZXQudjEuTGlzdE1hcmtldFNpZ25hbHNSZXF1ZXN0Giwub3BlbnBhc3NtYXJrZXQudjEuTGlzdE1hcmtldFNpZ25hbHNSZXNwb25zZWIGcHJvdG8z", [file_openpassmarket_v1_audit, file_openpassmarket_v1_common, file_openpassmarket_v1_contracts, file_openpassmarket_v1_problem, file_openpassmarket_v1_signal]);
 
 /**
  * What an adapter can evaluate.
@@ -726,6 +726,150 @@ export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> 
   messageDesc(file_openpassmarket_v1_registry_service, 25);
 
 /**
+ * ListMarketSignals input; unspecified filters match everything.
+ *
+ * @generated from message openpassmarket.v1.ListMarketSignalsRequest
+ */
+export type ListMarketSignalsRequest = Message<"openpassmarket.v1.ListMarketSignalsRequest"> & {
+  /**
+   * Only problems for this compiler.
+   *
+   * @generated from field: openpassmarket.v1.Compiler compiler = 1;
+   */
+  compiler: Compiler;
+
+  /**
+   * Only problems with this objective.
+   *
+   * @generated from field: openpassmarket.v1.Objective objective = 2;
+   */
+  objective: Objective;
+
+  /**
+   * Opaque cursor: `next_after` of the previous page; empty starts at the oldest signal.
+   *
+   * @generated from field: string after = 3;
+   */
+  after: string;
+
+  /**
+   * Signals to look at for this page, 1..1000; 0 means 500.
+   *
+   * @generated from field: uint32 limit = 4;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message openpassmarket.v1.ListMarketSignalsRequest.
+ * Use `create(ListMarketSignalsRequestSchema)` to create a new message.
+ */
+export const ListMarketSignalsRequestSchema: GenMessage<ListMarketSignalsRequest> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 26);
+
+/**
+ * One accepted signal on another participant's problem, as the caller may see it.
+ *
+ * @generated from message openpassmarket.v1.MarketSignal
+ */
+export type MarketSignal = Message<"openpassmarket.v1.MarketSignal"> & {
+  /**
+   * Content id of the PerformanceSignal.
+   *
+   * @generated from field: string signal_id = 1;
+   */
+  signalId: string;
+
+  /**
+   * @generated from field: string problem_id = 2;
+   */
+  problemId: string;
+
+  /**
+   * @generated from field: openpassmarket.v1.Compiler compiler = 3;
+   */
+  compiler: Compiler;
+
+  /**
+   * @generated from field: openpassmarket.v1.Objective objective = 4;
+   */
+  objective: Objective;
+
+  /**
+   * Compiler version the signal was measured on.
+   *
+   * @generated from field: string compiler_version = 5;
+   */
+  compilerVersion: string;
+
+  /**
+   * The problem's privacy-safe features (sorted by name).
+   *
+   * @generated from field: repeated openpassmarket.v1.Feature features = 6;
+   */
+  features: Feature[];
+
+  /**
+   * The plan the signal measured.
+   *
+   * @generated from field: repeated openpassmarket.v1.PlanStep pipeline = 7;
+   */
+  pipeline: PlanStep[];
+
+  /**
+   * @generated from field: double baseline = 8;
+   */
+  baseline: number;
+
+  /**
+   * @generated from field: double achieved = 9;
+   */
+  achieved: number;
+};
+
+/**
+ * Describes the message openpassmarket.v1.MarketSignal.
+ * Use `create(MarketSignalSchema)` to create a new message.
+ */
+export const MarketSignalSchema: GenMessage<MarketSignal> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 27);
+
+/**
+ * ListMarketSignals output, oldest signal first.
+ *
+ * @generated from message openpassmarket.v1.ListMarketSignalsResponse
+ */
+export type ListMarketSignalsResponse = Message<"openpassmarket.v1.ListMarketSignalsResponse"> & {
+  /**
+   * @generated from field: repeated openpassmarket.v1.MarketSignal signals = 1;
+   */
+  signals: MarketSignal[];
+
+  /**
+   * Where the next page starts: after the last signal this page looked at (the request's
+   * `after` when it looked at none). Keep it to ask again later for newer signals.
+   *
+   * @generated from field: string next_after = 2;
+   */
+  nextAfter: string;
+
+  /**
+   * More signals follow `next_after` now. A page may hold fewer than `limit` entries (or
+   * none) and still have more: signals the caller may not see are skipped, yet counted.
+   *
+   * @generated from field: bool has_more = 3;
+   */
+  hasMore: boolean;
+};
+
+/**
+ * Describes the message openpassmarket.v1.ListMarketSignalsResponse.
+ * Use `create(ListMarketSignalsResponseSchema)` to create a new message.
+ */
+export const ListMarketSignalsResponseSchema: GenMessage<ListMarketSignalsResponse> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 28);
+
+/**
  * The lifecycle of an actor.
  *
  * @generated from enum openpassmarket.v1.ActorStatus
@@ -898,6 +1042,18 @@ export const RegistryService: GenService<{
     methodKind: "unary";
     input: typeof ListAuditEventsRequestSchema;
     output: typeof ListAuditEventsResponseSchema;
+  },
+  /**
+   * Lists what the market measured on other participants' problems, for strategies to
+   * learn from: accepted signals only, never IR, never the caller's own problems. Public
+   * problems are shown exactly; private ones are withheld (until privacy releases).
+   *
+   * @generated from rpc openpassmarket.v1.RegistryService.ListMarketSignals
+   */
+  listMarketSignals: {
+    methodKind: "unary";
+    input: typeof ListMarketSignalsRequestSchema;
+    output: typeof ListMarketSignalsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_openpassmarket_v1_registry_service, 0);

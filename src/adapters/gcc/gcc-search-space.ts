@@ -1,0 +1,45 @@
+import type { Objective, PassOffer, PlanStep, SearchSpace } from "../../kernel/plan/index.js";
+
+/**
+ * GCC flags a search never flips: they change floating-point results, the ABI seen by
+ * libc (`-fpack-struct`, `-fshort-enums`, `-fno-reg-struct-return`), what overflow or
+ * threads do, or they write files. The catalog still offers them; a plan may use them.
+ */
+export const GCC_UNSAFE_FLAGS: ReadonlySet<string> = new Set([
+  "-fallow-store-data-races", "-fcx-fortran-rules", "-fcx-limited-range", "-ffast-math", "-ffinite-math-only",
+  "-fmath-errno", "-fpack-struct", "-freciprocal-math", "-freg-struct-return", "-frounding-math",
+  "-fsave-optimization-record", "-fshort-enums", "-fshort-wchar", "-fsignaling-nans", "-fsigned-zeros",
+  "-fsingle-precision-constant", "-ftrapping-math", "-ftrapv", "-funsafe-math-optimizations", "-fopt-info",
+  "-fbranch-probabilities", "-fprofile-partial-training",
+]);
+
+/**
+ * A GCC search for size: from `-Os`, with `-Oz` (GCC 12's `-Os` with more size-over-speed
+ * choices) as the alternative level. Moves: every safe on/off flag (not
+ * `GCC_UNSAFE_FLAGS`) in the state it does not have at -Os (both states when -Os leaves
+ * it unset) — the flags -Os turns on first, since turning off what -Os enabled is where
+ * most size changes are — then the flags it leaves off, then each non-default value of
+ * enumerated `-fX=` options whose -Os value is known. Numeric params are left to later
+ * strategies.
+ */
+export function gccSearchSpace(catalog: readonly PassOffer[], _objective: Objective, maxSteps: number): SearchSpace {
+  return { prefix: [{ pass: "-Os" }], alternatives: [[{ pass: "-Oz" }]], moves: gccMoves(catalog), maxSteps };
+}
+
+function gccMoves(catalog: readonly PassOffer[]): PlanStep[] {
+  const disable: PlanStep[] = [];
+  const enable: PlanStep[] = [];
+  const valued: PlanStep[] = [];
+  for (const offer of catalog) {
+    const p = offer.parameters[0];
+    if (offer.level !== "flag" || p === undefined || GCC_UNSAFE_FLAGS.has(offer.name)) continue;
+    if (p.kind === "bool") {
+      // A flag listed in its negative form (`-fno-X`) is turned off with the value `off`.
+      if (p.default !== "off") disable.push(offer.name.startsWith("-fno-") ? { pass: offer.name, value: "off" } : { pass: `-fno-${offer.name.slice(2)}` });
+      if (p.default !== "on") enable.push({ pass: offer.name });
+    } else if (p.kind === "enum" && p.default !== undefined) {
+      for (const v of p.values ?? []) if (v !== p.default) valued.push({ pass: offer.name, value: v });
+    }
+  }
+  return [...disable, ...enable, ...valued];
+}

@@ -1,0 +1,18 @@
+import { OpmError } from "../../kernel/errors/index.js";
+import { greedySearch } from "./greedy-search.js";
+import { marketFirst } from "./market-first.js";
+import { randomSearch } from "./random-search.js";
+import { screenSearch } from "./screen-search.js";
+import type { StrategyDefinition } from "./strategy.js";
+
+/** Every strategy `--strategy NAME` can select. Adding one is one file and one entry here. */
+export const STRATEGIES: readonly StrategyDefinition[] = [randomSearch, greedySearch, screenSearch, marketFirst];
+
+/** The strategy called `name`; throws invalid_argument naming the flag and the choices. */
+export function strategyNamed(name: string, flag = "strategy"): StrategyDefinition {
+  const found = STRATEGIES.find((s) => s.name === name);
+  if (found === undefined) {
+    throw new OpmError("invalid_argument", `--${flag}: unknown value ${JSON.stringify(name)}; expected one of ${STRATEGIES.map((s) => s.name).join(", ")}`);
+  }
+  return found;
+}

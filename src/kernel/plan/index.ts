@@ -1,0 +1,8 @@
+export { planKey } from "./plan.js";
+export type { CompilerKind, Objective, PassLevel, PassOffer, PassParameter, Plan, PlanStep, SearchSpace } from "./plan.js";
+export {
+  COMPILER_KINDS, OBJECTIVES, compilerName, compilerToProto, levelToProto, objectiveFromProto, objectiveToProto,
+  parameterKindToProto, parseCompiler, parseObjective,
+} from "./proto-mapping.js";
+export { compareSemver, formatSemver, parseCompilerVersion, parseSemver } from "./semver.js";
+export type { Semver } from "./semver.js";
