@@ -1,9 +1,10 @@
 /**
  * Index of the OpenPassMarket benchmark corpus: the hand-written C programs under
  * `bench/corpus/programs/` and their expected standard output under
- * `bench/corpus/expected/`. See `bench/corpus/README.md` for how they were checked.
+ * `bench/corpus/expected/`, and the real multi-file programs under `bench/corpus/real/`
+ * (`realPrograms()`). See `bench/corpus/README.md` for how they were checked.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -76,4 +77,88 @@ export function corpusPrograms(): CorpusProgram[] {
       path: join(PROGRAMS_DIR, `${name}.c`),
       expectedOutputPath: join(EXPECTED_DIR, `${name}.out`),
     }));
+}
+
+/** Absolute path of the folder holding the real, multi-file open-source programs. */
+export const REAL_PROGRAMS_DIR: string = join(CORPUS_DIR, "real");
+
+/**
+ * One real program of `real/<name>/`: upstream C sources (unmodified) plus a `driver.c`
+ * that reads an input file, described by `real/<name>/program.json`. Paths in the manifest
+ * are relative to the program's folder; here they are absolute.
+ */
+export interface RealProgram {
+  /** Program name, e.g. `"zlib"` (also the folder name). */
+  readonly name: string;
+  /** Upstream version, e.g. `"1.4"`. */
+  readonly version: string;
+  /** Licence of the upstream sources (SPDX identifier where one exists). */
+  readonly license: string;
+  /** Registry package the sources were taken from, e.g. `"crates.io libz-sys 1.1.33 (src/zlib/)"`. */
+  readonly origin: string;
+  /** Absolute path of the program's folder (`real/<name>`). */
+  readonly dir: string;
+  /** Absolute path of `program.json`. */
+  readonly manifestPath: string;
+  /** Absolute path of `compile_commands.json` (its `directory` is `"."`: the folder of the file). */
+  readonly compileCommandsPath: string;
+  /** Absolute paths of the C files to compile (`driver.c` first), one object file each. */
+  readonly sources: readonly string[];
+  /** Absolute include folders, each passed as `-I<dir>`. */
+  readonly includeDirs: readonly string[];
+  /** Preprocessor definitions, `NAME` or `NAME=VALUE`, each passed as `-D<def>`. */
+  readonly defines: readonly string[];
+  /** Libraries for the link, each passed as `-l<lib>` after the objects (e.g. `["m"]`). */
+  readonly libs: readonly string[];
+  /** Program arguments: absolute paths of the input files in the program's folder. */
+  readonly args: readonly string[];
+  /** Absolute path of the stdout every build must print (from a clang -O0 build). */
+  readonly expectedOutputPath: string;
+}
+
+/** The manifest as stored in `real/<name>/program.json` (paths relative to its folder). */
+interface RealProgramManifest {
+  name: string;
+  version: string;
+  license: string;
+  origin: string;
+  sources: string[];
+  includeDirs: string[];
+  defines: string[];
+  libs: string[];
+  args: string[];
+  expectedOutput: string;
+}
+
+/**
+ * Lists the real programs (`real/<name>/program.json`), sorted by name, with absolute
+ * paths. Build one with `cc -I<dir>... -D<def>... -c <source>` per source, then link the
+ * objects with `-l<lib>...`; run it with `args` and compare stdout with `expectedOutputPath`.
+ */
+export function realPrograms(): RealProgram[] {
+  if (!existsSync(REAL_PROGRAMS_DIR)) return [];
+  return readdirSync(REAL_PROGRAMS_DIR, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(REAL_PROGRAMS_DIR, entry.name, "program.json")))
+    .map((entry) => entry.name)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((name) => {
+      const dir = join(REAL_PROGRAMS_DIR, name);
+      const manifestPath = join(dir, "program.json");
+      const m = JSON.parse(readFileSync(manifestPath, "utf8")) as RealProgramManifest;
+      return {
+        name: m.name,
+        version: m.version,
+        license: m.license,
+        origin: m.origin,
+        dir,
+        manifestPath,
+        compileCommandsPath: join(dir, "compile_commands.json"),
+        sources: m.sources.map((s) => join(dir, s)),
+        includeDirs: m.includeDirs.map((d) => join(dir, d)),
+        defines: [...m.defines],
+        libs: [...m.libs],
+        args: m.args.map((a) => join(dir, a)),
+        expectedOutputPath: join(dir, m.expectedOutput),
+      };
+    });
 }
