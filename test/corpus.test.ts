@@ -3,16 +3,14 @@
  * when built with clang -O0/-Oz and gcc -O0/-Os, and must compile to wasm32-wasi.
  * The Csmith generator must produce compiling programs deterministically.
  */
-import { execFile } from "node:child_process";
-import { accessSync, constants, existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLimiter, onPath, run } from "./support/processes.js";
 import { CORPUS_DIR, CSMITH_GENERATE_SCRIPT, corpusPrograms, wasmCompileArgs } from "../bench/corpus/index.js";
 
-const execFileAsync = promisify(execFile);
 
 /** At most this many compiler/program processes run at once (CI machines have 2 cores). */
 const CONCURRENCY = 2;
@@ -27,44 +25,6 @@ const NATIVE_BUILDS: ReadonlyArray<{ cc: string; opt: string }> = [
   { cc: "gcc", opt: "-O0" },
   { cc: "gcc", opt: "-Os" },
 ];
-
-/** A tiny promise pool: `limit(fn)` runs fn once fewer than `max` are running. */
-function createLimiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
-
-function onPath(command: string): boolean {
-  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      // not in this directory
-    }
-  }
-  return false;
-}
-
-async function run(file: string, args: string[], timeout: number): Promise<{ stdout: string; stderr: string }> {
-  try {
-    return await execFileAsync(file, args, { timeout, maxBuffer: 16 * 1024 * 1024, encoding: "utf8" });
-  } catch (err) {
-    const e = err as { message?: string; stderr?: string };
-    throw new Error(`${file} ${args.join(" ")} failed: ${e.message ?? String(err)}\n${e.stderr ?? ""}`);
-  }
-}
 
 const limit = createLimiter(CONCURRENCY);
 const programs = corpusPrograms();

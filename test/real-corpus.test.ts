@@ -6,65 +6,20 @@
  * the manifest; and the instruction count of its linked LLVM module (clang -Oz front end,
  * no LLVM passes, llvm-link) is measured and reported.
  */
-import { execFile } from "node:child_process";
-import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, join, relative } from "node:path";
-import { promisify } from "node:util";
+import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLimiter, onPath, run } from "./support/processes.js";
 import { REAL_PROGRAMS_DIR, realPrograms, type RealProgram } from "../bench/corpus/index.js";
 import { countInstructions, readLlvmIr } from "../src/adapters/llvm/index.js";
 
-const execFileAsync = promisify(execFile);
 
 /** At most this many compiler/program processes run at once (CI machines have 2 cores). */
 const CONCURRENCY = 2;
 const COMPILE_TIMEOUT_MS = 60_000;
 const RUN_TIMEOUT_MS = 20_000;
-
-/** A tiny promise pool: `limit(fn)` runs fn once fewer than `max` are running. */
-function createLimiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
-
-function onPath(command: string): boolean {
-  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      // not in this directory
-    }
-  }
-  return false;
-}
-
-async function run(
-  file: string,
-  args: readonly string[],
-  timeout: number,
-  cwd?: string,
-): Promise<{ stdout: string; stderr: string }> {
-  try {
-    return await execFileAsync(file, [...args], { timeout, cwd, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" });
-  } catch (err) {
-    const e = err as { message?: string; stderr?: string };
-    throw new Error(`${file} ${args.join(" ")} failed: ${e.message ?? String(err)}\n${e.stderr ?? ""}`);
-  }
-}
 
 /** The `-I`/`-D` flags of a program. */
 function cflags(p: RealProgram): string[] {

@@ -185,6 +185,39 @@ describe.each(testDatabases())("spot-check rules on $kind", (database) => {
     expect(refusals.every((m) => m.includes("is quarantined"))).toBe(true);
   });
 
+  it("stops a quarantined adapter at once: the job it holds is back in the queue and its heartbeats are refused", async () => {
+    const w = await world(Visibility.PUBLIC);
+    const original = (await enqueue(w)).jobIds[0]!;
+    await answer(w, "a", 400);
+    // b holds another job of the same problem while its disagreeing answer is judged.
+    await enqueue(w);
+    await answer(w, "b", 390); // b's answer to the check of `original`
+    const [held] = (await w.adapters.b.jobs.claimJobs({ max: 1 })).jobs;
+    expect(held, "b holds a job").toBeDefined();
+    await answer(w, "c", 400); // the tie-break: b is the minority
+    expect(await statusOf(w.adapters.b.id.name)).toBe(ActorStatus.QUARANTINED);
+
+    const heartbeat = await rejection(w.adapters.b.jobs.heartbeat({ jobId: held!.job!.id, claimToken: held!.claimToken, leaseMs: 30_000 }));
+    expect([heartbeat.code, heartbeat.message]).toEqual(["permission_denied", expect.stringContaining("is quarantined")]);
+    const job = (await jobsOf(w)).find((j) => j.id === held!.job!.id)!;
+    expect(job.state).toBe(JobState.QUEUED);
+    expect(job.errors.at(-1)?.code).toBe("lease_released");
+    // Another adapter may take it right away, long before b's lease would have run out.
+    const [taken] = (await w.adapters.c.jobs.claimJobs({ max: 5 })).jobs.filter((c) => c.job!.id === held!.job!.id);
+    expect(taken, "c claims the released job").toBeDefined();
+    expect((await audit("jobs.release", w.adapters.b.id.name))[0]!.detail).toContain(`spot check of job ${original}`);
+  });
+
+  it("refuses a signal about a job outside that job's completion: spot checks see every job result", async () => {
+    const w = await world(Visibility.PUBLIC);
+    const jobId = (await enqueue(w)).jobIds[0]!;
+    await answer(w, "a", 400);
+    const forged = signedSignal(w.adapters.a.id, w.problem, { jobId, achieved: 1, pipeline: [create(PlanStepSchema, { pass: "instcombine" })] });
+    const e = await rejection(h.client(w.adapters.a.id).submitSignal({ signal: forged }));
+    expect([e.code, e.message]).toEqual(["failed_precondition", expect.stringContaining("field `signal.job_id`: the signal of job")]);
+    expect((await jobsOf(w)).find((j) => j.id === jobId)!.signalMetrics?.achieved).toBe(400);
+  });
+
   it("refuses all three answers and quarantines nobody when all three differ", async () => {
     const w = await world(Visibility.PUBLIC);
     const original = (await enqueue(w)).jobIds[0]!;

@@ -338,11 +338,11 @@ async function semanticsOurs(open: OpenDatabase, database: string): Promise<void
   const after = await jobRow(id);
   note("completion by a stale holder / after expiry is rejected, state unchanged", "ours",
     `${tag} ✓ a1's old-token complete → ${stale}; row still leased to ${after.claimed_by} with a2's token (${after.claim_token === second!.claimToken})`);
-  const thief = await codeOf(w.call(a1, (ctx) => heartbeat(ctx, w.config, create(HeartbeatRequestSchema, { jobId: id, claimToken: second!.claimToken, leaseMs: 5000 })), t + 1200));
+  const thief = await codeOf(w.call(a1, (ctx) => heartbeat(ctx, w.deps, w.config, create(HeartbeatRequestSchema, { jobId: id, claimToken: second!.claimToken, leaseMs: 5000 })), t + 1200));
   note("claim tokens / ownership", "ours", `${tag} ✓ 32-char token per claim; a1 presenting a2's token → ${thief}`);
 
   // heartbeat
-  const hb = await w.call(a2, (ctx) => heartbeat(ctx, w.config, create(HeartbeatRequestSchema, { jobId: id, claimToken: second!.claimToken, leaseMs: 5000 })), t + 1500);
+  const hb = await w.call(a2, (ctx) => heartbeat(ctx, w.deps, w.config, create(HeartbeatRequestSchema, { jobId: id, claimToken: second!.claimToken, leaseMs: 5000 })), t + 1500);
   const stolen = (await claim(a1, t + 3000)).jobs.length;
   note("heartbeat (lease extension)", "ours", `${tag} ✓ heartbeat at t+1500 → lease to t+${Number(hb.leaseExpiresAtMs) - t}; claim at t+3000 got ${stolen}`);
 

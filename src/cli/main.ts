@@ -1,5 +1,5 @@
 import { OpmError, isOpmError, type ErrorCode } from "../kernel/errors/index.js";
-import type { Command } from "./command.js";
+import type { Command, CommandHelp } from "./command.js";
 import { adapterCommand } from "./commands/adapter.js";
 import { ledgerCommand } from "./commands/ledger.js";
 import { optimizeCommand } from "./commands/optimize.js";
@@ -19,13 +19,15 @@ function exitCodeOf(code: ErrorCode): number {
 /** Runs `opm ARGV…`; resolves to the process exit code. Errors go to stderr (and as JSON with --json). */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // `opm help COMMAND [SUB]` is `opm COMMAND [SUB] --help`.
+  if (name === "help" && rest.length > 0) return main([...rest, "--help"]);
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stderr.write(`usage: opm COMMAND [options] (every command takes --json)\n\n${COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}\n      ${c.usage}`).join("\n")}\n`);
+    process.stderr.write(`usage: opm COMMAND [options]   (every command takes --json; opm COMMAND --help explains one)\n\n${COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}\n      ${c.usage}`).join("\n")}\n`);
     return name === undefined ? 2 : 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (command !== undefined && (rest.includes("--help") || rest.includes("-h"))) {
-    process.stderr.write(`opm ${command.name}: ${command.summary}\n\nusage: ${command.usage}\n${command.help ? `\n${command.help}\n` : ""}`);
+    process.stderr.write(helpText(command, rest[0]));
     return 0;
   }
   try {
@@ -34,7 +36,22 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const e = isOpmError(err) ? err : new OpmError("internal", String((err as Error)?.stack ?? err), { cause: err });
     if (rest.includes("--json")) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message, ...(e.detail ? { detail: e.detail } : {}) } })}\n`);
-    process.stderr.write(`opm ${name}: ${e.message}${e.detail ? `\n${e.detail}` : ""}\n`);
+    const hint = e.code === "invalid_argument" && command !== undefined ? `\n(opm ${name} --help lists its flags)` : "";
+    process.stderr.write(`opm ${name}: ${e.message}${e.detail ? `\n${e.detail}` : ""}${hint}\n`);
     return exitCodeOf(e.code);
   }
+}
+
+/**
+ * `opm COMMAND [SUB] --help`: the summary, usage and help of the subcommand SUB when
+ * COMMAND has one of that name, else of COMMAND (with its subcommands listed).
+ */
+function helpText(command: Command, first: string | undefined): string {
+  const sub = command.subcommands?.find((s) => s.name === first);
+  const shown: CommandHelp = sub ?? command;
+  const title = sub === undefined ? `opm ${command.name}` : `opm ${command.name} ${sub.name}`;
+  const subs = sub === undefined && command.subcommands !== undefined
+    ? `\nsubcommands (opm ${command.name} SUB --help for each):\n${command.subcommands.map((s) => `  ${s.name.padEnd(12)} ${s.summary}`).join("\n")}\n`
+    : "";
+  return `${title}: ${shown.summary}\n\nusage: ${shown.usage}\n${shown.help ? `\n${shown.help}\n` : ""}${subs}`;
 }

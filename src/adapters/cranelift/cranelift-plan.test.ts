@@ -48,6 +48,21 @@ describe("renderCraneliftPlan / parseCraneliftPlan", () => {
     expect(renderCraneliftPlan({ steps: [] })).toBe("");
   });
 
+  it("renders a setting given again with the same value once: the driver takes the same plan", () => {
+    // What a random search draws: the prefix, then moves with replacement.
+    const drawn: Plan = {
+      steps: [
+        { pass: "opt_level", value: "speed_and_size" }, { pass: "has_avx", value: "true" }, { pass: "egraph_pass" },
+        { pass: "has_avx", value: "true" }, { pass: "egraph_pass" }, { pass: "has_avx", value: "true" },
+      ],
+    };
+    const text = renderCraneliftPlan(drawn);
+    expect(text).toBe("opt_level=speed_and_size, has_avx=true; egraph_pass, egraph_pass");
+    expect(validateCraneliftPlan(parseCraneliftPlan(text), CATALOG)).toEqual(validateCraneliftPlan(drawn, CATALOG));
+    // Two values of one setting are kept, for the validator to refuse.
+    expect(renderCraneliftPlan({ steps: [{ pass: "has_avx", value: "true" }, { pass: "has_avx", value: "false" }] })).toBe("has_avx=true, has_avx=false");
+  });
+
   it("round-trips every settings-first plan", () => {
     for (const p of [plan, { steps: [] }, { steps: [{ pass: "egraph_pass" }] }, { steps: [{ pass: "opt_level", value: "speed_and_size" }] }]) {
       expect(parseCraneliftPlan(renderCraneliftPlan(p))).toEqual(p);

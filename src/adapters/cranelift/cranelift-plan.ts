@@ -22,14 +22,16 @@ export interface DriverPlan {
  *     sep      = ";" | ","               (spaces around items are ignored)
  *     NAME     = [A-Za-z0-9_]+   VALUE = [A-Za-z0-9_.+-]+
  *
- * Rendering puts the settings first (joined by `, `), then `; `, then the steps in
- * order (joined by `, `): `opt_level=none; egraph_pass, remove_constant_phis`.
- * Settings are not ordered for Cranelift, so this loses nothing; `""` is the empty
- * plan. `parseCraneliftPlan(renderCraneliftPlan(p))` gives `p` with its settings
- * moved to the front.
+ * Rendering puts the settings first (joined by `, `), each once, then `; `, then the
+ * steps in order (joined by `, `): `opt_level=none; egraph_pass, remove_constant_phis`.
+ * Settings are not ordered for Cranelift and a setting given again with the same value
+ * changes nothing (`validateCraneliftPlan`; searches draw moves with replacement, so a
+ * plan may repeat one), so this loses nothing; `""` is the empty plan.
+ * `parseCraneliftPlan(renderCraneliftPlan(p))` gives `p` with its settings moved to the
+ * front and their repeats dropped.
  */
 export function renderCraneliftPlan(plan: Plan): string {
-  const settings = plan.steps.filter((s) => s.value !== undefined).map((s) => `${s.pass}=${s.value}`);
+  const settings = [...new Set(plan.steps.filter((s) => s.value !== undefined).map((s) => `${s.pass}=${s.value}`))];
   const steps = plan.steps.filter((s) => s.value === undefined).map((s) => s.pass);
   if (settings.length === 0) return steps.join(", ");
   if (steps.length === 0) return settings.join(", ");

@@ -1,12 +1,19 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { contentId } from "../../kernel/codec/index.js";
+import type { ProgramSource, SourceFile } from "../framework/program-source.js";
+import { verifyEvaluation } from "../framework/verify-evaluation.js";
+import { CLANG_WASM_FLAGS, findClang } from "./compile-c-to-wasm.js";
 import { corpusPrograms } from "../../../bench/corpus/index.js";
 import { isOpmError, type OpmError } from "../../kernel/errors/index.js";
 import type { PreparedProblem } from "../framework/toolchain.js";
 import type { PassOffer } from "../../kernel/plan/index.js";
 import { clifFeatures } from "./clif-features.js";
 import { parseCraneliftPlan } from "./cranelift-plan.js";
-import { checkVerified, CraneliftToolchain } from "./cranelift-toolchain.js";
+import { checkVerified, craneliftProgramShape, CraneliftToolchain } from "./cranelift-toolchain.js";
 import type { DriverCompiled } from "./driver-protocol.js";
 import { rejection } from "../../../test/support/rejection.js";
 
@@ -215,5 +222,97 @@ describe("CraneliftToolchain without its driver", () => {
     expect(e.code).toBe("tool_missing");
     expect(e.message).toContain("cargo build --release");
     expect(e.message).toContain("src/adapters/cranelift/driver");
+  });
+});
+
+describe("CraneliftToolchain.prepare: what a program may be", () => {
+  const file = (path: string, kind: SourceFile["kind"], ...args: string[]): SourceFile => ({ path, kind, args });
+  const program = (files: SourceFile[], libraries: string[] = []): ProgramSource => ({ files, libraries });
+  const shapeError = (p: ProgramSource): { message: string; field?: string; code?: string } => {
+    try {
+      craneliftProgramShape(p);
+    } catch (err) {
+      return err as OpmError;
+    }
+    throw new Error("expected craneliftProgramShape to refuse");
+  };
+  let work: string;
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), "opm-cranelift-prepare-"));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it("takes C files (any number, each with its flags) or exactly one .wasm or .clif", () => {
+    expect(craneliftProgramShape(program([file("/p/a.c", "c", "-I/p/include"), file("/p/b.c", "c", "-DX=1")], ["m"]))).toEqual({ kind: "c", units: [file("/p/a.c", "c", "-I/p/include"), file("/p/b.c", "c", "-DX=1")] });
+    expect(craneliftProgramShape(program([file("/p/m.wasm", "wasm")]))).toEqual({ kind: "wasm", path: "/p/m.wasm" });
+    expect(craneliftProgramShape(program([file("/p/m.clif", "clif")]))).toEqual({ kind: "clif", path: "/p/m.clif" });
+  });
+
+  it.each([
+    ["LLVM IR", program([file("/p/a.c", "c"), file("/p/b.ll", "llvm-ir")]), "files", "the Cranelift toolchain does not read LLVM IR (`/p/b.ll`): use --compiler llvm for LLVM IR"],
+    ["LLVM bitcode", program([file("/p/b.bc", "llvm-bc")]), "files", "use --compiler llvm for LLVM IR"],
+    ["two wasm modules", program([file("/p/a.wasm", "wasm"), file("/p/b.wasm", "wasm")]), "files", "the Cranelift toolchain takes one or more C files (compiled to wasm32-wasi and linked into one module), or exactly one .wasm or .clif file; got 2 .wasm files"],
+    ["C with CLIF", program([file("/p/a.c", "c"), file("/p/b.clif", "clif")]), "files", "got 1 C file and 1 .clif file"],
+    ["wasm with a library", program([file("/p/a.wasm", "wasm")], ["m"]), "libraries", "libraries (`m`) apply to C programs only: `/p/a.wasm` is a .wasm module, already compiled"],
+  ])("refuses %s as invalid_argument saying what it takes", (_what, p, field, text) => {
+    const e = shapeError(p);
+    expect([e.code, e.field]).toEqual(["invalid_argument", field]);
+    expect(e.message).toContain(text);
+  });
+
+  it("refuses those through prepare too, before compiling anything", async () => {
+    const e = await rejection(cranelift.prepare(program([file(testdata("small.clif"), "clif"), file(testdata("bad-dominance.clif"), "clif")]), "code-size"));
+    expect([e.code, e.field]).toEqual(["invalid_argument", "files"]);
+  });
+
+  it("keeps one C file's problem exactly as before: the object `clang <CLANG_WASM_FLAGS>` writes, same digest", () => {
+    const path = corpusPrograms().find((p) => p.name === "nqueens")!.path;
+    const out = join(work, "nqueens.o");
+    execFileSync(findClang(), [...CLANG_WASM_FLAGS, basename(path), "-o", out], { cwd: dirname(path) });
+    expect(problems.get("nqueens")!.digest).toBe(contentId(readFileSync(out)));
+  });
+
+  it("links two C files with their own flags into one module whose functions come from both", async () => {
+    writeFileSync(join(work, "a.c"), "int twice(int x);\nint quad(int x) { return twice(twice(x)); }\n");
+    writeFileSync(join(work, "b.c"), "int twice(int x) { return x * FACTOR; }\n");
+    const p = await cranelift.prepare(program([file(join(work, "a.c"), "c"), file(join(work, "b.c"), "c", "-DFACTOR=2")], ["m"]), "code-size");
+    expect(p.input.format).toBe("wasm");
+    expect(p.features["clif.functions"]).toBe(2);
+    const r = await cranelift.compareSemantics(p.input, { plan: plan("opt_level=speed_and_size") });
+    expect(r.functions.map((f) => [f.symbol, f.status])).toEqual([["quad", "compared"], ["twice", "compared"]]);
+  });
+
+  it("reports a C error as the program's: the file and clang's first error, no wasi-libc hint", async () => {
+    const bad = join(work, "bad.c");
+    writeFileSync(bad, "int f(int x) {\n  return x +;\n}\n");
+    const e = await rejection(cranelift.prepare(bad, "code-size"));
+    expect([e.code, e.field]).toEqual(["compiler_failed", "files"]);
+    expect(e.message).toBe(`\`${bad}\` does not compile for wasm32-wasi (clang exit 1): bad.c:2:13: error: expected expression`);
+    const lib = await rejection(cranelift.prepare(program([file(join(work, "a.c"), "c")], ["z"]), "code-size"));
+    expect([lib.code, lib.message]).toEqual(["invalid_argument", expect.stringContaining("the Cranelift toolchain compiles C to wasm32-wasi; library `z` is not in wasi-libc")]);
+  });
+
+  it("an undecided evaluation fails with the evidence: which functions could not be compared and why", async () => {
+    const c = join(work, "alloc.c");
+    writeFileSync(c, "#include <stdlib.h>\nint *table(int n) { int *t = malloc(n * sizeof *t); t[0] = n; return t; }\n");
+    const p = await cranelift.prepare(c, "code-size");
+    const verdict = await cranelift.verifyEvaluation({ input: p.input, plan: plan("opt_level=speed_and_size"), objective: "code-size", measured: p.baseline }, new Map());
+    expect([verdict.ok, verdict.decided]).toEqual([false, false]);
+    const semantics = verdict.layers.find((l) => l.name === "semantics")!;
+    expect(semantics.evidence).toContain("none of the 1 function(s) could be compared");
+    expect(semantics.evidence).toContain("u0:1 (table): BEFORE cannot run in the sandbox: calls import env.malloc (u0:0), which has no stub");
+    expect(semantics.evidence).toContain("imports without a sandbox stub: env.malloc");
+    const info = await cranelift.info();
+    const e = await rejection(verifyEvaluation(info, cranelift, p.input, plan("opt_level=speed_and_size"), "code-size", p.baseline, "test", new Map()));
+    expect(e.code).toBe("verification_failed");
+    expect(e.message).toContain("u0:1 (table): BEFORE cannot run in the sandbox: calls import env.malloc");
+  });
+
+  it("an evaluation whose differential run fails is undecided in the semantics layer, naming the error", async () => {
+    const input = { format: "llvm-ir" as const, bytes: Buffer.from("") };
+    const verdict = await cranelift.verifyEvaluation({ input, plan: plan(""), objective: "code-size", measured: problems.get("nqueens")!.baseline }, new Map());
+    expect([verdict.ok, verdict.decided]).toEqual([false, false]);
+    expect(verdict.layers.map((l) => l.name)).toEqual(["well-formed", "semantics"]);
+    expect(verdict.layers[1]!.evidence).toContain("undecided: the driver's differential run failed: invalid_argument: field `input.format`");
   });
 });

@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { extname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { contentId } from "../../kernel/codec/index.js";
 import { OpmError } from "../../kernel/errors/index.js";
@@ -14,7 +13,8 @@ import { craneliftSemanticsLayer } from "./differential-layer.js";
 import { CRANELIFT_BASELINE_PLAN, craneliftSearchSpace } from "./cranelift-search-moves.js";
 import type { Objective, PassOffer, Plan, SearchSpace } from "../../kernel/plan/index.js";
 import { clifFeatures } from "./clif-features.js";
-import { compileCToWasm, findClang } from "./compile-c-to-wasm.js";
+import { compileProgramToWasm, findClang } from "./compile-c-to-wasm.js";
+import { programOf, type ProgramSource, type SourceFile } from "../framework/program-source.js";
 import { craneliftOffers } from "./cranelift-catalog.js";
 import { renderCraneliftPlan, validateCraneliftPlan, type DriverPlan } from "./cranelift-plan.js";
 import { CraneliftDriverClient } from "./driver-client.js";
@@ -29,6 +29,8 @@ export interface CraneliftToolchainOptions {
   clang?: string;
   /** Default time limit of one driver request or clang run; default 60 s. */
   timeoutMs?: number;
+  /** wasi-libc's sysroot for `.c` inputs; default `WASI_SYSROOT` (`/usr`, Debian's). */
+  sysroot?: string;
 }
 
 export { CRANELIFT_BASELINE_PLAN };
@@ -36,8 +38,9 @@ export { CRANELIFT_BASELINE_PLAN };
 /**
  * Cranelift 0.112 (x86-64) through `opm-cranelift-driver`, one process kept per
  * toolchain (call `close()` when done).
- * - Inputs are `wasm` (a `.wasm` file, or a `.c` file compiled with
- *   `CLANG_WASM_FLAGS`) or `clif` text; each defined function is compiled.
+ * - Inputs are `wasm` (a `.wasm` file, or C files compiled with `CLANG_WASM_FLAGS`
+ *   and linked into one module, see `prepare`) or `clif` text; each defined function
+ *   is compiled.
  * - A plan is Context steps (run in order before `Context::compile`'s own fixed
  *   pipeline) and settings (`opt_level`, x86-64 flags…; unlisted ones keep
  *   Cranelift's defaults, so the empty plan is `opt_level=none`). See
@@ -96,29 +99,30 @@ export class CraneliftToolchain implements Toolchain {
   }
 
   /**
-   * `.c` → wasm by `compileCToWasm` (fixed `CLANG_WASM_FLAGS`); `.wasm` and `.clif`
-   * taken as they are. Digest = SHA-256 of the input bytes; features = `clifFeatures`
-   * of the CLIF the driver lowers the input to; baseline = `CRANELIFT_BASELINE_PLAN`.
+   * A program → a problem (`craneliftProgramShape` says what it accepts):
+   * - C files (each with its own `-I`/`-D`/`-U`/`-std=`/`-include`) → one wasm module
+   *   by `compileProgramToWasm`: each compiled with `CLANG_WASM_FLAGS` to a wasm
+   *   object, checked to link against wasi-libc and the program's libraries (which must
+   *   be wasi-libc's), and linked with `wasm-ld -r` into one object holding the
+   *   program's own functions; one C file without libraries is `compileCToWasm` as it
+   *   always was (same bytes, same digest);
+   * - one `.wasm` or one `.clif` file, taken as it is.
+   * Digest = SHA-256 of the input bytes; features = `clifFeatures` of the CLIF the
+   * driver lowers the input to; baseline = `CRANELIFT_BASELINE_PLAN`.
    */
-  async prepare(file: string, objective: Objective = "code-size"): Promise<PreparedProblem> {
+  async prepare(source: ProgramSource | string, objective: Objective = "code-size"): Promise<PreparedProblem> {
     requireObjective(craneliftDeclaration, objective);
     const timeoutMs = this.options.timeoutMs ?? 60_000;
+    const program = programOf(source);
+    const shape = craneliftProgramShape(program);
     let input: ProblemInput;
-    switch (extname(file)) {
-      case ".c": {
-        const clang = findClang(this.options.clang);
-        const bytes = await withWorkDir("opm-cranelift-", (dir) => compileCToWasm(file, { clang, workDir: dir, timeoutMs }));
-        input = { format: "wasm", bytes };
-        break;
-      }
-      case ".wasm":
-        input = { format: "wasm", bytes: await readFile(file) };
-        break;
-      case ".clif":
-        input = { format: "clif", bytes: await readFile(file) };
-        break;
-      default:
-        throw new OpmError("invalid_argument", `field \`file\`: \`${file}\` is not .c, .wasm or .clif`, { field: "file" });
+    if (shape.kind === "c") {
+      const clang = findClang(this.options.clang);
+      const bytes = await withWorkDir("opm-cranelift-", (dir) =>
+        compileProgramToWasm(shape.units, program.libraries, { clang, workDir: dir, timeoutMs, ...(this.options.sysroot !== undefined ? { sysroot: this.options.sysroot } : {}) }));
+      input = { format: "wasm", bytes };
+    } else {
+      input = { format: shape.kind, bytes: await readFile(shape.path) };
     }
     const lowered = await this.driver.request("lower", { input: driverInput(input) }, { timeoutMs });
     const baseline = await this.evaluate(input, CRANELIFT_BASELINE_PLAN, objective);
@@ -168,8 +172,10 @@ export class CraneliftToolchain implements Toolchain {
   /**
    * Well-formed: `evaluate` already refused any function whose verifier record was
    * missing or failed. Semantics: the input and its CLIF after the plan's steps and
-   * mid-end, run side by side in the driver's sandboxed interpreter. Metric: measured
-   * from the emitted machine code by `evaluate` itself.
+   * mid-end, run side by side in the driver's sandboxed interpreter (`craneliftSemanticsLayer`);
+   * undecided — no function could be compared, or the driver's run failed — the layer's
+   * evidence names the functions and why, or the error. Metric: measured from the
+   * emitted machine code by `evaluate` itself.
    */
   async verifyEvaluation(evaluation: EvaluationToVerify, _cache: Map<string, unknown>): Promise<Verdict> {
     const { input, plan, objective, measured } = evaluation;
@@ -177,7 +183,9 @@ export class CraneliftToolchain implements Toolchain {
     try {
       semantics = await craneliftSemanticsLayer(this, input, { plan });
     } catch (err) {
-      return undecidedUnlessInternal(err);
+      // The verdict says which layer could not decide and why (the adapter's failure message carries it).
+      const { reason } = undecidedUnlessInternal(err);
+      semantics = { name: "semantics", ok: false, decided: false, evidence: `undecided: the driver's differential run failed: ${reason ?? String(err)}` };
     }
     const builder = new VerdictBuilder(false);
     builder.add({ name: "well-formed", ok: true, evidence: "Cranelift verifier passed on the input, after every step and on the lowered code (driver record)" });
@@ -291,6 +299,39 @@ export function checkVerified(compiled: DriverCompiled, steps: readonly string[]
   }
 }
 
+/** What `prepare` makes of a program: C units to compile and link, or one module file. */
+export type CraneliftProgramShape =
+  | { kind: "c"; units: SourceFile[] }
+  | { kind: "wasm" | "clif"; path: string };
+
+const KIND_TEXT: Readonly<Record<SourceFile["kind"], string>> = { c: "C", "llvm-ir": ".ll", "llvm-bc": ".bc", wasm: ".wasm", clif: ".clif" };
+
+/**
+ * What the Cranelift toolchain takes, or `invalid_argument` saying exactly what it
+ * does: one or more C files (compiled to wasm32-wasi and linked into one module), or
+ * exactly one `.wasm` or `.clif` file (a module already: it is not linked with
+ * anything, and libraries do not apply). LLVM IR is the LLVM toolchain's.
+ */
+export function craneliftProgramShape(program: ProgramSource): CraneliftProgramShape {
+  const files = program.files;
+  if (files.length === 0) throw new OpmError("invalid_argument", "field `files`: no program file given", { field: "files" });
+  const ir = files.find((f) => f.kind === "llvm-ir" || f.kind === "llvm-bc");
+  if (ir !== undefined) {
+    throw new OpmError("invalid_argument", `field \`files\`: the Cranelift toolchain does not read LLVM IR (\`${ir.path}\`): use --compiler llvm for LLVM IR; Cranelift takes C files, or one .wasm or .clif file`, { field: "files" });
+  }
+  if (files.every((f) => f.kind === "c")) return { kind: "c", units: files };
+  const counts = new Map<string, number>();
+  for (const f of files) counts.set(KIND_TEXT[f.kind], (counts.get(KIND_TEXT[f.kind]) ?? 0) + 1);
+  const got = [...counts].map(([kind, n]) => `${n} ${kind} file${n === 1 ? "" : "s"}`).join(" and ");
+  if (files.length > 1) {
+    throw new OpmError("invalid_argument", `field \`files\`: the Cranelift toolchain takes one or more C files (compiled to wasm32-wasi and linked into one module), or exactly one .wasm or .clif file; got ${got}: a .wasm or .clif file is a whole module and is not linked with other files`, { field: "files" });
+  }
+  const only = files[0]!;
+  if (program.libraries.length > 0) {
+    throw new OpmError("invalid_argument", `field \`libraries\`: libraries (${program.libraries.map((l) => `\`${l}\``).join(", ")}) apply to C programs only: \`${only.path}\` is a ${KIND_TEXT[only.kind]} module, already compiled`, { field: "libraries" });
+  }
+  return { kind: only.kind as "wasm" | "clif", path: only.path };
+}
 
 function driverInput(input: ProblemInput): DriverInput {
   if (input.format !== "wasm" && input.format !== "clif") {

@@ -15,8 +15,9 @@ export interface DifferentialRunner {
  * adapter's evaluation: then it is the CLIF that `Context::compile` lowers, mid-end
  * included). Rejects when any run differs, naming the function, the arguments and
  * what differed; accepts when at least one function was compared and none differs,
- * saying how many functions and runs were compared and which functions were not
- * covered and why; undecided when no function could be compared.
+ * saying how many functions and runs were compared, which (the first 12), and which were not
+ * covered and why (and which imports the sandbox has no stub for); undecided when no
+ * function could be compared, listing the functions (up to 20) and why each was not.
  */
 export async function craneliftSemanticsLayer(
   toolchain: DifferentialRunner, before: ProblemInput, after: { plan: Plan } | { input: ProblemInput },
@@ -36,18 +37,45 @@ export function differentialToLayer(r: DriverDifferential): LayerResult {
     };
   }
   const notCovered = r.functions.filter((f) => f.status === "not_covered");
-  const listed = notCovered.slice(0, 6).map((f) => `${nameOf(f)}: ${f.reason ?? "no run"}`).join("; ");
-  const uncovered = notCovered.length > 0 ? `; not covered: ${listed}${notCovered.length > 6 ? ` and ${notCovered.length - 6} more` : ""}` : "";
   const t = r.totals;
   if (t.compared_functions === 0) {
-    return { name: "semantics", ok: false, decided: false, evidence: `undecided: none of the ${t.functions} function(s) could be compared in Cranelift's interpreter${uncovered}` };
+    return {
+      name: "semantics",
+      ok: false,
+      decided: false,
+      evidence: `undecided: none of the ${t.functions} function(s) could be compared in Cranelift's interpreter${notCoveredText(notCovered, 20)} (${settingText(r)})`,
+    };
   }
   const skippedRuns = t.not_covered_runs > 0 ? `, ${t.not_covered_runs} run(s) not covered` : "";
   return {
     name: "semantics",
     ok: true,
-    evidence: `${t.compared_functions} of ${t.functions} function(s) compared in Cranelift's interpreter: ${t.compared_runs} run(s) agree on return values or trap, linear memory, globals and output${skippedRuns} (${settingText(r)})${uncovered}`,
+    evidence: `${t.compared_functions} of ${t.functions} function(s) compared in Cranelift's interpreter: ${t.compared_runs} run(s) agree on return values or trap, linear memory, globals and output${skippedRuns} (${settingText(r)})${comparedText(r.functions)}${notCoveredText(notCovered, 6)}`,
   };
+}
+
+/** `; compared: sum, scale, hyp, … and N more`: the compared functions by C symbol (else name), the first 12. */
+function comparedText(functions: readonly DifferentialFunction[]): string {
+  const compared = functions.filter((f) => f.status === "compared").map((f) => f.symbol ?? f.name);
+  const more = compared.length > 12 ? ` and ${compared.length - 12} more` : "";
+  return `; compared: ${compared.slice(0, 12).join(", ")}${more}`;
+}
+
+/**
+ * `; not covered: u0:3 (f): why; …; and N more; imports without a sandbox stub: env.malloc, …`
+ * (the first `max` functions with their reasons, then every import the sandbox lacked), or
+ * nothing when every function was compared.
+ */
+function notCoveredText(notCovered: readonly DifferentialFunction[], max: number): string {
+  if (notCovered.length === 0) return "";
+  const listed = notCovered.slice(0, max).map((f) => `${nameOf(f)}: ${f.reason ?? "no run"}`).join("; ");
+  const more = notCovered.length > max ? `; and ${notCovered.length - max} more` : "";
+  const imports = new Set<string>();
+  for (const f of notCovered) {
+    for (const m of (f.reason ?? "").matchAll(/calls import (\S+) \([^)]*\), which has no stub/g)) imports.add(m[1]!);
+  }
+  const stubless = imports.size > 0 ? `; imports without a sandbox stub: ${[...imports].sort().join(", ")}` : "";
+  return `; not covered: ${listed}${more}${stubless}`;
 }
 
 /** `u0:4 (pop_naive)`: the CLIF name and, when known, the C symbol or wasm name. */

@@ -1,5 +1,5 @@
-export { checkVerified, CraneliftToolchain, CRANELIFT_BASELINE_PLAN } from "./cranelift-toolchain.js";
-export type { CraneliftToolchainOptions } from "./cranelift-toolchain.js";
+export { checkVerified, craneliftProgramShape, CraneliftToolchain, CRANELIFT_BASELINE_PLAN } from "./cranelift-toolchain.js";
+export type { CraneliftProgramShape, CraneliftToolchainOptions } from "./cranelift-toolchain.js";
 export { CraneliftDriverClient, defaultDriverPath, DRIVER_BUILD_HINT, DRIVER_RELATIVE_PATH } from "./driver-client.js";
 export type { DriverClientOptions } from "./driver-client.js";
 export { driverErrorToOpm, DRIVER_ERROR_CODES } from "./driver-error.js";
@@ -9,7 +9,8 @@ export { parseCraneliftPlan, renderCraneliftPlan, validateCraneliftPlan } from "
 export type { DriverPlan } from "./cranelift-plan.js";
 export { clifFeatures, countClifOpcodes } from "./clif-features.js";
 export type { ClifCounts } from "./clif-features.js";
-export { CLANG_WASM_FLAGS, compileCToWasm, findClang } from "./compile-c-to-wasm.js";
+export { CLANG_WASM_FLAGS, cCompileError, compileCToWasm, compileProgramToWasm, findClang, WASI_SYSROOT, wasiLibraries } from "./compile-c-to-wasm.js";
+export type { CompileCToWasmOptions, CWasmUnit } from "./compile-c-to-wasm.js";
 export { craneliftSearchMoves, craneliftSearchSpace, hostCpuFlags } from "./cranelift-search-moves.js";
 export { craneliftDeclaration } from "./cranelift-declaration.js";
 export { craneliftSemanticsLayer, differentialToLayer } from "./differential-layer.js";

@@ -10,6 +10,7 @@ import type { Identity } from "../../kernel/pki/index.js";
 import { createRpcClient, type RpcClient } from "../../kernel/wire/index.js";
 import { catalogDecls, catalogPassSpecs } from "./catalog-contracts.js";
 import { verifyEvaluation } from "./verify-evaluation.js";
+import { LruMap } from "./lru-map.js";
 import type { IrStore } from "./ir-store.js";
 import { compilerToProto, objectiveFromProto, objectiveToProto, OBJECTIVES } from "../../kernel/plan/index.js";
 import type { Toolchain, ToolchainInfo } from "./toolchain.js";
@@ -38,8 +39,15 @@ export interface AdapterOptions {
   signal: AbortSignal;
 }
 
-/** Reference builds and runs of inputs this process has verified against (bounded by its inputs). */
-const verifierCache = new Map<string, unknown>();
+/**
+ * What the verifiers keep per problem (BEFORE's checks and interface, the reference's
+ * build and runs) across this process's jobs, for the problems used last: an entry is
+ * one problem for LLVM, two for GCC, so at least the last `VERIFIER_CACHE_ENTRIES / 2`
+ * problems stay warm, and a long-running adapter does not grow with every problem it
+ * has ever seen.
+ */
+const VERIFIER_CACHE_ENTRIES = 32;
+const verifierCache: Map<string, unknown> = new LruMap<string, unknown>(VERIFIER_CACHE_ENTRIES);
 
 /** Failures a retry cannot fix: the job is dead-lettered at once. */
 const PERMANENT = new Set(["invalid_argument", "verification_failed", "not_found", "malformed_message"]);
@@ -127,7 +135,7 @@ async function claimLoop(registry: RpcClient<(typeof RegistryService)["method"]>
       try {
         claimed = (await jobs.claimJobs({ max: free, leaseMs: options.leaseMs ?? 30_000 })).jobs;
       } catch (err) {
-        if (!isOpmError(err, "permission_denied")) options.log.warn("claim failed", { error: err });
+        if (!isOpmError(err, "permission_denied")) options.log.warn("claim failed", errorFields(err));
         // Quarantined or revoked since admission: wait for a decision, or stop.
         else await awaitAdmission(registry, options, (await registry.getActor({ name: options.identity.name })).actor?.status);
       }
@@ -149,7 +157,7 @@ async function runJob(jobs: RpcClient<(typeof JobService)["method"]>, options: A
   const leaseMs = options.leaseMs ?? 30_000;
   // Heartbeats keep the lease while the compiler runs; a dead adapter stops sending them.
   const beat = setInterval(() => {
-    jobs.heartbeat({ jobId: job.id, claimToken: claimed.claimToken, leaseMs }).catch((err: unknown) => log.warn("heartbeat failed", { job: job.id, error: err }));
+    jobs.heartbeat({ jobId: job.id, claimToken: claimed.claimToken, leaseMs }).catch((err: unknown) => log.warn("heartbeat failed", { job: job.id, ...errorFields(err) }));
   }, Math.max(100, leaseMs / 3));
   try {
     const objective: Objective = objectiveFromProto(job.objective);
@@ -173,7 +181,7 @@ async function runJob(jobs: RpcClient<(typeof JobService)["method"]>, options: A
     log.warn("job failed", { job: job.id, code: e.code, message: e.message });
     await jobs.failJob({
       jobId: job.id, claimToken: claimed.claimToken, code: e.code, message: e.message, detail: e.detail ?? "", retryable: !PERMANENT.has(e.code),
-    }).catch((failErr: unknown) => log.warn("could not report failure", { job: job.id, error: failErr }));
+    }).catch((failErr: unknown) => log.warn("could not report failure", { job: job.id, ...errorFields(failErr) }));
   } finally {
     clearInterval(beat);
   }
@@ -182,4 +190,9 @@ async function runJob(jobs: RpcClient<(typeof JobService)["method"]>, options: A
 function irOf(options: AdapterOptions, digest: string): Uint8Array {
   if (options.irStore === undefined) throw new OpmError("not_found", `private IR ${digest} requested but this adapter has no IR store`);
   return options.irStore.get(digest);
+}
+
+/** Log fields of an error: code and message of an expected one (an OpmError), the whole error with its stack otherwise. */
+function errorFields(err: unknown): Record<string, unknown> {
+  return isOpmError(err) && err.code !== "internal" ? { code: err.code, message: err.message } : { error: err };
 }

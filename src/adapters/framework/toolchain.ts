@@ -8,8 +8,9 @@
  * search moves for each objective (`searchSpace`), the default objective and the
  * verifier layers a signal must carry (`ToolchainDeclaration`), and the verifier.
  */
-import type { CompilerKind, Objective, PassOffer, Plan, SearchSpace } from "../../kernel/plan/index.js";
+import type { CompilerKind, InputFormat, Objective, PassOffer, Plan, SearchSpace } from "../../kernel/plan/index.js";
 import type { LayerName, Verdict, VerifyRequest } from "../verifier/verdict.js";
+import type { ProgramSource } from "./program-source.js";
 
 export interface ToolchainInfo {
   compiler: CompilerKind;
@@ -23,9 +24,15 @@ export interface ToolchainInfo {
 
 /** The problem's input as the compiler consumes it. */
 export interface ProblemInput {
-  /** `llvm-ir` (textual .ll), `llvm-bc`, `c-source`, `wasm`, `clif`. */
-  format: "llvm-ir" | "llvm-bc" | "c-source" | "wasm" | "clif";
+  /** `llvm-ir` (textual .ll), `llvm-bc`, `c-source`, `c-bundle` (several translation units, see `CBundle`), `wasm`, `clif`. */
+  format: InputFormat;
   bytes: Uint8Array;
+  /**
+   * Libraries the program links against, as `-l` takes them (`m`, `z`), read from the
+   * input itself by the toolchain (LLVM: the module's `!llvm.dependent-libraries`; a
+   * C bundle: its manifest): every layer that builds the program links them.
+   */
+  libraries?: readonly string[];
 }
 
 export interface PreparedProblem {
@@ -58,8 +65,12 @@ export interface Toolchain {
   info(): Promise<ToolchainInfo>;
   /** The catalog the installed compiler really offers. */
   catalog(): Promise<PassOffer[]>;
-  /** Turns a user's file into a problem input with features and the baseline. */
-  prepare(file: string, objective: Objective): Promise<PreparedProblem>;
+  /**
+   * Turns a user's program (several files with their flags and libraries, see
+   * `readProgramSource`; or one file's path) into a problem input with features and the
+   * baseline. Throws invalid_argument naming what this compiler cannot take.
+   */
+  prepare(program: ProgramSource | string, objective: Objective): Promise<PreparedProblem>;
   /** Applies `plan` to `input` and measures `objective`. Throws OpmError on failure. */
   evaluate(input: ProblemInput, plan: Plan, objective: Objective, options?: { timeoutMs?: number }): Promise<Measurement>;
   /**

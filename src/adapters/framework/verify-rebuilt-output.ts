@@ -20,6 +20,7 @@ export function verifyRebuiltOutput(
     claimedMetric: measured.value,
     claimedOutputDigest: measured.outputDigest,
     ...(planOptions !== undefined ? { planOptions } : {}),
+    ...(input.libraries !== undefined && input.libraries.length > 0 ? { libraries: input.libraries } : {}),
     cache,
   }, declaration.verify);
 }

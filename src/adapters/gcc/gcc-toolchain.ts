@@ -1,9 +1,11 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { machine } from "node:os";
-import { basename, extname, join } from "node:path";
+import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { contentId } from "../../kernel/codec/index.js";
 import { OpmError } from "../../kernel/errors/index.js";
+import { bundleProgram, decodeCBundle, encodeCBundle, writeCBundle, type CBundle } from "../framework/c-bundle.js";
+import { programOf, type ProgramSource } from "../framework/program-source.js";
 import { requireObjective } from "../framework/require-objective.js";
 import { withWorkDir } from "../framework/work-dir.js";
 import { gccDeclaration } from "./gcc-declaration.js";
@@ -19,6 +21,7 @@ import { llvmFeatures } from "../llvm/llvm-features.js";
 import { shellQuote } from "../llvm/llvm-plan.js";
 import { buildGccCatalog } from "./gcc-catalog.js";
 import { gccPlanOptions } from "./gcc-plan.js";
+import { archiveArgs, bundleReproduction, compileUnits, libraryFlags, unitObject } from "./gcc-bundle.js";
 
 export interface GccToolchainOptions {
   /** gcc to use (path or name); default `gcc`, else `gcc-<version>` on PATH. */
@@ -34,14 +37,17 @@ export interface GccToolchainOptions {
 }
 
 /**
- * Objectives: `text-size` = `.text*` bytes of the object file (`gcc <plan> -c`);
- * `code-size` = `.text` bytes of the program linked from that object with the
- * same options (crt start-up code included; absent when the input has no `main`).
+ * Objectives: `text-size` = `.text*` bytes of the object file (`gcc <plan> -c`), summed
+ * over the units of a bundle; `code-size` = `.text` bytes of the program linked from
+ * the object(s) with the same options and the program's libraries (crt start-up code
+ * included; absent when the input has no `main`).
  */
 
 /**
- * The GCC toolchain. Input is one C file; a plan is an option list (`-O` level
- * first, then `-f…` / `-fno-…` flags and `--param=name=value`), see `gccPlanOptions`.
+ * The GCC toolchain. Input is one C file (`c-source`) or a multi-file program
+ * (`c-bundle`, see `CBundle`: each unit compiled on its own with its flags, the
+ * objects linked); a plan is an option list (`-O` level first, then `-f…` / `-fno-…`
+ * flags and `--param=name=value`), see `gccPlanOptions`.
  * Features come from the program's LLVM IR via clang, not from GCC's own dumps: the
  * `-fdump-tree-*` formats change between GCC releases and are not meant to be
  * parsed, and the same `instcount.*`/`autophase.*` vector for both compilers lets
@@ -88,33 +94,57 @@ export class GccToolchain implements Toolchain {
   }
 
   /**
-   * A `.c` file → problem: baseline `-Os` (a file gcc rejects is `compiler_failed` naming
-   * it, with gcc's diagnostics as detail), features from its clang IR (`clang` required).
+   * A C program → problem. One C file without flags or libraries stays `c-source` (its
+   * bytes); anything else becomes a `c-bundle` (`bundleProgram`: units, their flags and
+   * local headers, libraries). Anything but C is invalid_argument naming the file.
+   * Baseline `-Os` (a program gcc rejects is `compiler_failed` naming the file, with
+   * gcc's diagnostics as detail), features from its clang IR (`clang` required).
    */
-  async prepare(file: string, objective: Objective = "text-size"): Promise<PreparedProblem> {
+  async prepare(source: ProgramSource | string, objective: Objective = "text-size"): Promise<PreparedProblem> {
     requireObjective(gccDeclaration, objective);
-    if (extname(file) !== ".c") throw new OpmError("invalid_argument", `field \`file\`: the GCC toolchain takes a .c file, got \`${file}\``, { field: "file" });
+    const program = programOf(source);
+    const other = program.files.find((f) => f.kind !== "c");
+    if (other !== undefined) {
+      throw new OpmError("invalid_argument", `field \`files\`: the GCC toolchain takes C only; \`${other.path}\` is ${other.kind}`, { field: "files" });
+    }
+    if (program.files.length === 0) throw new OpmError("invalid_argument", "field `files`: no C file given", { field: "files" });
     const info = await this.info();
     const clang = info.tools["clang"];
     if (clang === undefined) throw new OpmError("tool_missing", "clang is needed for the feature vector of a GCC problem; install the Debian package `clang`");
-    const bytes = await readFile(file);
-    const input: ProblemInput = { format: "c-source", bytes };
     const timeoutMs = this.options.timeoutMs ?? 60_000;
+    const only = program.files.length === 1 && program.files[0]!.args.length === 0 && program.libraries.length === 0 ? program.files[0]!.path : undefined;
+    let input: ProblemInput;
+    let bundle: CBundle | undefined;
+    if (only !== undefined) {
+      input = { format: "c-source", bytes: await readFile(only) };
+    } else {
+      bundle = await bundleProgram(program, { cc: info.tools["gcc"]!, timeoutMs });
+      input = { format: "c-bundle", bytes: encodeCBundle(bundle), ...(bundle.libraries.length > 0 ? { libraries: bundle.libraries } : {}) };
+    }
     // gcc first: a file gcc cannot compile is reported with gcc's own diagnostics.
     const baseline = await this.evaluate(input, { steps: [{ pass: "-Os" }] }, objective).catch((err: unknown) => {
-      if (!(err instanceof OpmError && err.code === "compiler_failed")) throw err;
-      throw new OpmError("compiler_failed", `gcc could not compile \`${file}\`: ${err.message}`, { ...(err.detail ? { detail: err.detail.replaceAll("input.c", basename(file)) } : {}), cause: err });
+      if (!(err instanceof OpmError && err.code === "compiler_failed") || only === undefined) throw err;
+      throw new OpmError("compiler_failed", `gcc could not compile \`${only}\`: ${err.message}`, { ...(err.detail ? { detail: err.detail.replaceAll("input.c", basename(only)) } : {}), cause: err });
     });
-    const ir = await withWorkDir("opm-gcc-", (dir) => compileCToIr([file], { clang, llvmLink: "llvm-link", workDir: dir, timeoutMs }));
-    return { input, digest: contentId(bytes), features: llvmFeatures(ir), baseline };
+    const ir = await withWorkDir("opm-gcc-", async (dir) => {
+      const units = bundle === undefined ? [only!] : await writeCBundle(bundle, join(dir, "root"));
+      return compileCToIr(units, { clang, llvmLink: "llvm-link", workDir: dir, timeoutMs });
+    });
+    return { input, digest: contentId(input.bytes), features: llvmFeatures(ir), baseline };
   }
 
-  /** Compiles with the plan's options, measures the object's and the linked program's `.text`. */
+  /**
+   * Compiles with the plan's options and measures the object's (a bundle: every unit's,
+   * summed) and the linked program's `.text`. A bundle's output is the archive of its
+   * unit objects (`ar rcD`, members `unit_<i>.o` in unit order).
+   */
   async evaluate(input: ProblemInput, plan: Plan, objective: Objective, options: { timeoutMs?: number } = {}): Promise<Measurement> {
     requireObjective(gccDeclaration, objective);
-    if (input.format !== "c-source") {
-      throw new OpmError("invalid_argument", `field \`input.format\`: the GCC toolchain compiles c-source, not \`${input.format}\``, { field: "input.format" });
+    if (input.format !== "c-source" && input.format !== "c-bundle") {
+      throw new OpmError("invalid_argument", `field \`input.format\`: the GCC toolchain compiles c-source or c-bundle, not \`${input.format}\``, { field: "input.format" });
     }
+    const bundle = input.format === "c-bundle" ? decodeCBundle(input.bytes) : undefined;
+    const libraries = libraryFlags([...(bundle?.libraries ?? []), ...(input.libraries ?? [])]);
     const flags = gccPlanOptions(plan, await this.catalog());
     const info = await this.info();
     const gcc = info.tools["gcc"]!;
@@ -122,22 +152,43 @@ export class GccToolchain implements Toolchain {
     const deadline = started + (options.timeoutMs ?? this.options.timeoutMs ?? 60_000);
     const left = (): number => Math.max(1, Math.round(deadline - performance.now()));
     return withWorkDir("opm-gcc-", async (dir) => {
-      await writeFile(join(dir, "input.c"), input.bytes);
-      const compile = await runTool(gcc, [...flags, "-c", "input.c", "-o", "output.o"], { cwd: dir, timeoutMs: left(), deterministic: true, missingPackage: "gcc" });
-      checkGcc(compile, flags, "compile");
-      const output = await readFile(join(dir, "output.o"));
-      const metrics: Partial<Record<Objective, number>> = { "text-size": textBytes(output) };
-      const link = await runTool(gcc, [...flags, "output.o", "-o", "program"], { cwd: dir, timeoutMs: left(), deterministic: true });
+      let output: Buffer;
+      let objects: string[];
+      let reproduction: string;
+      const metrics: Partial<Record<Objective, number>> = {};
+      if (bundle === undefined) {
+        await writeFile(join(dir, "input.c"), input.bytes);
+        const compile = await runTool(gcc, [...flags, "-c", "input.c", "-o", "output.o"], { cwd: dir, timeoutMs: left(), deterministic: true, missingPackage: "gcc" });
+        checkGcc(compile, flags, "compile");
+        output = await readFile(join(dir, "output.o"));
+        metrics["text-size"] = textBytes(output);
+        objects = ["output.o"];
+        const line = flags.map(shellQuote).join(" ");
+        reproduction = `setarch ${machine()} -R ${gcc} ${line} -c input.c -o output.o && ${gcc} ${[line, "output.o", "-o", "program", ...libraries].join(" ")}`.replace(/ {2,}/g, " ");
+      } else {
+        const root = join(dir, "root");
+        await writeCBundle(bundle, root);
+        const results = await compileUnits(gcc, bundle.units, flags, root, "unit", left);
+        results.forEach((r, i) => checkGcc(r, flags, `compile of \`${bundle.units[i]!.path}\` (unit ${i + 1} of ${bundle.units.length})`));
+        objects = bundle.units.map((_, i) => unitObject(i));
+        let text = 0;
+        for (const o of objects) text += textBytes(await readFile(join(dir, o)));
+        metrics["text-size"] = text;
+        const ar = await runTool("ar", archiveArgs(objects.length), { cwd: dir, timeoutMs: left(), missingPackage: "binutils" });
+        if (ar.exitCode !== 0) throw new OpmError("compiler_failed", `ar could not archive the ${objects.length} objects (exit ${ar.exitCode ?? ar.signal})`, { detail: clipLog(ar.stderr) });
+        output = await readFile(join(dir, "output.a"));
+        reproduction = bundleReproduction(gcc, bundle.units, flags, libraries);
+      }
+      const link = await runTool(gcc, [...flags, ...objects, "-o", "program", ...libraries], { cwd: dir, timeoutMs: left(), deterministic: true });
       if (link.exitCode === 0) metrics["code-size"] = textBytes(await readFile(join(dir, "program")));
       else if (objective === "code-size") checkGcc(link, flags, "link");
-      const options = flags.map(shellQuote).join(" ");
       return {
         objective,
         value: metrics[objective]!,
         metrics,
         output,
         outputDigest: contentId(output),
-        reproduction: `setarch ${machine()} -R ${gcc} ${options} -c input.c -o output.o && ${gcc} ${options} output.o -o program`.replace(/ {2,}/g, " "),
+        reproduction,
         compilerVersion: info.version,
         elapsedMs: performance.now() - started,
       };
@@ -177,7 +228,7 @@ export class GccToolchain implements Toolchain {
     return gccSearchSpace(catalog, objective, maxSteps);
   }
 
-  /** The four layers of `verifyGcc`: the source, the object the plan produced, rebuilt with the plan's options. */
+  /** The four layers of `verifyGcc`: the source or bundle, the object or archive the plan produced, rebuilt with the plan's options. */
   verifyEvaluation(evaluation: EvaluationToVerify, cache: Map<string, unknown>): Promise<Verdict> {
     return verifyRebuiltOutput(gccDeclaration, evaluation, cache, this.planArguments(evaluation.plan));
   }

@@ -1,91 +1,180 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { textBytes } from "../framework/elf.js";
-import { clipLog, findExecutable, runTool } from "../framework/run-tool.js";
+import { contentId } from "../../kernel/codec/index.js";
+import { decodeCBundle, isCBundle, writeCBundle, type CBundleUnit } from "../framework/c-bundle.js";
+import { readSections, textBytes } from "../framework/elf.js";
+import { clipLog, findExecutable, runTool, type ToolResult } from "../framework/run-tool.js";
 import type { Objective } from "../../kernel/plan/index.js";
-import { OpmError } from "../../kernel/errors/index.js";
-import { differentialLayer, runReference } from "../verifier/differential-execution.js";
+import { isOpmError, OpmError } from "../../kernel/errors/index.js";
+import { differentialLayer, runReference, type ReferenceOutcome } from "../verifier/differential-execution.js";
 import { isKnownExternal } from "../verifier/known-externals.js";
 import { metricLayer } from "../verifier/metric-layer.js";
 import { readArtifact } from "../verifier/read-artifact.js";
 import type { LayerResult, Verdict, VerifyRequest } from "../verifier/verdict.js";
 import { VerdictBuilder } from "../verifier/verdict-builder.js";
+import { isArArchive, readArArchive } from "./ar-archive.js";
+import { compileUnits, libraryFlags, mapConcurrent, unitObject } from "./gcc-bundle.js";
 
 const TOOL_MS = 120_000;
 
 /**
- * The GCC verifier (BEFORE is the C source, AFTER the object file the plan produced,
- * `planOptions` the plan's options):
- * 1. well-formed — AFTER is an ELF relocatable object, and (with `planOptions`) the
- *    source compiles cleanly with those options plus `-fchecking` (GCC's internal
- *    consistency checks: no internal compiler error, exit 0);
- * 2. interface — `nm` of AFTER against a `gcc -O0` reference object: the same defined
- *    global symbols of the same kind (code/data), no new undefined symbol beyond the C
- *    library. Not covered: signatures and initial values (an object file has no types).
- * 3. semantics — reference `gcc -O0` and its UBSan build against AFTER linked by gcc;
- * 4. metric — `text-size` (`.text*` of AFTER), `code-size` (AFTER linked), SHA-256.
+ * The GCC verifier. BEFORE is the C source or a C bundle (`CBundle`, several units),
+ * AFTER the object file the plan produced or, for a bundle, the archive of one object
+ * per unit (`unit_<i>.o` in unit order); `planOptions` are the plan's options and
+ * `libraries` (with the bundle's own) what the program links:
+ * 1. well-formed — AFTER is an ELF relocatable object (an archive of exactly one per
+ *    unit), and (with `planOptions`) every unit compiles cleanly with those options plus
+ *    `-fchecking` (GCC's internal consistency checks: no internal compiler error, exit 0);
+ * 2. interface — `nm` of each AFTER object against the `gcc -O0` reference object of
+ *    the same unit: the same defined global symbols of the same kind (code/data), no new
+ *    undefined symbol beyond the C library. Not covered: signatures and initial values
+ *    (an object file has no types).
+ * 3. semantics — the reference (`gcc -O0` objects linked) and its UBSan build against
+ *    AFTER's objects linked by gcc, each with `-l` for every library (a single C file
+ *    also gets `-lm`);
+ * 4. metric — `text-size` (`.text*` of AFTER's objects, summed), `code-size` (AFTER's
+ *    objects linked with the plan's options and the libraries), SHA-256 of AFTER.
+ * Reference objects and the reference's runs are kept in `request.cache` per BEFORE.
  */
 export async function verifyGcc(request: VerifyRequest, invariants: ReadonlySet<string>): Promise<Verdict> {
-  const source = await readArtifact(request.before, "before");
+  const before = await readArtifact(request.before, "before");
   const after = await readArtifact(request.after, "after");
   const gcc = findExecutable("gcc");
   const nm = findExecutable("nm");
   if (gcc === undefined || nm === undefined) throw new OpmError("tool_missing", "`gcc` and `nm` are needed; install the Debian packages `gcc` and `binutils`");
+  const bundle = isCBundle(before) ? decodeCBundle(before) : undefined;
+  const units: CBundleUnit[] = bundle?.units ?? [{ path: "before.c", args: [] }];
+  const libraries = libraryFlags([...(bundle?.libraries ?? []), ...(request.libraries ?? [])]);
+  const runLibraries = bundle !== undefined ? libraries : libraryFlags(["m", ...(request.libraries ?? [])]);
   const options = [...(request.planOptions ?? [])];
   const builder = new VerdictBuilder(request.runAllLayers ?? false);
   const dir = await mkdtemp(join(tmpdir(), "opm-verify-gcc-"));
-  const run = async (args: string[]): Promise<string | undefined> => {
-    const r = await runTool(gcc, args, { cwd: dir, timeoutMs: TOOL_MS, deterministic: true });
-    return r.exitCode === 0 ? undefined : clipLog(r.stderr, 1200).trim() || `exit ${r.exitCode ?? r.signal}`;
+  const root = join(dir, "root");
+  const objects = (prefix: string): string[] => units.map((_, i) => unitObject(i, prefix));
+  /** Compiles every unit; the first failure as `unit: stderr`, or undefined. */
+  const compile = async (flags: string[], prefix: string): Promise<string | undefined> => {
+    const results = await compileUnits(gcc, units, flags, root, prefix, () => TOOL_MS);
+    const i = results.findIndex((r) => r.exitCode !== 0);
+    return i < 0 ? undefined : `${bundle !== undefined ? `\`${units[i]!.path}\`: ` : ""}${failure(results[i]!)}`;
   };
+  const link = async (args: string[]): Promise<string | undefined> =>
+    failure(await runTool(gcc, args, { cwd: dir, timeoutMs: TOOL_MS, deterministic: true }));
   try {
-    await writeFile(join(dir, "before.c"), source);
-    await writeFile(join(dir, "after.o"), after);
-    const refFailed = await run(["-O0", "-w", "-c", "before.c", "-o", "reference.o"]);
-    if (refFailed !== undefined) throw new OpmError("invalid_argument", `field \`before\`: the C source does not compile with \`gcc -O0\`: ${refFailed}`, { field: "before" });
+    if (bundle !== undefined) await writeCBundle(bundle, root);
+    else {
+      await mkdir(root);
+      await writeFile(join(root, "before.c"), before);
+    }
+    const digest = contentId(before);
+    const referenceObjects = await cached(request.cache, `gcc\0objects\0${digest}`, async () => {
+      const failed = await compile(["-O0", "-w"], "reference");
+      if (failed !== undefined) {
+        throw new OpmError("invalid_argument", `field \`before\`: the C ${bundle !== undefined ? "bundle" : "source"} does not compile with \`gcc -O0\`: ${failed}`, { field: "before" });
+      }
+      return Promise.all(objects("reference").map((o) => readFile(join(dir, o))));
+    });
+    await Promise.all(referenceObjects.map((bytes, i) => writeFile(join(dir, unitObject(i, "reference")), bytes)));
 
     // Layer 1.
-    const isRelocatable = after.length > 18 && after.readUInt32BE(0) === 0x7f454c46 && after.readUInt16LE(16) === 1;
-    if (!isRelocatable) builder.add({ name: "well-formed", ok: false, evidence: "AFTER is not an ELF relocatable object file" });
-    else if (options.length === 0) {
-      builder.add({ name: "well-formed", ok: true, evidence: "AFTER is an ELF relocatable object; no plan options given, so no -fchecking rebuild was run" });
+    const split = splitAfter(after, units.length, bundle !== undefined);
+    if (typeof split === "string") {
+      builder.add({ name: "well-formed", ok: false, evidence: split });
+      return builder.verdict();
+    }
+    await Promise.all(split.map((bytes, i) => writeFile(join(dir, unitObject(i, "after")), bytes)));
+    const shape = bundle !== undefined ? `AFTER is an archive of ${units.length} ELF relocatable object(s), one per unit` : "AFTER is an ELF relocatable object";
+    if (options.length === 0) {
+      builder.add({ name: "well-formed", ok: true, evidence: `${shape}; no plan options given, so no -fchecking rebuild was run` });
     } else {
-      const failed = await run([...options, "-fchecking", "-c", "before.c", "-o", "checked.o"]);
+      const failed = await compile([...options, "-fchecking"], "checked");
+      const what = bundle !== undefined ? `all ${units.length} units` : "the source";
       builder.add(failed === undefined
-        ? { name: "well-formed", ok: true, evidence: `AFTER is an ELF relocatable object; \`gcc ${options.join(" ")} -fchecking -c\` builds the source cleanly` }
+        ? { name: "well-formed", ok: true, evidence: `${shape}; \`gcc ${options.join(" ")} -fchecking -c\` builds ${what} cleanly` }
         : { name: "well-formed", ok: false, evidence: `\`gcc ${options.join(" ")} -fchecking -c\` fails: ${failed}` });
     }
-    if (builder.stopped() || !isRelocatable) return builder.verdict();
+    if (builder.stopped()) return builder.verdict();
 
     // Layer 2.
-    builder.add(await interfaceLayer(nm, dir, invariants));
+    builder.add(await interfaceLayer(nm, dir, units.map((u) => (bundle !== undefined ? u.path : undefined)), invariants));
     if (builder.stopped()) return builder.verdict();
 
     // Layer 3.
     const inputs = request.inputs && request.inputs.length > 0 ? [...request.inputs] : [undefined];
     const limits = request.limits ?? {};
-    const refExe = await run(["-O0", "-w", "before.c", "-o", "reference", "-lm"]);
-    const ubsan = await run(["-O0", "-w", "-fsanitize=undefined", "-fno-sanitize-recover=all", "before.c", "-o", "reference-ubsan", "-lm"]);
-    const linked = await run(["after.o", "-o", "transformed", "-lm"]);
-    if (refExe !== undefined) builder.add({ name: "semantics", ok: false, decided: false, evidence: `undecided: the reference does not link: ${refExe}` });
-    else if (linked !== undefined) builder.add({ name: "semantics", ok: false, evidence: `AFTER does not link into a program: ${linked}` });
-    else {
-      const reference = await runReference(join(dir, "reference"), ubsan === undefined ? join(dir, "reference-ubsan") : undefined,
+    const key = `gcc\0reference\0${digest}\0${runLibraries.join(" ")}\0${inputs.join("\0")}\0${JSON.stringify(limits)}`;
+    const reference = await cached(request.cache, key, async (): Promise<ReferenceOutcome> => {
+      const failed = await link([...objects("reference"), "-o", "reference", ...runLibraries]);
+      if (failed !== undefined) return { runs: [], ubsan: "", undecided: `the reference does not link: ${failed}` };
+      const ubsanFlags = ["-fsanitize=undefined", "-fno-sanitize-recover=all"];
+      const ubsan = (await compile(["-O0", "-w", ...ubsanFlags], "ubsan")) ?? (await link([...ubsanFlags, ...objects("ubsan"), "-o", "reference-ubsan", ...runLibraries]));
+      return runReference(join(dir, "reference"), ubsan === undefined ? join(dir, "reference-ubsan") : undefined,
         ubsan === undefined ? "" : `UBSan build failed (${ubsan.slice(0, 200)})`, inputs, limits);
-      builder.add(await differentialLayer(reference, join(dir, "transformed"), inputs, limits));
-    }
+    });
+    const linked = reference.undecided === undefined ? await link([...objects("after"), "-o", "transformed", ...runLibraries]) : undefined;
+    if (linked !== undefined) builder.add({ name: "semantics", ok: false, evidence: `AFTER does not link into a program: ${linked}` });
+    else builder.add(await differentialLayer(reference, join(dir, "transformed"), inputs, limits));
     if (builder.stopped()) return builder.verdict();
 
     // Layer 4.
     const objective: Objective = request.objective ?? "text-size";
-    const recomputed: Partial<Record<Objective, number>> = { "text-size": textBytes(after) };
-    if ((await run([...options, "after.o", "-o", "measured"])) === undefined) recomputed["code-size"] = textBytes(await readFile(join(dir, "measured")));
+    const recomputed: Partial<Record<Objective, number>> = { "text-size": split.reduce((sum, o) => sum + textBytes(o), 0) };
+    if ((await link([...options, ...objects("after"), "-o", "measured", ...libraries])) === undefined) recomputed["code-size"] = textBytes(await readFile(join(dir, "measured")));
     builder.add(metricLayer(after, recomputed, objective, request.claimedMetric, request.claimedOutputDigest));
     return builder.verdict();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** gcc's failure as text (`undefined` for success). */
+function failure(r: ToolResult): string | undefined {
+  return r.exitCode === 0 ? undefined : clipLog(r.stderr, 1200).trim() || `exit ${r.exitCode ?? r.signal}`;
+}
+
+/** `make()` once per `key` in `cache` (a rejection is not kept); without a cache, every time. */
+async function cached<T>(cache: Map<string, unknown> | undefined, key: string, make: () => Promise<T>): Promise<T> {
+  const hit = cache?.get(key) as Promise<T> | undefined;
+  if (hit !== undefined) return hit;
+  const made = make();
+  cache?.set(key, made);
+  made.catch(() => cache?.delete(key));
+  return made;
+}
+
+/**
+ * AFTER as one ELF relocatable object per unit, or why it is not: a single object for
+ * a C source, an `ar` archive of members `unit_0.o` … `unit_<n-1>.o` for a bundle.
+ */
+function splitAfter(after: Buffer, count: number, isBundle: boolean): Buffer[] | string {
+  let members: Array<{ name: string; bytes: Buffer }>;
+  if (!isBundle) members = [{ name: "AFTER", bytes: after }];
+  else {
+    if (!isArArchive(after)) return "AFTER is not an ar archive (the objects of a C bundle's units)";
+    try {
+      members = readArArchive(after);
+    } catch (err) {
+      if (isOpmError(err, "invalid_argument")) return `AFTER is ${err.message.replace(/^field `after`: /, "")}`;
+      throw err;
+    }
+    const names = members.map((m) => m.name);
+    const expected = Array.from({ length: count }, (_, i) => unitObject(i));
+    if (names.join("/") !== expected.join("/")) {
+      return `AFTER's members are [${names.slice(0, 8).join(", ")}${names.length > 8 ? ", …" : ""}]; a bundle of ${count} unit(s) needs exactly [${expected.slice(0, 8).join(", ")}${count > 8 ? ", …" : ""}]`;
+    }
+  }
+  for (const m of members) {
+    const isRelocatable = m.bytes.length > 18 && m.bytes.readUInt32BE(0) === 0x7f454c46 && m.bytes.readUInt16LE(16) === 1;
+    const where = isBundle ? `member ${m.name} of AFTER` : "AFTER";
+    if (!isRelocatable) return `${where} is not an ELF relocatable object file`;
+    try {
+      readSections(m.bytes);
+    } catch (err) {
+      if (isOpmError(err, "invalid_argument")) return `${where}: ${err.message}`;
+      throw err;
+    }
+  }
+  return members.map((m) => m.bytes);
 }
 
 /** `nm -P` of an object: defined global symbols (name → `code`/`data`) and undefined ones. */
@@ -104,19 +193,29 @@ async function symbols(nm: string, dir: string, file: string): Promise<{ defined
   return { defined, undefined: undef };
 }
 
-async function interfaceLayer(nm: string, dir: string, invariants: ReadonlySet<string>): Promise<LayerResult> {
-  const [ref, aft] = [await symbols(nm, dir, "reference.o"), await symbols(nm, dir, "after.o")];
+/** Layer 2 over every unit: `names[i]` prefixes the findings of unit `i` (undefined for a single source). */
+async function interfaceLayer(nm: string, dir: string, names: ReadonlyArray<string | undefined>, invariants: ReadonlySet<string>): Promise<LayerResult> {
   const problems: string[] = [];
-  for (const [name, kind] of ref.defined) {
-    const k = aft.defined.get(name);
-    if (k === undefined) problems.push(`exported symbol ${name} (${kind}) is gone`);
-    else if (k !== kind) problems.push(`exported symbol ${name} was ${kind}, is now ${k}`);
+  let exported = 0;
+  const perUnit = await mapConcurrent(names, async (_, i) => [await symbols(nm, dir, unitObject(i, "reference")), await symbols(nm, dir, unitObject(i, "after"))] as const);
+  for (const [i, [ref, aft]] of perUnit.entries()) {
+    const at = names[i] !== undefined ? `${names[i]}: ` : "";
+    exported += ref.defined.size;
+    for (const [name, kind] of ref.defined) {
+      const k = aft.defined.get(name);
+      if (k === undefined) problems.push(`${at}exported symbol ${name} (${kind}) is gone`);
+      else if (k !== kind) problems.push(`${at}exported symbol ${name} was ${kind}, is now ${k}`);
+    }
+    for (const name of aft.defined.keys()) if (!ref.defined.has(name)) problems.push(`${at}${name} is newly exported`);
+    for (const name of aft.undefined) {
+      if (!ref.undefined.has(name) && !isKnownExternal(name)) problems.push(`${at}new reference to undefined external symbol ${name}`);
+    }
   }
-  for (const name of aft.defined.keys()) if (!ref.defined.has(name)) problems.push(`${name} is newly exported`);
-  for (const name of aft.undefined) {
-    if (!ref.undefined.has(name) && !isKnownExternal(name)) problems.push(`new reference to undefined external symbol ${name}`);
+  if (problems.length > 0) {
+    const more = problems.length > 5 ? `; and ${problems.length - 5} more` : "";
+    return { name: "interface", ok: false, evidence: `${problems.slice(0, 5).join("; ")}${more}` };
   }
-  if (problems.length > 0) return { name: "interface", ok: false, evidence: problems.slice(0, 5).join("; ") };
   if (invariants.has("cfg")) return { name: "interface", ok: false, decided: false, evidence: "undecided: a claimed `cfg` invariant cannot be checked on a GCC object file" };
-  return { name: "interface", ok: true, evidence: `same ${ref.defined.size} global symbol(s) and kinds as the -O0 reference, no new undefined externals (not covered for GCC: signatures, initial values)` };
+  const where = names.length > 1 ? ` over ${names.length} units` : "";
+  return { name: "interface", ok: true, evidence: `same ${exported} global symbol(s) and kinds as the -O0 reference${where}, no new undefined externals (not covered for GCC: signatures, initial values)` };
 }

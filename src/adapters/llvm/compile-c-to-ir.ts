@@ -18,18 +18,26 @@ export interface CompileCOptions {
   timeoutMs: number;
 }
 
+/** A C translation unit and its own preprocessor and language flags (`-I`, `-D`, `-std=`). */
+export interface CUnit {
+  path: string;
+  args: readonly string[];
+}
+
 /**
- * Compiles C sources to one textual LLVM module: `clang <CLANG_IR_FLAGS>` per file
- * (run in the file's directory on its base name, so that no absolute path leaks into
- * `source_filename`), joined with `llvm-link -S` when there are several. Throws
- * `compiler_failed` with clang's stderr when a file does not compile.
+ * Compiles C sources to one textual LLVM module: `clang <CLANG_IR_FLAGS> <unit's flags>`
+ * per file (run in the file's directory on its base name, so that no absolute path leaks
+ * into `source_filename`), joined with `llvm-link -S` — with `modules` (`.ll` or `.bc`
+ * files) too — when there is more than one. Throws `compiler_failed` with clang's stderr
+ * when a file does not compile.
  */
-export async function compileCToIr(files: readonly string[], options: CompileCOptions): Promise<string> {
-  if (files.length === 0) throw new OpmError("invalid_argument", "no C source files given", { field: "files" });
+export async function compileCToIr(files: readonly (string | CUnit)[], options: CompileCOptions, modules: readonly string[] = []): Promise<string> {
+  if (files.length + modules.length === 0) throw new OpmError("invalid_argument", "no C source or IR files given", { field: "files" });
   const outputs: string[] = [];
-  for (const [i, file] of files.entries()) {
+  for (const [i, unit] of files.entries()) {
+    const { path: file, args } = typeof unit === "string" ? { path: unit, args: [] } : unit;
     const out = join(options.workDir, `source-${i}.ll`);
-    const r = await runTool(options.clang, [...CLANG_IR_FLAGS, basename(file), "-o", out], {
+    const r = await runTool(options.clang, [...CLANG_IR_FLAGS, ...args, basename(file), "-o", out], {
       cwd: dirname(file),
       timeoutMs: options.timeoutMs,
       missingPackage: "clang",
@@ -41,11 +49,12 @@ export async function compileCToIr(files: readonly string[], options: CompileCOp
     }
     outputs.push(out);
   }
-  if (outputs.length === 1) return readFile(outputs[0]!, "utf8");
+  outputs.push(...modules);
+  if (outputs.length === 1 && outputs[0]!.endsWith(".ll")) return readFile(outputs[0]!, "utf8");
   const linked = join(options.workDir, "linked.ll");
   const r = await runTool(options.llvmLink, ["-S", ...outputs, "-o", linked], { timeoutMs: options.timeoutMs, missingPackage: "llvm" });
   if (r.exitCode !== 0) {
-    throw new OpmError("compiler_failed", `llvm-link could not join ${files.length} modules (exit ${r.exitCode ?? r.signal})`, {
+    throw new OpmError("compiler_failed", `llvm-link could not join ${outputs.length} modules (exit ${r.exitCode ?? r.signal})`, {
       detail: clipLog(r.stderr),
     });
   }

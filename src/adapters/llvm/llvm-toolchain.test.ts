@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +9,8 @@ import type { PreparedProblem } from "../framework/toolchain.js";
 import type { PassOffer, Plan } from "../../kernel/plan/index.js";
 import { checkDeterminism } from "./check-determinism.js";
 import { LLVM_PASS_EXCLUSIONS } from "./llvm-pass-exclusions.js";
+import { readProgramSource } from "../framework/program-source.js";
+import { readDependentLibraries } from "./dependent-libraries.js";
 import { LlvmToolchain } from "./llvm-toolchain.js";
 import { countInstructions } from "./inst-count-features.js";
 import { readLlvmIr } from "./read-llvm-ir.js";
@@ -127,32 +129,41 @@ describe("LlvmToolchain.prepare", () => {
     expect(loops.features["autophase.TotalFuncs"]).toBe(4);
     expect(loops.baseline.value).toBeLessThanOrEqual(o0);
     expect(loops.baseline.value).toBe(loops.baseline.metrics["ir-instcount"]);
-    expect(loops.baseline.metrics["text-size"]).toBeGreaterThan(0);
+    expect(loops.baseline.metrics["text-size"]).toBeUndefined(); // llc runs only for text-size
     expect(loops.baseline.reproduction).toContain("'-passes=default<Oz>'");
   });
 
-  it("takes .ll and .bc as they are and gives the same features", async () => {
+  it("takes .ll as it is and .bc as the same textual IR, with the same features", async () => {
     const ll = join(dir, "loops.ll");
     writeFileSync(ll, loops.input.bytes);
     execFileSync("llvm-as", [ll, "-o", join(dir, "loops.bc")]);
     const fromLl = await llvm.prepare(ll, "text-size");
     const fromBc = await llvm.prepare(join(dir, "loops.bc"), "text-size");
     expect(fromLl.digest).toBe(loops.digest);
-    expect(fromBc.input.format).toBe("llvm-bc");
+    expect(fromBc.input.format).toBe("llvm-ir");
+    expect(Buffer.from(fromBc.input.bytes).toString("utf8")).toMatch(/^; ModuleID = /);
     expect(fromBc.features).toEqual(fromLl.features);
     expect(fromBc.baseline.value).toBe(fromLl.baseline.value);
-    expect(fromLl.baseline.value).toBe(loops.baseline.metrics["text-size"]);
+    expect(fromLl.baseline.value).toBe((await llvm.evaluate(loops.input, { steps: [{ pass: "default", value: "Oz" }] }, "text-size")).value);
+    expect(fromLl.baseline.metrics["ir-instcount"]).toBe(loops.baseline.value);
   });
 
-  it("joins several C files with llvm-link", async () => {
-    const p = await llvm.prepareFiles([testdata("switch.c"), testdata("loops.c").replace("loops.c", "loops.c")].slice(0, 1), "ir-instcount");
-    expect(p.features["autophase.TotalFuncs"]).toBeGreaterThan(0);
-    const a = join(dir, "a.c");
-    const b = join(dir, "b.c");
-    writeFileSync(a, "int twice(int x) { return 2 * x; }\n");
-    writeFileSync(b, "int twice(int);\nint main(void) { return twice(21) - 42; }\n");
-    const joined = await llvm.prepareFiles([a, b], "ir-instcount");
+  it("joins a directory's C files, each with -I for its local headers, and records the libraries it links", async () => {
+    const root = join(dir, "project");
+    mkdirSync(join(root, "src"), { recursive: true });
+    mkdirSync(join(root, "include"));
+    writeFileSync(join(root, "include", "util.h"), "#define SCALE 2\ndouble norm(double x);\n");
+    writeFileSync(join(root, "src", "util.c"), '#include <math.h>\n#include "util.h"\ndouble norm(double x) { return sqrt(x) * SCALE; }\n');
+    writeFileSync(join(root, "src", "main.c"), '#include <stdio.h>\n#include "util.h"\nint main(int argc, char **argv) { (void)argv; printf("%.3f\\n", norm(argc + 1.0)); return 0; }\n');
+    const joined = await llvm.prepare(readProgramSource([root], { libraries: ["m"] }), "ir-instcount");
+    const text = Buffer.from(joined.input.bytes).toString("utf8");
     expect(joined.features["autophase.TotalFuncs"]).toBe(2);
+    expect(text).toMatch(/define dso_local double @norm/);
+    expect(readDependentLibraries(text)).toEqual(["m"]);
+    // Without the directory's -I, the local header is not found, and the error says so.
+    const alone = await rejection(llvm.prepare(readProgramSource([join(root, "src", "main.c")]), "ir-instcount"));
+    expect(alone.code).toBe("compiler_failed");
+    expect(alone.detail).toMatch(/'util\.h' file not found/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { machine } from "node:os";
-import { extname, join } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { contentId } from "../../kernel/codec/index.js";
 import { OpmError } from "../../kernel/errors/index.js";
@@ -13,7 +13,9 @@ import { clipLog, runTool, type ToolResult } from "../framework/run-tool.js";
 import type { EvaluationToVerify, Measurement, PreparedProblem, ProblemInput, Toolchain, ToolchainInfo } from "../framework/toolchain.js";
 import { verifyRebuiltOutput } from "../framework/verify-rebuilt-output.js";
 import type { Verdict } from "../verifier/verdict.js";
-import { llvmSearchSpace } from "./llvm-search-space.js";
+import { LLVM_SIZE_PREFIX, llvmSearchSpace } from "./llvm-search-space.js";
+import { withDependentLibraries } from "./dependent-libraries.js";
+import { programOf, type ProgramSource } from "../framework/program-source.js";
 import type { Objective, PassLevel, PassOffer, Plan, SearchSpace } from "../../kernel/plan/index.js";
 import { compileCToIr } from "./compile-c-to-ir.js";
 import { findLlvmTools, type FindLlvmToolsOptions, type LlvmToolName } from "./find-llvm-tools.js";
@@ -22,6 +24,7 @@ import { llvmFeatures } from "./llvm-features.js";
 import { renderPipeline, shellQuote, validateLlvmPlan } from "./llvm-plan.js";
 import { parseOptHelp, parsePrintPasses } from "./parse-print-passes.js";
 import { readLlvmIr } from "./read-llvm-ir.js";
+import { rememberInstructionCount, rememberTextSize, rememberVerified } from "./artifact-memo.js";
 
 export interface LlvmToolchainOptions extends FindLlvmToolsOptions {
   /** Default time limit of one `evaluate` (all tool runs together); default 60 s. */
@@ -82,41 +85,45 @@ export class LlvmToolchain implements Toolchain {
   }
 
   /**
-   * `.c` → IR by `compileCToIr`; `.ll` / `.bc` taken as they are. Features from the
-   * IR text (`llvm-dis` for bitcode); baseline = this IR under `default<Oz>`.
+   * A program → a problem. C units go to IR by `compileCToIr` (each with its own flags)
+   * and are joined with any `.ll`/`.bc` modules by `llvm-link`; a single `.ll` is taken
+   * as it is. The problem's input is always textual IR, with the program's libraries
+   * recorded in it (`!llvm.dependent-libraries`), so every adapter that builds it links
+   * what it needs. Features from the IR; baseline = this IR under `default<Oz>`.
    */
-  async prepare(file: string, objective: Objective): Promise<PreparedProblem> {
-    return this.prepareFiles([file], objective);
-  }
-
-  /** `prepare` for a program of several C files, joined with `llvm-link`. */
-  async prepareFiles(files: readonly string[], objective: Objective): Promise<PreparedProblem> {
+  async prepare(source: ProgramSource | string, objective: Objective): Promise<PreparedProblem> {
     requireObjective(llvmDeclaration, objective);
-    const timeoutMs = this.options.timeoutMs ?? 60_000;
-    const only = files.length === 1 ? files[0]! : undefined;
-    let input: ProblemInput;
-    let irText: string;
-    if (only !== undefined && extname(only) === ".ll") {
-      const bytes = await readFile(only);
-      input = { format: "llvm-ir", bytes };
-      irText = bytes.toString("utf8");
-    } else if (only !== undefined && extname(only) === ".bc") {
-      input = { format: "llvm-bc", bytes: await readFile(only) };
-      irText = await withWorkDir("opm-llvm-", (dir) => this.toText(input, dir, timeoutMs));
-    } else {
-      const bad = files.find((f) => extname(f) !== ".c");
-      if (bad !== undefined) {
-        throw new OpmError("invalid_argument", `field \`file\`: \`${bad}\` is not .c, .ll or .bc (several files must all be .c)`, { field: "file" });
-      }
-      const [clang, llvmLink] = [await this.tool("clang"), await this.tool("llvm-link")];
-      irText = await withWorkDir("opm-llvm-", (dir) => compileCToIr(files, { clang, llvmLink, workDir: dir, timeoutMs }));
-      input = { format: "llvm-ir", bytes: Buffer.from(irText, "utf8") };
+    const program = programOf(source);
+    const other = program.files.find((f) => !["c", "llvm-ir", "llvm-bc"].includes(f.kind));
+    if (other !== undefined) {
+      throw new OpmError("invalid_argument", `field \`files\`: the LLVM toolchain takes C, .ll and .bc files, not ${other.kind} (\`${other.path}\`)`, { field: "files" });
     }
-    const baseline = await this.evaluate(input, { steps: [{ pass: "default", value: "Oz" }] }, objective);
-    return { input, digest: contentId(input.bytes), features: llvmFeatures(irText), baseline };
+    const timeoutMs = this.options.timeoutMs ?? 60_000;
+    const only = program.files.length === 1 && program.files[0]!.kind === "llvm-ir" ? program.files[0]! : undefined;
+    let bytes: Buffer;
+    if (only !== undefined && program.libraries.length === 0) {
+      bytes = await readFile(only.path);
+    } else {
+      const [clang, llvmLink] = [await this.tool("clang"), await this.tool("llvm-link")];
+      const units = program.files.filter((f) => f.kind === "c");
+      const modules = program.files.filter((f) => f.kind !== "c").map((f) => f.path);
+      const irText = await withWorkDir("opm-llvm-", (dir) => compileCToIr(units, { clang, llvmLink, workDir: dir, timeoutMs }, modules));
+      bytes = Buffer.from(withDependentLibraries(irText, program.libraries), "utf8");
+    }
+    const input: ProblemInput = { format: "llvm-ir", bytes };
+    const baseline = await this.evaluate(input, { steps: [...LLVM_SIZE_PREFIX] }, objective);
+    return { input, digest: contentId(bytes), features: llvmFeatures(bytes.toString("utf8")), baseline };
   }
 
-  /** Runs `plan` deterministically, verifies the output and measures both metrics. */
+  /**
+   * Runs `plan` deterministically and checks the output with `opt -passes=verify`;
+   * measures `ir-instcount` always and `text-size` only for that objective (`llc` costs
+   * about as much as a fair part of the plan on a large module; nothing reads a metric
+   * other than the objective's). The verify run, `llc` and the instruction count run
+   * side by side. What opt and llc established about the output is recorded by its
+   * SHA-256 (`artifact-memo.ts`), so this process's verifier does not run them again
+   * on the same bytes.
+   */
   async evaluate(input: ProblemInput, plan: Plan, objective: Objective, options: { timeoutMs?: number } = {}): Promise<Measurement> {
     requireObjective(llvmDeclaration, objective);
     validateLlvmPlan(plan, await this.catalog());
@@ -130,27 +137,46 @@ export class LlvmToolchain implements Toolchain {
       const pipeline = renderPipeline(plan, this.levelOf);
       const args = [`-passes=${pipeline}`, "-S", inputFile, "-o", "output.ll"];
       check(await runTool(opt, args, { cwd: dir, timeoutMs: left(), deterministic: true }), "opt", `on \`-passes=${pipeline}\``);
-      const verify = await runTool(opt, ["-passes=verify", "-disable-output", "output.ll"], { cwd: dir, timeoutMs: left() });
-      if (verify.exitCode !== 0) {
-        throw new OpmError("verification_failed", `the output of \`-passes=${pipeline}\` fails opt's IR verifier`, { detail: clipLog(verify.stderr) });
+      const verifying = inBackground(runTool(opt, ["-passes=verify", "-disable-output", "output.ll"], { cwd: dir, timeoutMs: left() }));
+      const llc = objective === "text-size" ? await this.tool("llc") : undefined;
+      const compiling = llc === undefined ? undefined : inBackground(runTool(llc, ["-filetype=obj", "output.ll", "-o", "output.o"], { cwd: dir, timeoutMs: left(), deterministic: true }));
+      try {
+        const output = await readFile(join(dir, "output.ll"));
+        const outputDigest = contentId(output);
+        let counted: number | unknown;
+        try {
+          counted = countInstructions(readLlvmIr(output.toString("utf8")));
+        } catch (err) {
+          counted = err;
+        }
+        // The verifier's answer comes first, as when the steps ran one after another.
+        const verify = await verifying;
+        if (verify.exitCode !== 0) {
+          throw new OpmError("verification_failed", `the output of \`-passes=${pipeline}\` fails opt's IR verifier`, { detail: clipLog(verify.stderr) });
+        }
+        rememberVerified(outputDigest, opt);
+        if (typeof counted !== "number") throw counted;
+        rememberInstructionCount(outputDigest, counted);
+        const metrics: Partial<Record<Objective, number>> = { "ir-instcount": counted };
+        if (compiling !== undefined) {
+          check(await compiling, "llc", `on the output of \`-passes=${pipeline}\``);
+          metrics["text-size"] = textBytes(await readFile(join(dir, "output.o")));
+          rememberTextSize(outputDigest, llc!, metrics["text-size"]);
+        }
+        return {
+          objective,
+          value: metrics[objective]!,
+          metrics,
+          output,
+          outputDigest,
+          reproduction: `setarch ${machine()} -R ${opt} ${shellQuote(`-passes=${pipeline}`)} -S ${inputFile} -o output.ll`,
+          compilerVersion: version,
+          elapsedMs: performance.now() - started,
+        };
+      } finally {
+        // Nothing may still write into `dir` when withWorkDir removes it.
+        await Promise.allSettled([verifying, ...(compiling ? [compiling] : [])]);
       }
-      const output = await readFile(join(dir, "output.ll"));
-      const llc = await this.tool("llc");
-      check(await runTool(llc, ["-filetype=obj", "output.ll", "-o", "output.o"], { cwd: dir, timeoutMs: left(), deterministic: true }), "llc", `on the output of \`-passes=${pipeline}\``);
-      const metrics: Partial<Record<Objective, number>> = {
-        "ir-instcount": countInstructions(readLlvmIr(output.toString("utf8"))),
-        "text-size": textBytes(await readFile(join(dir, "output.o"))),
-      };
-      return {
-        objective,
-        value: metrics[objective]!,
-        metrics,
-        output,
-        outputDigest: contentId(output),
-        reproduction: `setarch ${machine()} -R ${opt} ${shellQuote(`-passes=${pipeline}`)} -S ${inputFile} -o output.ll`,
-        compilerVersion: version,
-        elapsedMs: performance.now() - started,
-      };
     });
   }
 
@@ -203,16 +229,16 @@ export class LlvmToolchain implements Toolchain {
     throw new OpmError("invalid_argument", `field \`input.format\`: the LLVM toolchain cannot read \`${input.format}\``, { field: "input.format" });
   }
 
-  /** The module as text (`llvm-dis` for bitcode). */
-  private async toText(input: ProblemInput, dir: string, timeoutMs: number): Promise<string> {
-    if (input.format === "llvm-ir") return Buffer.from(input.bytes).toString("utf8");
-    await writeFile(join(dir, "input.bc"), input.bytes);
-    check(await runTool(await this.tool("llvm-dis"), ["input.bc", "-o", "input.ll"], { cwd: dir, timeoutMs }), "llvm-dis", "on the input bitcode");
-    return readFile(join(dir, "input.ll"), "utf8");
-  }
+
 
 }
 
+
+/** `promise`, marked handled now: a rejection before it is awaited is not an unhandled rejection. */
+function inBackground<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
 
 /** A non-zero exit or a signal (a crash) → `compiler_failed` with the tool's stderr. */
 function check(result: ToolResult, tool: string, what: string): void {

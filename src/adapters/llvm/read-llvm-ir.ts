@@ -118,11 +118,15 @@ export function readLlvmIr(text: string): IrModule {
 }
 
 function parseInstruction(text: string, line: number): IrInstruction {
-  const body = text.replace(/^%(?:"(?:[^"\\]|\\.)*"|[-\w$.]+)\s*=\s*/, "");
-  const words = body.split(/\s+/);
-  let k = 0;
-  while (words[k] === "tail" || words[k] === "musttail" || words[k] === "notail") k++;
-  const opcode = words[k] ?? "";
+  const body = text.charCodeAt(0) === 0x25 /* % */ ? text.replace(/^%(?:"(?:[^"\\]|\\.)*"|[-\w$.]+)\s*=\s*/, "") : text;
+  // The first word after any tail-call markers (what `body.split(/\s+/)` would give,
+  // without splitting the whole instruction).
+  let opcode = "";
+  for (const m of body.matchAll(/\S+/g)) {
+    opcode = m[0];
+    if (opcode !== "tail" && opcode !== "musttail" && opcode !== "notail") break;
+    opcode = "";
+  }
   if (!OPCODE_SET.has(opcode)) {
     throw new OpmError("invalid_argument", `LLVM IR line ${line}: unknown instruction \`${opcode}\` in \`${text.slice(0, 80)}\``);
   }
@@ -138,6 +142,7 @@ function labelRefs(text: string): string[] {
 
 /** Net count of `[` minus `]` outside string literals (a `switch` spans lines until its `]`). */
 function bracketDepth(text: string): number {
+  if (!text.includes("[") && !text.includes("]")) return 0;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -154,6 +159,7 @@ function bracketDepth(text: string): number {
 
 /** The line without its `;` comment; a `;` inside a string (inline asm, names) is kept. */
 export function stripComment(line: string): string {
+  if (!line.includes(";")) return line;
   let inString = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i];

@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { textBytes } from "../framework/elf.js";
 import { clipLog, runTool } from "../framework/run-tool.js";
+import { withWorkDir } from "../framework/work-dir.js";
 import type { Objective } from "../../kernel/plan/index.js";
 import { findLlvmTools } from "./find-llvm-tools.js";
 import { countInstructions } from "./inst-count-features.js";
@@ -14,71 +14,129 @@ import { compareModuleInterfaces } from "./compare-module-interfaces.js";
 import { differentialLayer, runReference, type ReferenceOutcome } from "../verifier/differential-execution.js";
 import { metricLayer } from "../verifier/metric-layer.js";
 import { readArtifact } from "../verifier/read-artifact.js";
-import { readModuleInterface } from "./read-module-interface.js";
+import { readModuleInterface, type ModuleInterface } from "./read-module-interface.js";
 import type { LayerResult, Verdict, VerifyRequest } from "../verifier/verdict.js";
 import { VerdictBuilder } from "../verifier/verdict-builder.js";
+import { instructionCountOf, textSizeBy, verifiedBy } from "./artifact-memo.js";
+import { libraryFlags, readDependentLibraries } from "./dependent-libraries.js";
 
 const TOOL_MS = 120_000;
+
+/** Reference settings kept per BEFORE (different inputs, sources or limits); the oldest go first. */
+const MAX_REFERENCES_PER_BEFORE = 8;
+
+/**
+ * What the verifier derives from BEFORE alone, kept in `request.cache` under
+ * `llvm\0before\0<SHA-256 of BEFORE>\0<opt>`: an adapter verifies every evaluation of a
+ * problem against the same BEFORE, so these are per problem, not per evaluation.
+ */
+interface BeforeFacts {
+  /** What `opt -passes=verify` says against BEFORE; undefined when it accepts it. */
+  problem: string | undefined;
+  /** `readModuleInterface(BEFORE)` (read-only). */
+  interface: ModuleInterface;
+  /** `readDependentLibraries(BEFORE)`. */
+  libraries: string[];
+  /** The reference's build and runs, by everything they depend on besides BEFORE (`referenceKey`). */
+  references: Map<string, Promise<ReferenceOutcome>>;
+}
 
 /**
  * The LLVM verifier (BEFORE and AFTER are textual IR):
  * 1. well-formed — `opt -passes=verify` accepts AFTER (BEFORE must pass too, else bad input);
  * 2. interface — `compareModuleInterfaces`, plus `compareCfgShapes` when `cfg` is claimed;
- * 3. semantics — both modules linked by `clang -O0`, run on the inputs (`runProgram`),
- *    the reference also built from `source` with UBSan when a source is given;
+ * 3. semantics — both modules built by `clang -O0`, linked with `-l<lib>` for each of
+ *    `request.libraries` (by default BEFORE's `!llvm.dependent-libraries`), run on the
+ *    inputs (`runProgram`), the reference also built from `source` with UBSan (and the
+ *    same libraries) when a source is given;
  * 4. metric — `ir-instcount` (`countInstructions`) and, for `text-size`, `.text*` of
  *    `llc -filetype=obj` on AFTER, against the claim; SHA-256 of AFTER against the digest.
+ *
+ * With `request.cache`, what depends on BEFORE alone — its verification, interface and
+ * libraries, and the reference's build and runs (per source, inputs and their
+ * contents, limits, libraries and clang) — is computed once per BEFORE. A tool
+ * run this process already made on the same AFTER bytes with the same tool
+ * (`artifact-memo.ts`: the evaluation that produced AFTER) is not repeated. AFTER is
+ * built for layer 3 while layers 1 and 2 are checked.
  */
 export async function verifyLlvm(request: VerifyRequest, invariants: ReadonlySet<string>): Promise<Verdict> {
   const before = await readArtifact(request.before, "before");
   const after = await readArtifact(request.after, "after");
   const tools = findLlvmTools();
-  const dir = await mkdtemp(join(tmpdir(), "opm-verify-"));
   const builder = new VerdictBuilder(request.runAllLayers ?? false);
-  try {
-    await writeFile(join(dir, "before.ll"), before);
-    await writeFile(join(dir, "after.ll"), after);
+  return withWorkDir("opm-verify-", async (dir) => {
     const verify = async (file: string): Promise<string | undefined> => {
       const r = await runTool(tools.opt, ["-passes=verify", "-disable-output", file], { cwd: dir, timeoutMs: TOOL_MS });
       return r.exitCode === 0 ? undefined : clipLog(r.stderr, 1500).trim() || `exit ${r.exitCode ?? r.signal}`;
     };
-    const beforeProblem = await verify("before.ll");
-    if (beforeProblem !== undefined) throw new OpmError("invalid_argument", `field \`before\`: not valid LLVM IR: ${beforeProblem}`, { field: "before" });
-    const afterProblem = await verify("after.ll");
-    builder.add(afterProblem === undefined
-      ? { name: "well-formed", ok: true, evidence: `\`${tools.opt} -passes=verify\` accepts AFTER` }
-      : { name: "well-formed", ok: false, evidence: `\`opt -passes=verify\` rejects AFTER: ${afterProblem}` });
-    if (builder.stopped() || afterProblem !== undefined) return builder.verdict();
+    let beforeWritten: Promise<void> | undefined;
+    const writeBefore = (): Promise<void> => (beforeWritten ??= writeFile(join(dir, "before.ll"), before));
+    const afterDigest = contentId(after);
+    await writeFile(join(dir, "after.ll"), after);
 
-    const [beforeText, afterText] = [before.toString("utf8"), after.toString("utf8")];
-    builder.add(interfaceLayer(beforeText, afterText, invariants));
-    if (builder.stopped()) return builder.verdict();
+    const facts = await cached(request.cache, `llvm\0before\0${contentId(before)}\0${tools.opt}`, async (): Promise<BeforeFacts> => {
+      await writeBefore();
+      const problem = await verify("before.ll");
+      const text = before.toString("utf8");
+      return {
+        problem,
+        interface: problem === undefined ? readModuleInterface(text) : { symbols: new Map(), triple: undefined, datalayout: undefined },
+        libraries: readDependentLibraries(text),
+        references: new Map(),
+      };
+    });
+    if (facts.problem !== undefined) throw new OpmError("invalid_argument", `field \`before\`: not valid LLVM IR: ${facts.problem}`, { field: "before" });
+    const libraries = request.libraries ?? facts.libraries;
+    const buildFlags = libraryFlags(libraries);
+    const build = async (args: string[], out: string): Promise<string | undefined> => {
+      const r = await runTool(tools.clang, ["-O0", "-w", ...args, ...buildFlags, "-o", out], { cwd: dir, timeoutMs: TOOL_MS, missingPackage: "clang" });
+      return r.exitCode === 0 ? undefined : clipLog(r.stderr, 1200).trim();
+    };
 
-    builder.add(await semanticsLayer(request, before, dir, tools.clang));
-    if (builder.stopped()) return builder.verdict();
+    // Started now, awaited by layer 3: it does not depend on layers 1 and 2's answers.
+    const afterBuild = background(build(["after.ll"], "transformed"));
+    try {
+      const known = verifiedBy(afterDigest, tools.opt);
+      const afterProblem = known ? undefined : await verify("after.ll");
+      const accepted = `\`${tools.opt} -passes=verify\` accepts AFTER${known ? ` (sha256 ${afterDigest}: run by this process on these bytes when it produced them)` : ""}`;
+      builder.add(afterProblem === undefined
+        ? { name: "well-formed", ok: true, evidence: accepted }
+        : { name: "well-formed", ok: false, evidence: `\`opt -passes=verify\` rejects AFTER: ${afterProblem}` });
+      if (builder.stopped() || afterProblem !== undefined) return builder.verdict();
 
-    const objective: Objective = request.objective ?? "ir-instcount";
-    const recomputed: Partial<Record<Objective, number>> = { "ir-instcount": countInstructions(readLlvmIr(afterText)) };
-    if (objective === "text-size") {
-      const r = await runTool(tools.llc, ["-filetype=obj", "after.ll", "-o", "after.o"], { cwd: dir, timeoutMs: TOOL_MS, deterministic: true });
-      if (r.exitCode !== 0) builder.add({ name: "metric", ok: false, evidence: `llc cannot compile AFTER to measure text-size: ${clipLog(r.stderr, 800)}` });
-      else recomputed["text-size"] = textBytes(await readFile(join(dir, "after.o")));
+      const afterText = after.toString("utf8");
+      builder.add(interfaceLayer(facts.interface, before, afterText, invariants));
+      if (builder.stopped()) return builder.verdict();
+
+      builder.add(await semanticsLayer(request, facts, buildFlags, tools.clang, build, writeBefore, afterBuild, dir));
+      if (builder.stopped()) return builder.verdict();
+
+      const objective: Objective = request.objective ?? "ir-instcount";
+      const recomputed: Partial<Record<Objective, number>> = { "ir-instcount": instructionCountOf(afterDigest) ?? countInstructions(readLlvmIr(afterText)) };
+      const knownTextSize = objective === "text-size" ? textSizeBy(afterDigest, tools.llc) : undefined;
+      if (knownTextSize !== undefined) recomputed["text-size"] = knownTextSize;
+      else if (objective === "text-size") {
+        const r = await runTool(tools.llc, ["-filetype=obj", "after.ll", "-o", "after.o"], { cwd: dir, timeoutMs: TOOL_MS, deterministic: true });
+        if (r.exitCode !== 0) builder.add({ name: "metric", ok: false, evidence: `llc cannot compile AFTER to measure text-size: ${clipLog(r.stderr, 800)}` });
+        else recomputed["text-size"] = textBytes(await readFile(join(dir, "after.o")));
+      }
+      if (!builder.layers.some((l) => l.name === "metric")) {
+        builder.add(metricLayer(after, recomputed, objective, request.claimedMetric, request.claimedOutputDigest));
+      }
+      return builder.verdict();
+    } finally {
+      // Nothing may still write into `dir` when withWorkDir removes it.
+      await Promise.allSettled([afterBuild]);
     }
-    if (!builder.layers.some((l) => l.name === "metric")) {
-      builder.add(metricLayer(after, recomputed, objective, request.claimedMetric, request.claimedOutputDigest));
-    }
-    return builder.verdict();
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
-function interfaceLayer(beforeText: string, afterText: string, invariants: ReadonlySet<string>): LayerResult {
-  const [b, a] = [readModuleInterface(beforeText), readModuleInterface(afterText)];
+function interfaceLayer(b: ModuleInterface, before: Buffer, afterText: string, invariants: ReadonlySet<string>): LayerResult {
+  const a = readModuleInterface(afterText);
   const problems = compareModuleInterfaces(b, a);
   const checked = ["exported symbols, signatures, global initial values, undefined externals"];
   if (invariants.has("cfg")) {
-    problems.push(...compareCfgShapes(readLlvmIr(beforeText), readLlvmIr(afterText)).map((p) => `claimed CFG preservation broken: ${p}`));
+    problems.push(...compareCfgShapes(readLlvmIr(before.toString("utf8")), readLlvmIr(afterText)).map((p) => `claimed CFG preservation broken: ${p}`));
     checked.push("claimed invariant cfg (blocks and successors per function)");
   }
   if (problems.length > 0) {
@@ -89,32 +147,80 @@ function interfaceLayer(beforeText: string, afterText: string, invariants: Reado
   return { name: "interface", ok: true, evidence: `unchanged: ${checked.join("; ")} (${exported} exported symbol(s), ${a.symbols.size} symbol(s) in AFTER)` };
 }
 
-async function semanticsLayer(request: VerifyRequest, before: Buffer, dir: string, clang: string): Promise<LayerResult> {
+async function semanticsLayer(
+  request: VerifyRequest, facts: BeforeFacts, buildFlags: readonly string[], clang: string,
+  build: (args: string[], out: string) => Promise<string | undefined>, writeBefore: () => Promise<void>,
+  afterBuild: Promise<string | undefined>, dir: string,
+): Promise<LayerResult> {
   const inputs = request.inputs && request.inputs.length > 0 ? [...request.inputs] : [undefined];
   const limits = request.limits ?? {};
-  const build = async (args: string[], out: string): Promise<string | undefined> => {
-    const r = await runTool(clang, ["-O0", "-w", ...args, "-o", out], { cwd: dir, timeoutMs: TOOL_MS, missingPackage: "clang" });
-    return r.exitCode === 0 ? undefined : clipLog(r.stderr, 1200).trim();
-  };
-  const key = `llvm\0${contentId(before)}\0${request.source ?? ""}\0${inputs.join("\0")}\0${JSON.stringify(limits)}`;
-  const cached = request.cache?.get(key) as Promise<ReferenceOutcome> | undefined;
-  const reference = cached ?? (async (): Promise<ReferenceOutcome> => {
-    const failed = await build(["before.ll"], "reference");
-    if (failed !== undefined) return { runs: [], ubsan: "", undecided: `the reference (BEFORE) does not build with \`clang -O0\`: ${failed}` };
-    let ubsanExe: string | undefined;
-    let note = "UBSan not run: no C source given (UBSan instruments in clang's front end, so IR alone cannot be checked)";
-    if (request.source !== undefined) {
-      const bad = await build(["-fsanitize=undefined", "-fno-sanitize-recover=all", request.source], "reference-ubsan");
-      if (bad !== undefined) return { runs: [], ubsan: "", undecided: `the C source does not build with UBSan: ${bad}` };
-      ubsanExe = join(dir, "reference-ubsan");
-      note = "";
+  const key = await referenceKey(request, inputs, buildFlags, clang);
+  let reference = facts.references.get(key);
+  if (reference === undefined) {
+    reference = (async (): Promise<ReferenceOutcome> => {
+      await writeBefore();
+      const failed = await build(["before.ll"], "reference");
+      if (failed !== undefined) return { runs: [], ubsan: "", undecided: `the reference (BEFORE) does not build with \`clang -O0${flagText(buildFlags)}\`: ${failed}` };
+      let ubsanExe: string | undefined;
+      let note = "UBSan not run: no C source given (UBSan instruments in clang's front end, so IR alone cannot be checked)";
+      if (request.source !== undefined) {
+        const bad = await build(["-fsanitize=undefined", "-fno-sanitize-recover=all", request.source], "reference-ubsan");
+        if (bad !== undefined) return { runs: [], ubsan: "", undecided: `the C source does not build with UBSan: ${bad}` };
+        ubsanExe = join(dir, "reference-ubsan");
+        note = "";
+      }
+      return runReference(join(dir, "reference"), ubsanExe, note, inputs, limits);
+    })();
+    if (request.cache !== undefined) {
+      facts.references.set(key, reference);
+      reference.catch(() => {
+        if (facts.references.get(key) === reference) facts.references.delete(key);
+      });
+      while (facts.references.size > MAX_REFERENCES_PER_BEFORE) facts.references.delete(facts.references.keys().next().value!);
     }
-    return runReference(join(dir, "reference"), ubsanExe, note, inputs, limits);
-  })();
-  request.cache?.set(key, reference);
+  }
   const outcome = await reference;
   if (outcome.undecided !== undefined) return { name: "semantics", ok: false, decided: false, evidence: `undecided: ${outcome.undecided}` };
-  const failed = await build(["after.ll"], "transformed");
-  if (failed !== undefined) return { name: "semantics", ok: false, evidence: `AFTER does not build into a program with \`clang -O0\`: ${failed}` };
-  return differentialLayer(outcome, join(dir, "transformed"), inputs, limits);
+  const failed = await afterBuild;
+  if (failed !== undefined) return { name: "semantics", ok: false, evidence: `AFTER does not build into a program with \`clang -O0${flagText(buildFlags)}\`: ${failed}` };
+  const layer = await differentialLayer(outcome, join(dir, "transformed"), inputs, limits);
+  return layer.ok ? { ...layer, evidence: `${layer.evidence}; both built by \`clang -O0${flagText(buildFlags)}\`` } : layer;
+}
+
+/**
+ * Everything the reference's build and runs depend on besides BEFORE: the C source (path
+ * and contents), the input files (paths and contents), the limits, the build flags
+ * (linker, libraries) and clang.
+ */
+async function referenceKey(request: VerifyRequest, inputs: readonly (string | undefined)[], buildFlags: readonly string[], clang: string): Promise<string> {
+  const digestOf = async (path: string): Promise<string> => {
+    try {
+      return contentId(await readFile(path));
+    } catch {
+      return "unreadable"; // the build or run reports it
+    }
+  };
+  const source = request.source === undefined ? null : [request.source, await digestOf(request.source)];
+  const files = await Promise.all(inputs.map(async (i) => (i === undefined ? null : [i, await digestOf(i)])));
+  return JSON.stringify([clang, buildFlags, source, files, request.limits ?? {}]);
+}
+
+/** `make()` once per `key` in `cache` (a rejection is not kept); without a cache, every time. */
+async function cached<T>(cache: Map<string, unknown> | undefined, key: string, make: () => Promise<T>): Promise<T> {
+  const hit = cache?.get(key) as Promise<T> | undefined;
+  if (hit !== undefined) return hit;
+  const made = make();
+  cache?.set(key, made);
+  made.catch(() => cache?.delete(key));
+  return made;
+}
+
+/** `promise`, marked handled now so that a rejection before anyone awaits it is not an unhandled rejection. */
+function background<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+function flagText(flags: readonly string[]): string {
+  return flags.length > 0 ? ` ${flags.join(" ")}` : "";
 }

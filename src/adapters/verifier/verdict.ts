@@ -76,6 +76,8 @@ export interface VerifyRequest {
    * options: the verifier rebuilds with them (GCC adds `-fchecking`) in layer 1.
    */
   planOptions?: readonly string[];
+  /** Libraries the program links against, as `-l` takes them (`m`): every build of BEFORE and AFTER links them. */
+  libraries?: readonly string[];
   /** The metric value the signal claims for `objective` (layer 4). */
   claimedMetric?: number;
   /** SHA-256 hex the signal claims for the AFTER artifact (layer 4). */

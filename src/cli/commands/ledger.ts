@@ -27,21 +27,134 @@ import { RegistryService } from "../../gen/openpassmarket/v1/registry_service_pb
 import { loadIdentity, type Identity } from "../../kernel/pki/index.js";
 import { createRpcClient, type RpcClient } from "../../kernel/wire/index.js";
 import { parseCommandArgs, stringFlag, type ParsedArgs } from "../args.js";
-import type { Command } from "../command.js";
+import type { Command, CommandHelp } from "../command.js";
 import { CLIENT_FLAGS } from "../connect.js";
 import { createOutput, type Output } from "../output.js";
 
 type LedgerClient = RpcClient<(typeof LedgerService)["method"]>;
 
-const USAGE = [
-  "opm ledger init --governor NAME:HEXKEY|--governor-identity DIR … --threshold K --registry HOST:PORT --identity ADMIN_DIR",
-  "opm ledger propose admit ADAPTER [--compiler C] | revoke ADAPTER | rotate --governor… --threshold K | policy --policy-id ID --family F --accountant A --epsilon E --delta D --policy-version V | promote --contract ID --from STAGE --to STAGE  [--reason R] [--approve] --identity GOVERNOR_DIR",
-  "opm ledger approve PROPOSAL_ID --identity GOVERNOR_DIR",
-  "opm ledger list [--proposals] [--from N] [--limit N]",
-  "opm ledger checkpoint | prove INDEX [--size N] | prove --consistency FROM [--size N]",
-  "opm ledger export --out FILE [--page-bytes N]",
-  "opm ledger verify --file FILE [--log-key VKEY] [--trusted-checkpoint NOTE_FILE]   (offline)",
-].join("\n      ");
+const CONNECTION = "  --registry HOST:PORT --identity DIR   the registry and who signs (or OPM_REGISTRY, OPM_IDENTITY)";
+
+/** What `opm ledger SUB --help` prints for each subcommand, in the order `opm ledger --help` lists them. */
+const SUBCOMMANDS: readonly CommandHelp[] = [
+  {
+    name: "init",
+    summary: "write the genesis: the first governor set and its threshold (operator)",
+    usage: "opm ledger init --governor NAME:HEXKEY|--governor-identity DIR … --threshold K --registry HOST:PORT --identity ADMIN_DIR",
+    help: [
+      "Proposes the ledger's genesis entry: the governors whose k-of-n approvals decide adapter admissions,",
+      "revocations, policies, promotions and rotations from then on (with `opm serve --admission auto`, the operator",
+      "stops deciding admissions once it lands). The governors approve it like any proposal.",
+      "",
+      "  --governor NAME:HEXKEY     a governor by name and Ed25519 public key (64 hex digits); repeatable",
+      "  --governor-identity DIR    a governor by its identity directory (reads its public key); repeatable",
+      "  --threshold K      approvals an entry needs, 1..n",
+      CONNECTION.replace("who signs", "the operator (DATA_DIR/identities/admin)"),
+    ].join("\n"),
+  },
+  {
+    name: "propose",
+    summary: "propose an entry: admit, revoke, rotate, policy or promote (governor)",
+    usage: "opm ledger propose admit ADAPTER [--compiler C] | revoke ADAPTER | rotate --governor… --threshold K | policy --policy-id ID --family F --accountant A --epsilon E --delta D --policy-version V | promote --contract ID --from STAGE --to STAGE  [--reason R] [--approve] --identity GOVERNOR_DIR",
+    help: [
+      "Proposes one ledger entry as a governor (registering the governor's key first) and prints the proposal with",
+      "its id and tally. It lands, with a signed checkpoint, once K distinct governors have approved it.",
+      "",
+      "  admit ADAPTER      admit a registered adapter (its key and compiler are read from the registry;",
+      "                     --compiler C overrides the compiler)",
+      "  revoke ADAPTER     revoke an admitted adapter",
+      "  rotate             replace the governor set: --governor NAME:HEXKEY / --governor-identity DIR (repeatable)",
+      "                     and --threshold K",
+      "  policy             create or replace a privacy policy: --policy-id ID, --family F (default *), --accountant",
+      "                     pure|approximate|zcdp|renyi, --epsilon E, --delta D (default 0), --policy-version V (default 1)",
+      "  promote            move a contract between stages: --contract ID --from STAGE --to STAGE (proposed,",
+      "                     experimental, stable, deprecated, retired)",
+      "  --reason R         why, kept in the entry",
+      "  --approve          also approve it at once with your own key",
+      CONNECTION.replace("who signs", "the governor proposing"),
+    ].join("\n"),
+  },
+  {
+    name: "approve",
+    summary: "approve a proposal with your governor key (signed here, on your machine)",
+    usage: "opm ledger approve PROPOSAL_ID --identity GOVERNOR_DIR",
+    help: [
+      "Signs the proposal's entry bytes with the governor's Ed25519 key on this machine and submits the signature;",
+      "prints the proposal's new tally, or the index it was applied at once K governors have signed.",
+      "",
+      "  PROPOSAL_ID        the id `opm ledger propose` or `opm ledger list --proposals` printed",
+      CONNECTION.replace("who signs", "the governor approving"),
+    ].join("\n"),
+  },
+  {
+    name: "list",
+    summary: "list the log's entries, or the open and decided proposals",
+    usage: "opm ledger list [--proposals] [--from N] [--limit N]",
+    help: [
+      "Lists the log's entries (index, leaf hash, number of governor signatures; --json adds the entry bytes), or",
+      "with --proposals every proposal with its kind, entry index, state and tallies.",
+      "",
+      "  --proposals        proposals instead of entries",
+      "  --from N           the first entry index (default 0)",
+      "  --limit N          at most N entries (default 100)",
+      CONNECTION.replace("who signs", "who asks"),
+    ].join("\n"),
+  },
+  {
+    name: "checkpoint",
+    summary: "print the latest signed checkpoint (C2SP signed note)",
+    usage: "opm ledger checkpoint",
+    help: [
+      "Prints the log's latest checkpoint: a C2SP signed note with the origin, size and root hash, signed by the",
+      "node's log key (--json adds the size, origin and the log's verifier key).",
+      "",
+      CONNECTION.replace("who signs", "who asks"),
+    ].join("\n"),
+  },
+  {
+    name: "prove",
+    summary: "an inclusion proof for an entry, or a consistency proof between two sizes",
+    usage: "opm ledger prove INDEX [--size N] | prove --consistency FROM [--size N]",
+    help: [
+      "Prints a Merkle proof (RFC 9162) as JSON. For an inclusion proof the proof is also checked here against the",
+      "signed checkpoint when the tree size is the checkpoint's.",
+      "",
+      "  INDEX              the entry to prove included",
+      "  --consistency FROM prove that the log of size FROM is a prefix of the log of size --size",
+      "  --size N           the tree size to prove against (default: the latest)",
+      CONNECTION.replace("who signs", "who asks"),
+    ].join("\n"),
+  },
+  {
+    name: "export",
+    summary: "write the whole log to a file, for offline verification",
+    usage: "opm ledger export --out FILE [--page-bytes N]",
+    help: [
+      "Writes every entry with its signatures and the checkpoints to FILE, fetched in pages that concatenate to one",
+      "file (written to FILE.partial and renamed when complete). `opm ledger verify --file FILE` checks it offline.",
+      "",
+      "  --out FILE         where to write the export",
+      "  --page-bytes N     largest page to ask for (default: the server's, at most 8 MiB)",
+      CONNECTION.replace("who signs", "who asks"),
+    ].join("\n"),
+  },
+  {
+    name: "verify",
+    summary: "check an export offline: every entry, signature, threshold and checkpoint",
+    usage: "opm ledger verify --file FILE [--log-key VKEY] [--trusted-checkpoint NOTE_FILE]   (offline)",
+    help: [
+      "Verifies an export from scratch, without a registry: replays the governance state entry by entry (each",
+      "entry signed by K governors of the set in force), recomputes the Merkle tree and checks every checkpoint.",
+      "Exit 0 when it verifies; 1 naming the first problem (and the entry at fault); 2 when FILE cannot be read.",
+      "",
+      "  --file FILE        the export (`opm ledger export --out FILE`)",
+      "  --log-key VKEY     the log's verifier key to require (as `opm ledger checkpoint --json` prints it)",
+      "  --trusted-checkpoint NOTE_FILE   a checkpoint note you trusted earlier: the export must extend it (no rollback, no split view)",
+    ].join("\n"),
+  },
+];
+
+const USAGE = SUBCOMMANDS.map((s) => s.usage).join("\n      ");
 
 const FLAGS = {
   ...CLIENT_FLAGS,
@@ -195,6 +308,13 @@ export const ledgerCommand: Command = {
   name: "ledger",
   summary: "governance ledger: init, propose, approve, list, checkpoint, prove, verify, export",
   usage: USAGE,
+  help: [
+    "The governance ledger: an append-only Merkle log (RFC 9162, C2SP checkpoints) of what k-of-n governors",
+    "approved — adapter admissions and revocations, privacy policies, contract promotions, governor rotations.",
+    "Every subcommand but verify talks to a registry: --registry HOST:PORT --identity DIR (or OPM_REGISTRY,",
+    "OPM_IDENTITY).",
+  ].join("\n"),
+  subcommands: SUBCOMMANDS,
   async run(argv) {
     const [sub, ...rest] = argv;
     const args = parseCommandArgs(rest, FLAGS);

@@ -10,6 +10,22 @@ export const serveCommand: Command = {
   name: "serve",
   summary: "run a registry node (embedded PostgreSQL under --data-dir unless --db or DATABASE_URL)",
   usage: "opm serve --data-dir DIR --listen HOST:PORT [--db postgres://…] [--admission auto|ledger] [--spot-check-fraction F]",
+  help: [
+    "Runs a registry node: the mTLS gRPC RegistryService, JobService and LedgerService, until SIGTERM or SIGINT (it",
+    "finishes the calls in flight, then closes the database). When ready it prints one line on stdout:",
+    "{\"event\":\"listening\",\"address\":\"HOST:PORT\",\"ca\":\"DIR/pki/ca.pem\"}. Logs are JSON lines on stderr.",
+    "",
+    "  --data-dir DIR     the node's files: pki/ (development CA, server certificate, the ledger's log key),",
+    "                     identities/admin (the operator identity, for `opm admit`) and, without --db, pg/ (the",
+    "                     embedded PostgreSQL, PGlite; the first start initialises it, about 10 s). Created if missing.",
+    "  --listen HOST:PORT where to listen (default 127.0.0.1:0: a free port, printed in the listening line)",
+    "  --db URL           a PostgreSQL server (postgres://user@host/db) instead of the embedded database;",
+    "                     DATABASE_URL is used when this flag is absent",
+    "  --admission MODE   who admits adapters. auto (default): the operator (`opm admit`) until a ledger genesis",
+    "                     exists, then the ledger's governors. ledger: only the ledger's governors",
+    "  --spot-check-fraction F   share of jobs on public problems re-run on another adapter to catch lying",
+    `                     adapters, 0..1 (default ${DEFAULT_JOBS_CONFIG.spotCheckFraction}; README "Spot checks")`,
+  ].join("\n"),
   async run(argv) {
     const args = parseCommandArgs(argv, {
       "data-dir": { type: "string" }, listen: { type: "string" }, db: { type: "string" }, admission: { type: "string" }, "spot-check-fraction": { type: "string" },

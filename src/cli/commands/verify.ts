@@ -20,6 +20,28 @@ export const verifyCommand: Command = {
   usage:
     "opm verify --compiler llvm|gcc|cranelift --before A --after B [--inputs F[,F…]]… [--source C] [--gcc-options 'OPTS'] " +
     "[--invariants cfg,…] [--objective O --claimed-metric N] [--claimed-digest SHA256] [--cpu-seconds N] [--json]",
+  help: [
+    "Runs the verifier alone on one transform BEFORE → AFTER, the checks every adapter runs before it signs a",
+    "signal, in four layers: well-formed (the compiler's own checks), interface (the exported symbols unchanged),",
+    "semantics (BEFORE and AFTER built and run on each input in a sandbox, outputs compared; for C also",
+    "against a UBSan reference, so undefined behaviour is undecided rather than accepted) and metric (the claims).",
+    "Prints each layer's evidence. Exit 0 accepted, 1 rejected, 2 undecided (bad input, a missing tool, a",
+    "reference with undefined behaviour).",
+    "",
+    "  --compiler C       whose transform: llvm (textual IR in and out), gcc (BEFORE the C source, AFTER the object",
+    "                     the plan produced), cranelift (CLIF text in and out)",
+    "  --before A         the input of the transform",
+    "  --after B          what the transform produced",
+    "  --inputs F[,F…]    program inputs: each run gets F's path as argv[1] and its bytes on stdin (repeatable);",
+    "                     none: one run without arguments or stdin",
+    "  --source C         (LLVM) the C source BEFORE was compiled from: adds the UBSan reference",
+    "  --gcc-options 'OPTS'   (GCC) the plan's options, to rebuild with (plus -fchecking)",
+    "  --invariants I,…   invariants the PassSpec claims beyond semantics; cfg adds a CFG-shape check",
+    "  --objective O --claimed-metric N   the metric the signal claims for objective O (ir-instcount, text-size,",
+    "                     code-size): checked against AFTER",
+    "  --claimed-digest SHA256   the SHA-256 the signal claims for AFTER",
+    "  --cpu-seconds N    CPU limit of each program run (default 10)",
+  ].join("\n"),
   async run(argv) {
     const json = argv.includes("--json");
     const out = createOutput(json);

@@ -3,6 +3,8 @@ export { marketFirst, transferPlans } from "./market-first.js";
 export { optimize } from "./optimize.js";
 export type { MarketTarget, OptimizeOptions, OptimizeResult } from "./optimize.js";
 export { RandomSearch, randomSearch } from "./random-search.js";
+export { METRIC_UNITS, percentChange, tallyFailures } from "./result-summary.js";
+export type { FailureTally } from "./result-summary.js";
 export { runSearch } from "./run-search.js";
 export type { SearchResult, SearchRun } from "./run-search.js";
 export { ScreenSearch, screenSearch } from "./screen-search.js";

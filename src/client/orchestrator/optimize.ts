@@ -1,5 +1,7 @@
 import { basename } from "node:path";
 import type { IrStore } from "../../adapters/framework/ir-store.js";
+import type { Measurement } from "../../adapters/framework/toolchain.js";
+import type { ProgramSource } from "../../adapters/framework/program-source.js";
 import { toolchainFor } from "../../adapters/framework/toolchains.js";
 import { JobService } from "../../gen/openpassmarket/v1/job_service_pb.js";
 import { Visibility } from "../../gen/openpassmarket/v1/problem_pb.js";
@@ -9,6 +11,8 @@ import { createLogger, type Logger } from "../../kernel/logger/index.js";
 import type { Identity } from "../../kernel/pki/index.js";
 import { compilerToProto, objectiveToProto, type CompilerKind, type Objective, type Plan } from "../../kernel/plan/index.js";
 import { createRpcClient } from "../../kernel/wire/index.js";
+import { METRIC_UNITS, percentChange, tallyFailures } from "./result-summary.js";
+import { corroborateBest, type Unreproduced } from "./corroborate-best.js";
 import { runSearch } from "./run-search.js";
 import { registrySignalSource } from "./signal-source.js";
 import { strategyNamed } from "./strategies.js";
@@ -26,7 +30,10 @@ export interface MarketTarget {
 }
 
 export interface OptimizeOptions {
+  /** What the user named (a file, a directory, a compile_commands.json): the problem's label. */
   file: string;
+  /** The program to optimise; default: the one file `file` names. */
+  program?: ProgramSource;
   compiler: CompilerKind;
   objective: Objective;
   maxEvaluations: number;
@@ -45,24 +52,48 @@ export interface OptimizeResult {
   file: string;
   compiler: CompilerKind;
   compilerVersion: string;
+  /** The metric minimised. */
   objective: Objective;
+  /** What `objective` counts (`METRIC_UNITS`): `IR instructions`, `bytes of .text`, `bytes of machine code`. */
+  unit: string;
   strategy: string;
   seed: number;
   problemId: string;
-  /** The compiler's own default for the objective, measured locally (`default<Oz>`, `-Os`, `speed_and_size`). */
+  /** The metric of the compiler's own default for the objective, measured locally. */
   baseline: number;
+  /** The plan that measured `baseline`: `default<Oz>`, `-Os`, `opt_level=speed_and_size`. */
+  baselinePlan: string;
   best: number;
-  /** baseline / best (≥ 1 is an improvement). */
-  improvement: number;
-  /** The exact command-line form that reproduces `best` (`opt -passes=…`, gcc flags, Cranelift plan). */
+  /** `best` against `baseline`, signed, one decimal: `-5.1%` (negative is smaller, better). */
+  change: string;
+  /** baseline / best: how many times smaller `best` is (> 1 is an improvement). */
+  sizeRatio: number;
+  /** The plan as the compiler takes it (`opt -passes=` value, gcc options, Cranelift plan text). */
   pipeline: string;
   plan: Plan;
   /** The plan as command-line options (GCC): `gcc <flags…> -c FILE` reproduces `best`. */
   flags?: string[];
+  /**
+   * The exact command the toolchain ran to re-measure `best` locally: `plan` applied to the
+   * problem's input (`input.ll`, `input.c`, … — `file` as the toolchain prepared it, SHA-256 `inputDigest`).
+   */
+  reproduction: string;
+  /** SHA-256 of the problem's input (what adapters optimise: the IR of `file`, or `file` itself). */
+  inputDigest: string;
+  /** The evaluation job that found `best`, and the signal its adapter signed: `opm audit --object ID` shows their events. */
+  bestJobId: string;
+  bestSignalId: string;
   evaluations: number;
   failedEvaluations: number;
-  /** Re-running `plan` locally gave exactly `best`. */
-  reproduced: boolean;
+  /** Failed evaluations by the code of their last error: `{ "verification_failed": 3, "compiler_failed": 1 }`. */
+  failuresByReason: Record<string, number>;
+  /** The first message of each code in `failuresByReason`. */
+  firstFailureMessages: Record<string, string>;
+  /**
+   * Results adapters reported that this participant's toolchain measured otherwise: never
+   * reported as best (`best` is the best result reproduced here), kept as evidence.
+   */
+  unreproduced: Unreproduced[];
   seconds: number;
 }
 
@@ -83,7 +114,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
   const jobs = createRpcClient(JobService, { address: target.address, identity: target.identity });
   try {
     const info = await toolchain.info();
-    const prepared = await toolchain.prepare(options.file, options.objective);
+    const prepared = await toolchain.prepare(options.program ?? options.file, options.objective);
     const catalog = await toolchain.catalog();
     target.irStore.put(prepared.input.bytes);
     await registry.registerParticipant({ publicKey: target.identity.keys.publicKeyRaw }).catch((err: unknown) => {
@@ -116,14 +147,35 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
       const why = result.failures[0];
       throw new OpmError("compiler_failed", `no evaluation succeeded${why ? `: ${why.code}: ${why.message}` : ""}`);
     }
-    const check = await toolchain.evaluate(prepared.input, result.best.plan, options.objective);
+    // Only a corroborated result is reported: the best one this toolchain reproduces here.
+    const measurements = new Map<number, Measurement>();
+    const corroborated = await corroborateBest(result, async (plan, index) => {
+      const m = await toolchain.evaluate(prepared.input, plan, options.objective);
+      measurements.set(index, m);
+      return m.value;
+    });
+    for (const u of corroborated.unreproduced) {
+      log.warn("a reported result did not reproduce locally", { job: u.jobId, adapter: u.adapter, claimed: u.claimed, measured: u.measured });
+    }
+    const bestIndex = corroborated.index;
+    const bestPlan = bestIndex === undefined ? { steps: [...space.prefix] } : result.history[bestIndex]!.plan;
+    const check = bestIndex === undefined ? prepared.baseline : measurements.get(bestIndex)!;
+    const baseline = prepared.baseline.value, best = check.value;
+    const bestJob = bestIndex === undefined ? undefined : result.jobs[bestIndex];
+    const failures = tallyFailures(result.failures);
     return {
-      file: options.file, compiler: options.compiler, compilerVersion: info.version, objective: options.objective,
-      strategy: options.strategy, seed: options.seed, problemId, baseline: prepared.baseline.value, best: result.best.value,
-      improvement: prepared.baseline.value / result.best.value, pipeline: toolchain.renderPlan(result.best.plan), plan: result.best.plan,
-      ...(toolchain.planArguments ? { flags: toolchain.planArguments(result.best.plan) } : {}),
-      evaluations: result.history.length, failedEvaluations: result.failures.length, reproduced: check.value === result.best.value,
-      seconds: (performance.now() - started) / 1000,
+      file: options.file, compiler: options.compiler, compilerVersion: info.version,
+      objective: options.objective, unit: METRIC_UNITS[options.objective],
+      strategy: options.strategy, seed: options.seed, problemId,
+      baseline, baselinePlan: toolchain.renderPlan({ steps: [...space.prefix] }), best,
+      change: percentChange(baseline, best), sizeRatio: baseline / best,
+      pipeline: toolchain.renderPlan(bestPlan), plan: bestPlan,
+      ...(toolchain.planArguments ? { flags: toolchain.planArguments(bestPlan) } : {}),
+      reproduction: check.reproduction, inputDigest: prepared.digest,
+      bestJobId: bestJob?.jobId ?? "", bestSignalId: bestJob?.signalId ?? "",
+      evaluations: result.history.length, failedEvaluations: result.failures.length,
+      failuresByReason: failures.byReason, firstFailureMessages: failures.firstMessages,
+      unreproduced: corroborated.unreproduced, seconds: (performance.now() - started) / 1000,
     };
   } finally {
     registry.close();

@@ -21,9 +21,22 @@ export interface SearchRun {
   signal?: AbortSignal;
 }
 
+/** One evaluation job of a search, as the registry last reported it. */
+export interface SearchJob {
+  jobId: string;
+  signalId: string;
+  adapter: string;
+  status: SignalStatus;
+}
+
 export interface SearchResult {
   history: Evaluation[];
   best: Evaluation | undefined;
+  /**
+   * The job behind each entry of `history` (same index): its id, its signal's id when it
+   * succeeded ("" otherwise), the adapter that answered, and its signal's status as last read.
+   */
+  jobs: SearchJob[];
   /** Jobs that failed for good (dead-lettered), with their last error. */
   failures: Array<{ plan: Plan; code: string; message: string }>;
 }
@@ -36,6 +49,7 @@ export interface SearchResult {
  */
 export async function runSearch(run: SearchRun): Promise<SearchResult> {
   const history: Evaluation[] = [];
+  const jobs: SearchResult["jobs"] = [];
   const failures: SearchResult["failures"] = [];
   while (history.length < run.maxEvaluations) {
     const plans = run.strategy.next(history, Math.min(run.batchSize, run.maxEvaluations - history.length));
@@ -48,6 +62,7 @@ export async function runSearch(run: SearchRun): Promise<SearchResult> {
     const settled = await waitForJobs(run, jobIds);
     for (const job of settled) {
       const plan = planOf.get(job.id)!;
+      jobs.push({ jobId: job.id, signalId: job.state === JobState.SUCCEEDED ? job.signalId : "", adapter: job.claimedBy, status: job.signalStatus });
       if (job.state === JobState.SUCCEEDED) {
         // A refused signal (its adapter lost a spot check) is no evaluation at all.
         history.push({ plan, value: job.signalStatus === SignalStatus.REFUSED ? undefined : job.signalMetrics?.achieved });
@@ -57,9 +72,26 @@ export async function runSearch(run: SearchRun): Promise<SearchResult> {
         history.push({ plan, value: undefined });
       }
     }
+    await refreshProvisional(run, history, jobs);
     run.onProgress?.(history.length, bestOf(history));
   }
-  return { history, best: bestOf(history), failures };
+  return { history, best: bestOf(history), jobs, failures };
+}
+
+/**
+ * Reads again the status of every signal still provisional (held for a spot check): one
+ * refused since leaves the history (it is no evaluation at all), so no strategy builds on
+ * a lie that has been caught and no later step reports it.
+ */
+export async function refreshProvisional(run: Pick<SearchRun, "jobs">, history: Evaluation[], jobs: SearchJob[]): Promise<void> {
+  const open = jobs.flatMap((j, i) => (j.status === SignalStatus.PROVISIONAL ? [i] : []));
+  if (open.length === 0) return;
+  const now = new Map((await run.jobs.getJobs({ jobIds: open.map((i) => jobs[i]!.jobId) })).jobs.map((j) => [j.id, j]));
+  for (const i of open) {
+    const status = now.get(jobs[i]!.jobId)?.signalStatus ?? SignalStatus.PROVISIONAL;
+    jobs[i]!.status = status;
+    if (status === SignalStatus.REFUSED) history[i] = { plan: history[i]!.plan, value: undefined };
+  }
 }
 
 async function waitForJobs(run: SearchRun, ids: string[]) {

@@ -12,6 +12,14 @@ import type { Compiler } from "../../gen/openpassmarket/v1/common_pb.js";
  */
 export type CompilerKind = Lowercase<Exclude<keyof typeof Compiler, "UNSPECIFIED">>;
 
+/**
+ * How a problem's input bytes are encoded: textual LLVM IR, LLVM bitcode, one C source,
+ * a C bundle (several translation units with their local headers, flags and libraries,
+ * `src/adapters/framework/c-bundle.ts`), a wasm module, CLIF text.
+ */
+export const INPUT_FORMATS = ["llvm-ir", "llvm-bc", "c-source", "c-bundle", "wasm", "clif"] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
 /** What a problem asks to minimise. */
 export type Objective = "ir-instcount" | "text-size" | "code-size";
 

@@ -18,7 +18,7 @@ export function jobMethods(deps: RegistryDeps, config: JobsConfig, spotCheck: Sp
   return {
     enqueueJobs: { mutates: true, handle: (ctx, req) => enqueueJobs(ctx, config, req) },
     claimJobs: { mutates: true, handle: (ctx, req) => claimJobs(ctx, deps, config, req, spotChecks) },
-    heartbeat: { mutates: true, handle: (ctx, req) => heartbeat(ctx, config, req) },
+    heartbeat: { mutates: true, handle: (ctx, req) => heartbeat(ctx, deps, config, req) },
     completeJob: { mutates: true, handle: (ctx, req) => completeJob(ctx, deps, req, spotChecks) },
     failJob: { mutates: true, handle: (ctx, req) => failJob(ctx, config, req, spotChecks) },
     getJobs: { mutates: false, handle: getJobs },

@@ -36,9 +36,13 @@ async function requireLease(ctx: CallContext, id: string, token: string): Promis
   return row;
 }
 
-/** Extends a live lease by `lease_ms` from now. */
-export async function heartbeat(ctx: CallContext, config: JobsConfig, req: HeartbeatRequest): Promise<HeartbeatResponse> {
+/**
+ * Extends a live lease by `lease_ms` from now, for an adapter still admitted: a
+ * quarantined or revoked one is refused (PERMISSION_DENIED), so it cannot hold a job.
+ */
+export async function heartbeat(ctx: CallContext, deps: SignalDeps, config: JobsConfig, req: HeartbeatRequest): Promise<HeartbeatResponse> {
   if (req.leaseMs > config.maxLeaseMs) throw invalidArgument("lease_ms", `${req.leaseMs} > ${config.maxLeaseMs}`);
+  await requireReporter(ctx, deps);
   await requireLease(ctx, req.jobId, req.claimToken);
   const expires = ctx.now + (req.leaseMs || config.defaultLeaseMs);
   await ctx.db.updateTable("jobs").set({ lease_expires_at_ms: expires, updated_at_ms: ctx.now }).where("id", "=", req.jobId).execute();

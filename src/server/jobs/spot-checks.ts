@@ -1,3 +1,4 @@
+import { releaseLeasesOf } from "./release-leases.js";
 import { fromBinary } from "@bufbuild/protobuf";
 import { randomUUID } from "node:crypto";
 import { OpmError } from "../../kernel/errors/index.js";
@@ -92,7 +93,9 @@ export class SpotChecks {
         const minority = `minority in the spot check of job ${originalId}: ${describeOutcome(refused)}; majority: ${accepted.map(describeOutcome).join("; ")}`;
         const reason = `spot check of job ${originalId}: ${refused.adapter} reported ${claimOf(refused)}; ` +
           `${accepted.map((o) => o.adapter).join(" and ")} both found ${claimOf(truth)}`;
-        await quarantineAdapter(ctx, this.deps, refused.adapter, minority, reason);
+        if (await quarantineAdapter(ctx, this.deps, refused.adapter, minority, reason)) {
+          await releaseLeasesOf(ctx, refused.adapter, `${refused.adapter} was quarantined by the spot check of job ${originalId}`);
+        }
         return;
       }
       case "split":

@@ -1,3 +1,4 @@
+import { INPUT_FORMATS } from "../../kernel/plan/index.js";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { canonicalBytes, contentId } from "../../kernel/codec/index.js";
 import { OpmError, invalidArgument } from "../../kernel/errors/index.js";
@@ -16,7 +17,6 @@ import { requireCaller } from "./actors.js";
 import { requireDigest, requireEnum, requireFinite, requireText } from "./validate.js";
 
 /** IR formats a problem may carry. */
-export const IR_FORMATS = ["llvm-ir", "llvm-bc", "c-source", "wasm", "clif"] as const;
 const MAX_FEATURES = 512;
 
 /**
@@ -62,8 +62,8 @@ export function validateProblem(p: LocalProblem): void {
   requireEnum(p.visibility, Visibility, "problem.visibility");
   requireText(p.compilerVersion, "problem.compiler_version", 64);
   requireDigest(p.irDigest, "problem.ir_digest");
-  if (!(IR_FORMATS as readonly string[]).includes(p.irFormat)) {
-    throw invalidArgument("problem.ir_format", `unknown value ${JSON.stringify(p.irFormat)}; expected one of ${IR_FORMATS.join(", ")}`);
+  if (!(INPUT_FORMATS as readonly string[]).includes(p.irFormat)) {
+    throw invalidArgument("problem.ir_format", `unknown value ${JSON.stringify(p.irFormat)}; expected one of ${INPUT_FORMATS.join(", ")}`);
   }
   if (p.features.length > MAX_FEATURES) throw invalidArgument("problem.features", `${p.features.length} features; at most ${MAX_FEATURES}`);
   p.features.forEach((f, i) => {

@@ -95,6 +95,11 @@ export async function acceptSignal(ctx: CallContext, deps: SignalDeps, reporter:
 export async function submitSignal(ctx: CallContext, deps: SignalDeps, req: SubmitSignalRequest): Promise<SubmitSignalResponse> {
   const reporter = await requireReporter(ctx, deps);
   if (req.signal === undefined) throw invalidArgument("signal", "is required");
+  // One path for a job's result: its completion, where spot checks see it. A signal
+  // naming a job here would bypass them (and could overwrite a checked answer).
+  if (req.signal.jobId !== "") {
+    throw new OpmError("failed_precondition", `field \`signal.job_id\`: the signal of job ${req.signal.jobId} comes only through CompleteJob; SubmitSignal takes results measured outside the job queue`, { field: "signal.job_id" });
+  }
   return create(SubmitSignalResponseSchema, await acceptSignal(ctx, deps, reporter, req.signal));
 }
 

@@ -59,8 +59,10 @@ export function unaryHandler<I extends DescMessage, O extends DescMethod["output
     serve(call)
       .then((response) => callback(null, response))
       .catch((err: unknown) => {
-        const level = err instanceof OpmError && err.code !== "internal" ? "info" : "error";
-        env.log[level]("call failed", { method: path, correlationId, code: err instanceof OpmError ? err.code : "internal", error: err });
+        // A refusal the domain code chose (not found, denied, invalid, …) is one line; only an
+        // unexpected error is logged with its stack and cause.
+        if (err instanceof OpmError && err.code !== "internal") env.log.info("call failed", { method: path, correlationId, code: err.code, message: err.message });
+        else env.log.error("call failed", { method: path, correlationId, code: "internal", error: err });
         callback(toServiceError(err, correlationId, () => undefined));
       });
 

@@ -80,7 +80,7 @@ export type LocalProblem = Message<"openpassmarket.v1.LocalProblem"> & {
   irDigest: string;
 
   /**
-   * `llvm-ir`, `llvm-bc`, `c-source`, `wasm`, `clif`.
+   * `llvm-ir`, `llvm-bc`, `c-source`, `c-bundle` (several C translation units with their headers, flags and libraries), `wasm`, `clif`.
    *
    * @generated from field: string ir_format = 6;
    */

@@ -1,0 +1,23 @@
+import type { OptimizeResult } from "../client/orchestrator/index.js";
+
+/**
+ * `opm optimize`'s human summary of a result: the metric with its unit, baseline → best
+ * as a percentage and a ratio, the plan, the command that reproduces it, and the failed
+ * evaluations by reason.
+ */
+export function describeOptimizeResult(r: OptimizeResult): string {
+  const failed = Object.entries(r.failuresByReason);
+  return [
+    `${r.objective} (${r.unit}): baseline ${r.baseline} (${r.baselinePlan}) → best ${r.best}, ${r.change} (${r.sizeRatio.toFixed(3)}×)`,
+    `plan: ${r.pipeline}`,
+    ...(r.flags ? [`options: ${r.flags.join(" ")}`] : []),
+    `reproduce: ${r.reproduction}`,
+    `  (its input is ${r.file} as the ${r.compiler} toolchain prepared it, sha256 ${r.inputDigest})`,
+    `${r.evaluations} evaluations in ${r.seconds.toFixed(1)} s, ${failed.length === 0 ? "none failed" : `${r.failedEvaluations} failed:`}`,
+    ...failed.map(([code, n]) => `  ${code} × ${n}${n > 1 ? ", the first" : ""}: ${r.firstFailureMessages[code] ?? ""}`),
+    ...r.unreproduced.map((u) => `NOT reproduced here, so not reported: ${u.adapter} claimed ${u.claimed} for job ${u.jobId}, this machine measured ${u.measured}`),
+    r.bestJobId === ""
+      ? "no result of the market reproduced here: the best is the compiler's own default, measured here"
+      : `best reproduced here: problem ${r.problemId}, best job ${r.bestJobId}, signal ${r.bestSignalId}`,
+  ].join("\n");
+}
