@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isOpmError } from "../../kernel/errors/index.js";
-import { clipLog, findExecutable, runTool } from "./run-tool.js";
+import { clipLog, DETERMINISTIC_ENV, findExecutable, runTool } from "./run-tool.js";
 
 async function codeOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
@@ -60,6 +60,21 @@ describe("runTool", () => {
     // ADDR_NO_RANDOMIZE = 0x0040000
     expect(parseInt(await randomize(true), 16) & 0x0040000).toBe(0x0040000);
     expect(parseInt(await randomize(false), 16) & 0x0040000).toBe(0);
+  });
+
+  it("gives a deterministic run the same environment whatever this process's is, so its stack starts at the same address", async () => {
+    const envOf = async (extra: Record<string, string>) => {
+      const saved = { ...process.env };
+      Object.assign(process.env, extra);
+      try {
+        return (await runTool("env", [], { timeoutMs: 5000, deterministic: true, env: { OPM_PROBE: "1" } })).stdout.toString();
+      } finally {
+        for (const k of Object.keys(extra)) if (saved[k] === undefined) delete process.env[k];
+      }
+    };
+    const quiet = await envOf({});
+    expect(await envOf({ OPM_NOISE: "x".repeat(5000) })).toBe(quiet);
+    expect(quiet.trim().split("\n").sort()).toEqual([...Object.entries(DETERMINISTIC_ENV).map(([k, v]) => `${k}=${v}`), "OPM_PROBE=1"].sort());
   });
 });
 

@@ -18,7 +18,12 @@ export interface RunToolOptions {
    * `resource_exhausted`; stderr past the cap is cut (it is only diagnostics).
    */
   maxOutputBytes?: number;
-  /** Run under `setarch <arch> -R` so heap addresses (and pointer-keyed maps) repeat. */
+  /**
+   * Run under `setarch <arch> -R` so heap addresses (and pointer-keyed maps) repeat, in
+   * `DETERMINISTIC_ENV` (plus `env`) rather than this process's environment: with ASLR
+   * off, the environment's size still moves the stack, and some LLVM 14 passes' output
+   * depends on it — two honest adapters with different environments would disagree.
+   */
   deterministic?: boolean;
   /** Debian package named by the `tool_missing` error when `command` is not found. */
   missingPackage?: string;
@@ -36,6 +41,9 @@ export interface ToolResult {
 }
 
 const DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024;
+
+/** The whole environment of a deterministic tool run: the same bytes on every machine. */
+export const DETERMINISTIC_ENV: Readonly<Record<string, string>> = { PATH: "/usr/local/bin:/usr/bin:/bin", LC_ALL: "C" };
 
 /**
  * Runs `command args` without a shell and collects its output. A non-zero exit is
@@ -67,7 +75,7 @@ export async function runTool(command: string, args: readonly string[], options:
   return new Promise<ToolResult>((resolve, reject) => {
     const child = spawn(file, argv, {
       cwd: options.cwd,
-      env: options.env ? { ...process.env, ...options.env } : process.env,
+      env: options.deterministic ? { ...DETERMINISTIC_ENV, ...options.env } : options.env ? { ...process.env, ...options.env } : process.env,
       stdio: ["pipe", "pipe", "pipe"],
       // Own process group, so that a kill also reaches children (gcc's cc1/as/ld).
       detached: true,

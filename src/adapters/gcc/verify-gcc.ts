@@ -1,3 +1,4 @@
+import { cached } from "../verifier/cached.js";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -132,15 +133,6 @@ function failure(r: ToolResult): string | undefined {
   return r.exitCode === 0 ? undefined : clipLog(r.stderr, 1200).trim() || `exit ${r.exitCode ?? r.signal}`;
 }
 
-/** `make()` once per `key` in `cache` (a rejection is not kept); without a cache, every time. */
-async function cached<T>(cache: Map<string, unknown> | undefined, key: string, make: () => Promise<T>): Promise<T> {
-  const hit = cache?.get(key) as Promise<T> | undefined;
-  if (hit !== undefined) return hit;
-  const made = make();
-  cache?.set(key, made);
-  made.catch(() => cache?.delete(key));
-  return made;
-}
 
 /**
  * AFTER as one ELF relocatable object per unit, or why it is not: a single object for

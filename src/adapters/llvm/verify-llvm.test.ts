@@ -137,3 +137,18 @@ describe("verifyLlvm after LlvmToolchain.evaluate in the same process", () => {
     expect(other.layers[0]!.evidence).not.toMatch(/run by this process/);
   });
 });
+
+describe("verifyLlvm: bitcode", () => {
+  it("reads BEFORE and AFTER given as bitcode as the IR they encode (opm verify --before prog.bc)", async () => {
+    const { ir } = irOf("bc-input", "#include <stdio.h>\nint main(int argc, char **argv) { (void)argv; printf(\"%d\\n\", argc * 7); return 0; }\n");
+    const toBitcode = (text: string, name: string): string => {
+      writeFileSync(join(dir, `${name}.ll`), text);
+      execFileSync("llvm-as", [`${name}.ll`, "-o", `${name}.bc`], { cwd: dir });
+      return join(dir, `${name}.bc`);
+    };
+    const v = await verify({ before: { path: toBitcode(ir, "bc-before") }, after: { path: toBitcode(opt(ir, "default<Oz>"), "bc-after") } });
+    expect(v.ok, layers(v)).toBe(true);
+    const broken = await verify({ before: { bytes: Buffer.from([0x42, 0x43, 0xc0, 0xde, 1, 2, 3]) }, after: { text: ir } });
+    expect([broken.decided, broken.reason]).toEqual([false, expect.stringContaining("field `before`: not valid LLVM bitcode")]);
+  });
+});

@@ -1,3 +1,4 @@
+import { cached } from "../verifier/cached.js";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { textBytes } from "../framework/elf.js";
@@ -14,6 +15,7 @@ import { compareModuleInterfaces } from "./compare-module-interfaces.js";
 import { differentialLayer, runReference, type ReferenceOutcome } from "../verifier/differential-execution.js";
 import { metricLayer } from "../verifier/metric-layer.js";
 import { readArtifact } from "../verifier/read-artifact.js";
+import { textualIr } from "./textual-ir.js";
 import { readModuleInterface, type ModuleInterface } from "./read-module-interface.js";
 import type { LayerResult, Verdict, VerifyRequest } from "../verifier/verdict.js";
 import { VerdictBuilder } from "../verifier/verdict-builder.js";
@@ -42,7 +44,7 @@ interface BeforeFacts {
 }
 
 /**
- * The LLVM verifier (BEFORE and AFTER are textual IR):
+ * The LLVM verifier (BEFORE and AFTER are textual IR, or bitcode read through `llvm-dis`):
  * 1. well-formed — `opt -passes=verify` accepts AFTER (BEFORE must pass too, else bad input);
  * 2. interface — `compareModuleInterfaces`, plus `compareCfgShapes` when `cfg` is claimed;
  * 3. semantics — both modules built by `clang -O0`, linked with `-l<lib>` for each of
@@ -60,11 +62,12 @@ interface BeforeFacts {
  * built for layer 3 while layers 1 and 2 are checked.
  */
 export async function verifyLlvm(request: VerifyRequest, invariants: ReadonlySet<string>): Promise<Verdict> {
-  const before = await readArtifact(request.before, "before");
-  const after = await readArtifact(request.after, "after");
   const tools = findLlvmTools();
   const builder = new VerdictBuilder(request.runAllLayers ?? false);
   return withWorkDir("opm-verify-", async (dir) => {
+    // Bitcode (`opm verify --before prog.bc`) is read as the textual IR it encodes.
+    const before = await textualIr(await readArtifact(request.before, "before"), tools["llvm-dis"], dir, "before-input", "before");
+    const after = await textualIr(await readArtifact(request.after, "after"), tools["llvm-dis"], dir, "after-input", "after");
     const verify = async (file: string): Promise<string | undefined> => {
       const r = await runTool(tools.opt, ["-passes=verify", "-disable-output", file], { cwd: dir, timeoutMs: TOOL_MS });
       return r.exitCode === 0 ? undefined : clipLog(r.stderr, 1500).trim() || `exit ${r.exitCode ?? r.signal}`;
@@ -205,15 +208,6 @@ async function referenceKey(request: VerifyRequest, inputs: readonly (string | u
   return JSON.stringify([clang, buildFlags, source, files, request.limits ?? {}]);
 }
 
-/** `make()` once per `key` in `cache` (a rejection is not kept); without a cache, every time. */
-async function cached<T>(cache: Map<string, unknown> | undefined, key: string, make: () => Promise<T>): Promise<T> {
-  const hit = cache?.get(key) as Promise<T> | undefined;
-  if (hit !== undefined) return hit;
-  const made = make();
-  cache?.set(key, made);
-  made.catch(() => cache?.delete(key));
-  return made;
-}
 
 /** `promise`, marked handled now so that a rejection before anyone awaits it is not an unhandled rejection. */
 function background<T>(promise: Promise<T>): Promise<T> {
