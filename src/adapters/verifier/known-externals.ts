@@ -19,6 +19,9 @@ export const KNOWN_EXTERNAL_SYMBOLS: ReadonlySet<string> = new Set([
   // stdlib
   "malloc", "calloc", "realloc", "free", "abort", "exit", "_exit", "atexit", "abs", "labs", "llabs", "qsort", "bsearch",
   "atoi", "atol", "strtol", "strtoul", "strtoll", "strtoull", "getenv",
+  // ctype: glibc's <ctype.h> expands toupper/tolower/isX inline through these when optimising
+  // (`__OPTIMIZE__`), so an optimised unit references them where its -O0 build called the function
+  "toupper", "tolower", "__ctype_b_loc", "__ctype_toupper_loc", "__ctype_tolower_loc",
   // math (libm, also from vectorised or expanded intrinsics)
   "sqrt", "sqrtf", "fabs", "fabsf", "floor", "floorf", "ceil", "ceilf", "round", "roundf", "trunc", "truncf", "fmod", "fmodf",
   "exp", "expf", "exp2", "exp2f", "log", "logf", "log2", "log2f", "pow", "powf", "sin", "sinf", "cos", "cosf", "ldexp", "ldexpf",
