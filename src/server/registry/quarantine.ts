@@ -8,7 +8,7 @@ import { refuseUncorroborated } from "./signal-status.js";
 /**
  * Turns the registry's evidence against an adapter into a governance proposal. The
  * registry never revokes on its own: the node's ledger (`LedgerRevocations` in
- * `governance/`) proposes the revocation, and governors approve it k-of-n like any other.
+ * `registry-ledger/`) proposes the revocation, and governors approve it k-of-n like any other.
  */
 export interface RevocationProposer {
   /**
