@@ -104,6 +104,6 @@ describe("opm optimize on a multi-file program", () => {
     expect(JSON.stringify(irToGcc.result)).toMatch(/C only/);
     const badLib = optimize([project, "--compiler", "llvm", "--lib", "m;x"]);
     expect(badLib.status).toBe(2);
-    expect(JSON.stringify(badLib.result)).toMatch(/is not a name `-l` takes/);
+    expect(JSON.stringify(badLib.result)).toMatch(/is not a library name `-l` takes/);
   }, 120_000);
 });

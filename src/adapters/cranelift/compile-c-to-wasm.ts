@@ -1,3 +1,4 @@
+import { mapConcurrent } from "../framework/map-concurrent.js";
 import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -89,7 +90,8 @@ export async function compileProgramToWasm(units: readonly CWasmUnit[], librarie
   }
   // Objects are named by index and linked from the work folder, so no path enters the module.
   const objects = units.map((_, i) => `unit-${i}.o`);
-  await inParallel(units.map((unit, i) => () => compileUnit(unit, join(options.workDir, objects[i]!), options)));
+  // A few at a time (at most the CPUs, at most 4); the first failing unit in order is the one reported.
+  await mapConcurrent(units, (unit, i) => compileUnit(unit, join(options.workDir, objects[i]!), options), Math.min(4, availableParallelism()));
   const nameOf = (text: string): string => text.replace(/\bunit-(\d+)\.o\b/g, (whole, i: string) => units[Number(i)]?.path ?? whole);
   const base = ["--target=wasm32-wasi", `--sysroot=${sysroot}`];
   const check = await runTool(options.clang, [
@@ -184,23 +186,4 @@ function linkErrors(stderr: string): string {
   }
   const shown = errors.slice(0, 5).join("; ");
   return (shown || stderr.trim().split("\n")[0] || "no error message") + (errors.length > 5 ? `; and ${errors.length - 5} more error(s)` : "");
-}
-
-/**
- * Runs the tasks, a few at a time (at most the CPUs, at most 4), starting them in order
- * and none after one failed; rejects with the failure of the lowest index. Tasks start
- * as a prefix, so that is always the first failing task overall, whatever the timing.
- */
-async function inParallel(tasks: ReadonlyArray<() => Promise<void>>): Promise<void> {
-  const width = Math.max(1, Math.min(4, availableParallelism()));
-  const failures = new Map<number, unknown>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length && failures.size === 0) {
-      const i = next++;
-      await tasks[i]!().catch((reason: unknown) => failures.set(i, reason));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, tasks.length) }, worker));
-  if (failures.size > 0) throw failures.get(Math.min(...failures.keys()));
 }

@@ -1,8 +1,9 @@
+import { LIBRARY_NAME } from "./library-name.js";
 import { realpathSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { OpmError } from "../../kernel/errors/index.js";
-import type { ProgramSource } from "./program-source.js";
+import { SPLIT_PATH_FLAGS, type ProgramSource } from "./program-source.js";
 import { clipLog, runTool } from "./run-tool.js";
 
 /**
@@ -41,8 +42,6 @@ const PREFIX = Buffer.from(`{"bundle":${JSON.stringify(C_BUNDLE_FORMAT)},`, "utf
 const MAX_FILES = 20_000;
 const MAX_PATH = 1024;
 const MAX_ARGS = 1000;
-const SPLIT_PATH_FLAGS = new Set(["-iquote", "-isystem", "-idirafter", "-include"]);
-const LIBRARY = /^[A-Za-z0-9_+][A-Za-z0-9_+.-]{0,63}$/;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** True when `bytes` start like an encoded bundle (a C file cannot start with `{`); `decodeCBundle` still validates. */
@@ -303,7 +302,7 @@ function checkBundle(b: CBundle): CBundle {
     }
   }
   for (const [i, l] of b.libraries.entries()) {
-    if (!LIBRARY.test(l)) throw invalid(`field \`libraries[${i}]\`: ${JSON.stringify(l)} is not a library name \`-l\` takes`);
+    if (!LIBRARY_NAME.test(l)) throw invalid(`field \`libraries[${i}]\`: ${JSON.stringify(l)} is not a library name \`-l\` takes`);
   }
   return b;
 }

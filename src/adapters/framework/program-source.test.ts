@@ -71,7 +71,7 @@ describe("readProgramSource", () => {
       expect(e.message).toMatch(message);
     }
     const badLib = await rejection(Promise.resolve().then(() => readProgramSource([join(root, "module.ll")], { libraries: ["m; rm -rf /"] })));
-    expect(badLib.message).toMatch(/is not a name `-l` takes/);
+    expect(badLib.message).toMatch(/is not a library name `-l` takes/);
   });
 
   it("refuses a malformed compile database, naming the entry and field", async () => {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path";
 import { OpmError } from "../../kernel/errors/index.js";
+import { requireLibraryName } from "./library-name.js";
 
 /** What one file of a program is, by its extension. */
 export type SourceKind = "c" | "llvm-ir" | "llvm-bc" | "wasm" | "clif";
@@ -79,9 +80,7 @@ export function readProgramSource(paths: readonly string[], options: ProgramSour
     }
   }
   userFlags.libraries.forEach((l) => libraries.add(l));
-  for (const l of libraries) {
-    if (!/^[A-Za-z0-9_+.-]{1,64}$/.test(l)) throw new OpmError("invalid_argument", `library ${JSON.stringify(l)} is not a name \`-l\` takes`, { field: "libraries" });
-  }
+  libraries.forEach((l) => requireLibraryName(l));
   return { files: [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1)), libraries: [...libraries].sort() };
 }
 
@@ -153,8 +152,14 @@ export function readCompileCommands(path: string): ProgramSource {
   return { files, libraries: [...libraries] };
 }
 
+/**
+ * Path flags a `SourceFile` keeps as two arguments (`-isystem /abs/dir`); `-I` is kept
+ * joined (`-I/abs/dir`). A C bundle carries the same forms.
+ */
+export const SPLIT_PATH_FLAGS: ReadonlySet<string> = new Set(["-isystem", "-iquote", "-idirafter", "-include"]);
+
 /** Flags whose value is the next argument when not attached. */
-const PATH_FLAGS = new Set(["-I", "-isystem", "-iquote", "-idirafter", "-include"]);
+const PATH_FLAGS = new Set(["-I", ...SPLIT_PATH_FLAGS]);
 
 /**
  * Keeps what decides what a file compiles to — `-I`/`-isystem`/`-iquote`/`-idirafter`

@@ -1,5 +1,5 @@
-import { availableParallelism, machine } from "node:os";
-import { OpmError } from "../../kernel/errors/index.js";
+import { mapConcurrent } from "../framework/map-concurrent.js";
+import { machine } from "node:os";
 import type { CBundleUnit } from "../framework/c-bundle.js";
 import { runTool, type ToolResult } from "../framework/run-tool.js";
 import { shellQuote } from "../llvm/llvm-plan.js";
@@ -47,36 +47,4 @@ export function bundleReproduction(gcc: string, units: readonly CBundleUnit[], f
     `ar ${line(archiveArgs(units.length))}`,
     `${gcc} ${line([...flags, ...objects, "-o", "program", ...libraries])}`,
   ].join(" && ").replace(/ {2,}/g, " ");
-}
-
-/** `-l<name>` for each library, sorted, no duplicates; invalid_argument for a name `-l` does not take. */
-export function libraryFlags(libraries: readonly string[]): string[] {
-  for (const l of libraries) {
-    if (!/^[A-Za-z0-9_+][A-Za-z0-9_+.-]{0,63}$/.test(l)) throw new OpmError("invalid_argument", `field \`libraries\`: ${JSON.stringify(l)} is not a library name \`-l\` takes`, { field: "libraries" });
-  }
-  return [...new Set(libraries)].sort().map((l) => `-l${l}`);
-}
-
-/**
- * `fn` over `items`, at most `limit` at a time, results in item order. After a call
- * rejects no new one starts; once the running ones settle, the first rejection (in
- * item order) is thrown.
- */
-export async function mapConcurrent<T, R>(items: readonly T[], fn: (item: T, index: number) => Promise<R>, limit = availableParallelism()): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  const errors = new Map<number, unknown>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && errors.size === 0) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i]!, i);
-      } catch (err) {
-        errors.set(i, err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (errors.size > 0) throw errors.get(Math.min(...errors.keys()));
-  return results;
 }

@@ -7,6 +7,7 @@ import { OpmError } from "../../kernel/errors/index.js";
 import { bundleProgram, decodeCBundle, encodeCBundle, writeCBundle, type CBundle } from "../framework/c-bundle.js";
 import { programOf, type ProgramSource } from "../framework/program-source.js";
 import { requireObjective } from "../framework/require-objective.js";
+import { libraryFlags } from "../framework/library-name.js";
 import { withWorkDir } from "../framework/work-dir.js";
 import { gccDeclaration } from "./gcc-declaration.js";
 import { textBytes } from "../framework/elf.js";
@@ -21,7 +22,7 @@ import { llvmFeatures } from "../llvm/llvm-features.js";
 import { shellQuote } from "../llvm/llvm-plan.js";
 import { buildGccCatalog } from "./gcc-catalog.js";
 import { gccPlanOptions } from "./gcc-plan.js";
-import { archiveArgs, bundleReproduction, compileUnits, libraryFlags, unitObject } from "./gcc-bundle.js";
+import { archiveArgs, bundleReproduction, compileUnits, unitObject } from "./gcc-bundle.js";
 
 export interface GccToolchainOptions {
   /** gcc to use (path or name); default `gcc`, else `gcc-<version>` on PATH. */

@@ -1,11 +1,12 @@
 import { cached } from "../verifier/cached.js";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { contentId } from "../../kernel/codec/index.js";
 import { decodeCBundle, isCBundle, writeCBundle, type CBundleUnit } from "../framework/c-bundle.js";
 import { readSections, textBytes } from "../framework/elf.js";
 import { clipLog, findExecutable, runTool, type ToolResult } from "../framework/run-tool.js";
+import { libraryFlags } from "../framework/library-name.js";
+import { withWorkDir } from "../framework/work-dir.js";
 import type { Objective } from "../../kernel/plan/index.js";
 import { isOpmError, OpmError } from "../../kernel/errors/index.js";
 import { differentialLayer, runReference, type ReferenceOutcome } from "../verifier/differential-execution.js";
@@ -15,7 +16,8 @@ import { readArtifact } from "../verifier/read-artifact.js";
 import type { LayerResult, Verdict, VerifyRequest } from "../verifier/verdict.js";
 import { VerdictBuilder } from "../verifier/verdict-builder.js";
 import { isArArchive, readArArchive } from "./ar-archive.js";
-import { compileUnits, libraryFlags, mapConcurrent, unitObject } from "./gcc-bundle.js";
+import { mapConcurrent } from "../framework/map-concurrent.js";
+import { compileUnits, unitObject } from "./gcc-bundle.js";
 
 const TOOL_MS = 120_000;
 
@@ -50,18 +52,17 @@ export async function verifyGcc(request: VerifyRequest, invariants: ReadonlySet<
   const runLibraries = bundle !== undefined ? libraries : libraryFlags(["m", ...(request.libraries ?? [])]);
   const options = [...(request.planOptions ?? [])];
   const builder = new VerdictBuilder(request.runAllLayers ?? false);
-  const dir = await mkdtemp(join(tmpdir(), "opm-verify-gcc-"));
-  const root = join(dir, "root");
-  const objects = (prefix: string): string[] => units.map((_, i) => unitObject(i, prefix));
-  /** Compiles every unit; the first failure as `unit: stderr`, or undefined. */
-  const compile = async (flags: string[], prefix: string): Promise<string | undefined> => {
-    const results = await compileUnits(gcc, units, flags, root, prefix, () => TOOL_MS);
-    const i = results.findIndex((r) => r.exitCode !== 0);
-    return i < 0 ? undefined : `${bundle !== undefined ? `\`${units[i]!.path}\`: ` : ""}${failure(results[i]!)}`;
-  };
-  const link = async (args: string[]): Promise<string | undefined> =>
-    failure(await runTool(gcc, args, { cwd: dir, timeoutMs: TOOL_MS, deterministic: true }));
-  try {
+  return withWorkDir("opm-verify-gcc-", async (dir) => {
+    const root = join(dir, "root");
+    const objects = (prefix: string): string[] => units.map((_, i) => unitObject(i, prefix));
+    /** Compiles every unit; the first failure as `unit: stderr`, or undefined. */
+    const compile = async (flags: string[], prefix: string): Promise<string | undefined> => {
+      const results = await compileUnits(gcc, units, flags, root, prefix, () => TOOL_MS);
+      const i = results.findIndex((r) => r.exitCode !== 0);
+      return i < 0 ? undefined : `${bundle !== undefined ? `\`${units[i]!.path}\`: ` : ""}${failure(results[i]!)}`;
+    };
+    const link = async (args: string[]): Promise<string | undefined> =>
+      failure(await runTool(gcc, args, { cwd: dir, timeoutMs: TOOL_MS, deterministic: true }));
     if (bundle !== undefined) await writeCBundle(bundle, root);
     else {
       await mkdir(root);
@@ -123,9 +124,7 @@ export async function verifyGcc(request: VerifyRequest, invariants: ReadonlySet<
     if ((await link([...options, ...objects("after"), "-o", "measured", ...libraries])) === undefined) recomputed["code-size"] = textBytes(await readFile(join(dir, "measured")));
     builder.add(metricLayer(after, recomputed, objective, request.claimedMetric, request.claimedOutputDigest));
     return builder.verdict();
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** gcc's failure as text (`undefined` for success). */

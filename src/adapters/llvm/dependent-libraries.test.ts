@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { libraryFlags, readDependentLibraries, withDependentLibraries } from "./dependent-libraries.js";
+import { libraryFlags } from "../framework/library-name.js";
+import { readDependentLibraries, withDependentLibraries } from "./dependent-libraries.js";
 
 const MODULE = `; ModuleID = 'a.c'
 target triple = "x86_64-pc-linux-gnu"

@@ -1,4 +1,4 @@
-import { OpmError } from "../../kernel/errors/index.js";
+import { requireLibraryName } from "../framework/library-name.js";
 
 /**
  * The libraries a module links against, as `-l` takes them (`m`, `z`), read from its
@@ -37,7 +37,7 @@ export function withDependentLibraries(irText: string, libs: readonly string[]):
   const present = new Set(readDependentLibraries(irText));
   const add = [...new Set(libs)].filter((l) => !present.has(l));
   if (add.length === 0) return irText;
-  for (const lib of add) checkLibraryName(lib);
+  for (const lib of add) requireLibraryName(lib);
   let next = maxMetadataId(irText) + 1;
   const nodes = add.map((lib) => ({ id: next++, lib }));
   const defs = nodes.map((n) => `!${n.id} = !{!"${escapeLlvmString(n.lib)}"}`).join("\n");
@@ -52,21 +52,6 @@ export function withDependentLibraries(irText: string, libs: readonly string[]):
   return `${merged.endsWith("\n") ? merged : `${merged}\n`}${defs}\n`;
 }
 
-/**
- * `-l<lib>` for each library; `invalid_argument` for a name that is not a plain library
- * name (letters, digits, `_ + . -`, not starting with `-`), so that a module cannot
- * smuggle a path (`-l:/x.so`) or an option into a link.
- */
-export function libraryFlags(libs: readonly string[]): string[] {
-  return libs.map((lib) => `-l${checkLibraryName(lib)}`);
-}
-
-function checkLibraryName(lib: string): string {
-  if (!/^[A-Za-z0-9_+.][A-Za-z0-9_+.-]*$/.test(lib)) {
-    throw new OpmError("invalid_argument", `field \`libraries\`: ${JSON.stringify(lib)} is not a library name as \`-l\` takes it`, { field: "libraries" });
-  }
-  return lib;
-}
 
 /** The `!llvm.dependent-libraries = !{…}` line: its text and offsets (end excludes the newline). */
 function namedLine(irText: string): { text: string; start: number; end: number } | undefined {

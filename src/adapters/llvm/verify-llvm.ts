@@ -20,7 +20,8 @@ import { readModuleInterface, type ModuleInterface } from "./read-module-interfa
 import type { LayerResult, Verdict, VerifyRequest } from "../verifier/verdict.js";
 import { VerdictBuilder } from "../verifier/verdict-builder.js";
 import { instructionCountOf, textSizeBy, verifiedBy } from "./artifact-memo.js";
-import { libraryFlags, readDependentLibraries } from "./dependent-libraries.js";
+import { libraryFlags } from "../framework/library-name.js";
+import { readDependentLibraries } from "./dependent-libraries.js";
 
 const TOOL_MS = 120_000;
 

@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { copyFile, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
-import { machine, tmpdir } from "node:os";
+import { copyFile, readdir, readFile, stat } from "node:fs/promises";
+import { machine } from "node:os";
 import { basename, join } from "node:path";
 import { findExecutable, runTool } from "../framework/run-tool.js";
+import { withWorkDir } from "../framework/work-dir.js";
 import { contentId } from "../../kernel/codec/index.js";
 import { isOpmError, OpmError } from "../../kernel/errors/index.js";
 import type { RunLimits } from "./verdict.js";
@@ -65,8 +66,7 @@ export async function runProgram(exe: string, input: string | undefined, limits:
   if (prlimit === undefined || setarch === undefined) {
     throw new OpmError("tool_missing", "`prlimit` and `setarch` are needed to run programs under limits; install the Debian package `util-linux`");
   }
-  const cwd = await mkdtemp(join(tmpdir(), "opm-run-"));
-  try {
+  return withWorkDir("opm-run-", async (cwd) => {
     const args: string[] = [];
     let stdin: Buffer | undefined;
     if (input !== undefined) {
@@ -96,9 +96,7 @@ export async function runProgram(exe: string, input: string | undefined, limits:
       if ((await stat(path)).isFile()) run.files.set(name, contentId(await readFile(path)));
     }
     return run;
-  } finally {
-    await rm(cwd, { recursive: true, force: true });
-  }
+  });
 }
 
 /** `exit 3`, `signal SIGSEGV`, `wall-clock limit`, … */
