@@ -5,7 +5,8 @@
  * (`realPrograms()`). See `bench/corpus/README.md` for how they were checked.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
+import type { RunSpec } from "../../src/kernel/plan/index.js";
 import { fileURLToPath } from "node:url";
 
 /** One corpus program: a self-contained C11 file and the stdout every build must print. */
@@ -161,4 +162,16 @@ export function realPrograms(): RealProgram[] {
         expectedOutputPath: join(dir, m.expectedOutput),
       };
     });
+}
+
+/**
+ * The run a real program's manifest describes, as a run specification: its input files
+ * in the working directory, their names as arguments, stdout, exit status and written
+ * files compared.
+ */
+export function realProgramRun(p: RealProgram): RunSpec {
+  return {
+    name: p.name, args: p.args.map((a) => basename(a)), stdin: new Uint8Array(),
+    files: p.args.map((a) => ({ name: basename(a), contents: readFileSync(a) })), env: {}, compare: ["exit", "files", "stdout"],
+  };
 }

@@ -12,7 +12,8 @@ import { catalogDecls, catalogPassSpecs } from "./catalog-contracts.js";
 import { verifyEvaluation } from "./verify-evaluation.js";
 import { LruMap } from "./lru-map.js";
 import type { IrStore } from "./ir-store.js";
-import { compilerToProto, objectiveFromProto, objectiveToProto, OBJECTIVES } from "../../kernel/plan/index.js";
+import { compilerToProto, objectiveFromProto, objectiveToProto, OBJECTIVES, runSetDigest, runSetFromBytes, runSetFromProto, type RunSpec } from "../../kernel/plan/index.js";
+import type { LocalProblem } from "../../gen/openpassmarket/v1/problem_pb.js";
 import type { Toolchain, ToolchainInfo } from "./toolchain.js";
 import type { Objective } from "../../kernel/plan/index.js";
 
@@ -49,6 +50,31 @@ export interface AdapterOptions {
 const VERIFIER_CACHE_ENTRIES = 32;
 const verifierCache: Map<string, unknown> = new LruMap<string, unknown>(VERIFIER_CACHE_ENTRIES);
 
+/** Problems whose baseline and runs this process keeps (it reads them once per problem). */
+const PROBLEM_FACTS_ENTRIES = 256;
+
+/** What a job needs of its problem besides the IR: the baseline its signal reports and the participant's runs. */
+interface ProblemFacts {
+  baseline: number;
+  runs: RunSpec[];
+}
+type FactsOf = (problemId: string) => Promise<ProblemFacts>;
+
+/**
+ * A problem's baseline and runs: a public problem carries its runs; a private one only
+ * their digest, and the runs come from the owner's store (only the owner's adapters run
+ * its jobs). Runs that do not hash to the problem's digest are refused.
+ */
+function problemFacts(options: AdapterOptions, problem: LocalProblem | undefined): ProblemFacts {
+  const digest = problem?.runsDigest ?? "";
+  if (digest === "") return { baseline: problem?.baseline ?? 0, runs: [] };
+  const runs = problem!.runs !== undefined && problem!.runs.runs.length > 0
+    ? runSetFromProto(problem!.runs, "problem.runs")
+    : runSetFromBytes(storeOf(options, "runs", digest).get(digest), "stored runs");
+  if (runSetDigest(runs) !== digest) throw new OpmError("invalid_argument", `the problem's runs do not hash to its runs_digest ${digest}`);
+  return { baseline: problem!.baseline, runs };
+}
+
 /** Failures a retry cannot fix: the job is dead-lettered at once. */
 const PERMANENT = new Set(["invalid_argument", "verification_failed", "not_found", "malformed_message"]);
 
@@ -69,17 +95,17 @@ export async function runAdapter(options: AdapterOptions): Promise<void> {
     const catalog = await toolchain.catalog();
     const published = await registry.publishContracts({ decls: catalogDecls(info), passSpecs: catalogPassSpecs(info, catalog) });
     log.info("catalog published", { adapter: identity.name, compiler: info.compiler, version: info.version, passes: catalog.length, created: published.created });
-    const baselines = new Map<string, Promise<number>>();
-    const baselineOf = (problemId: string): Promise<number> => {
-      let b = baselines.get(problemId);
-      if (b === undefined) {
-        b = registry.getProblem({ problemId }).then((r) => r.problem?.baseline ?? 0);
-        b.catch(() => baselines.delete(problemId));
-        baselines.set(problemId, b);
+    const problems = new LruMap<string, Promise<ProblemFacts>>(PROBLEM_FACTS_ENTRIES);
+    const factsOf = (problemId: string): Promise<ProblemFacts> => {
+      let facts = problems.get(problemId);
+      if (facts === undefined) {
+        facts = registry.getProblem({ problemId }).then((r) => problemFacts(options, r.problem));
+        facts.catch(() => problems.delete(problemId));
+        problems.set(problemId, facts);
       }
-      return b;
+      return facts;
     };
-    await claimLoop(registry, jobs, options, info, baselineOf);
+    await claimLoop(registry, jobs, options, info, factsOf);
   } finally {
     registry.close();
     jobs.close();
@@ -122,9 +148,8 @@ async function awaitAdmission(registry: RpcClient<(typeof RegistryService)["meth
   return true;
 }
 
-type BaselineOf = (problemId: string) => Promise<number>;
 
-async function claimLoop(registry: RpcClient<(typeof RegistryService)["method"]>, jobs: RpcClient<(typeof JobService)["method"]>, options: AdapterOptions, info: ToolchainInfo, baselineOf: BaselineOf): Promise<void> {
+async function claimLoop(registry: RpcClient<(typeof RegistryService)["method"]>, jobs: RpcClient<(typeof JobService)["method"]>, options: AdapterOptions, info: ToolchainInfo, factsOf: FactsOf): Promise<void> {
   const concurrency = options.concurrency ?? 1;
   const running = new Set<Promise<void>>();
   let idle = 50;
@@ -140,7 +165,7 @@ async function claimLoop(registry: RpcClient<(typeof RegistryService)["method"]>
         else await awaitAdmission(registry, options, (await registry.getActor({ name: options.identity.name })).actor?.status);
       }
       for (const c of claimed) {
-        const p = runJob(jobs, options, info, baselineOf, c).finally(() => running.delete(p));
+        const p = runJob(jobs, options, info, factsOf, c).finally(() => running.delete(p));
         running.add(p);
       }
       idle = claimed.length > 0 ? 50 : Math.min(idle * 2, options.maxPollMs ?? 500);
@@ -151,7 +176,7 @@ async function claimLoop(registry: RpcClient<(typeof RegistryService)["method"]>
   await Promise.allSettled(running);
 }
 
-async function runJob(jobs: RpcClient<(typeof JobService)["method"]>, options: AdapterOptions, info: ToolchainInfo, baselineOf: BaselineOf, claimed: ClaimedJob): Promise<void> {
+async function runJob(jobs: RpcClient<(typeof JobService)["method"]>, options: AdapterOptions, info: ToolchainInfo, factsOf: FactsOf, claimed: ClaimedJob): Promise<void> {
   const job = claimed.job!;
   const { log, identity } = options;
   const leaseMs = options.leaseMs ?? 30_000;
@@ -161,14 +186,15 @@ async function runJob(jobs: RpcClient<(typeof JobService)["method"]>, options: A
   }, Math.max(100, leaseMs / 3));
   try {
     const objective: Objective = objectiveFromProto(job.objective);
-    const bytes = job.ir.length > 0 ? job.ir : irOf(options, job.irDigest);
+    const bytes = job.ir.length > 0 ? job.ir : storeOf(options, "IR", job.irDigest).get(job.irDigest);
+    const facts = await factsOf(job.problemId);
     const started = Date.now();
-    const input = { format: job.irFormat as never, bytes };
+    const input = { format: job.irFormat as never, bytes, runs: facts.runs };
     const plan = { steps: job.plan.map((s) => ({ pass: s.pass, ...(s.value ? { value: s.value } : {}) })) };
     const measured = await options.toolchain.evaluate(input, plan, objective, { timeoutMs: options.evaluationTimeoutMs ?? 120_000 });
     const verdict = await verifyEvaluation(info, options.toolchain, input, plan, objective, measured, identity.name, verifierCache);
     const signal: PerformanceSignal = create(PerformanceSignalSchema, {
-      problemId: job.problemId, objective: objectiveToProto(objective), baseline: await baselineOf(job.problemId), achieved: measured.value,
+      problemId: job.problemId, objective: objectiveToProto(objective), baseline: facts.baseline, achieved: measured.value,
       pipeline: job.plan, inputDigest: job.irDigest, outputDigest: measured.outputDigest, compilerVersion: info.version,
       verdict,
       adapter: identity.name, measuredAtMs: BigInt(started), elapsedMs: Math.round(measured.elapsedMs), jobId: job.id,
@@ -187,9 +213,10 @@ async function runJob(jobs: RpcClient<(typeof JobService)["method"]>, options: A
   }
 }
 
-function irOf(options: AdapterOptions, digest: string): Uint8Array {
-  if (options.irStore === undefined) throw new OpmError("not_found", `private IR ${digest} requested but this adapter has no IR store`);
-  return options.irStore.get(digest);
+/** The owner's store, for a private problem's `what` (IR, runs) with `digest`. */
+function storeOf(options: AdapterOptions, what: string, digest: string): IrStore {
+  if (options.irStore === undefined) throw new OpmError("not_found", `private ${what} ${digest} requested but this adapter has no store of its owner's problems`);
+  return options.irStore;
 }
 
 /** Log fields of an error: code and message of an expected one (an OpmError), the whole error with its stack otherwise. */

@@ -8,7 +8,7 @@
  * search moves for each objective (`searchSpace`), the default objective and the
  * verifier layers a signal must carry (`ToolchainDeclaration`), and the verifier.
  */
-import type { CompilerKind, InputFormat, Objective, PassOffer, Plan, SearchSpace } from "../../kernel/plan/index.js";
+import type { CompilerKind, InputFormat, Objective, PassOffer, Plan, RunSpec, SearchSpace } from "../../kernel/plan/index.js";
 import type { LayerName, Verdict, VerifyRequest } from "../verifier/verdict.js";
 import type { ProgramSource } from "./program-source.js";
 
@@ -33,6 +33,8 @@ export interface ProblemInput {
    * C bundle: its manifest): every layer that builds the program links them.
    */
   libraries?: readonly string[];
+  /** The participant's runs of the program, which the verifier's semantics layer executes. */
+  runs?: readonly RunSpec[];
 }
 
 export interface PreparedProblem {

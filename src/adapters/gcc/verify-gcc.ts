@@ -9,7 +9,7 @@ import { libraryFlags } from "../framework/library-name.js";
 import { withWorkDir } from "../framework/work-dir.js";
 import type { Objective } from "../../kernel/plan/index.js";
 import { isOpmError, OpmError } from "../../kernel/errors/index.js";
-import { differentialLayer, runReference, type ReferenceOutcome } from "../verifier/differential-execution.js";
+import { differentialLayer, runReference, runsKey, runsOf, type ReferenceOutcome } from "../verifier/differential-execution.js";
 import { isKnownExternal } from "../verifier/known-externals.js";
 import { metricLayer } from "../verifier/metric-layer.js";
 import { readArtifact } from "../verifier/read-artifact.js";
@@ -102,20 +102,20 @@ export async function verifyGcc(request: VerifyRequest, invariants: ReadonlySet<
     if (builder.stopped()) return builder.verdict();
 
     // Layer 3.
-    const inputs = request.inputs && request.inputs.length > 0 ? [...request.inputs] : [undefined];
+    const runs = await runsOf(request);
     const limits = request.limits ?? {};
-    const key = `gcc\0reference\0${digest}\0${runLibraries.join(" ")}\0${inputs.join("\0")}\0${JSON.stringify(limits)}`;
+    const key = `gcc\0reference\0${digest}\0${runLibraries.join(" ")}\0${runsKey(runs)}\0${JSON.stringify(limits)}`;
     const reference = await cached(request.cache, key, async (): Promise<ReferenceOutcome> => {
       const failed = await link([...objects("reference"), "-o", "reference", ...runLibraries]);
       if (failed !== undefined) return { runs: [], ubsan: "", undecided: `the reference does not link: ${failed}` };
       const ubsanFlags = ["-fsanitize=undefined", "-fno-sanitize-recover=all"];
       const ubsan = (await compile(["-O0", "-w", ...ubsanFlags], "ubsan")) ?? (await link([...ubsanFlags, ...objects("ubsan"), "-o", "reference-ubsan", ...runLibraries]));
       return runReference(join(dir, "reference"), ubsan === undefined ? join(dir, "reference-ubsan") : undefined,
-        ubsan === undefined ? "" : `UBSan build failed (${ubsan.slice(0, 200)})`, inputs, limits);
+        ubsan === undefined ? "" : `UBSan build failed (${ubsan.slice(0, 200)})`, runs, limits);
     });
     const linked = reference.undecided === undefined ? await link([...objects("after"), "-o", "transformed", ...runLibraries]) : undefined;
     if (linked !== undefined) builder.add({ name: "semantics", ok: false, evidence: `AFTER does not link into a program: ${linked}` });
-    else builder.add(await differentialLayer(reference, join(dir, "transformed"), inputs, limits));
+    else builder.add(await differentialLayer(reference, join(dir, "transformed"), runs, limits));
     if (builder.stopped()) return builder.verdict();
 
     // Layer 4.

@@ -2,7 +2,7 @@ import { OpmError } from "../../kernel/errors/index.js";
 import { findExecutable } from "../framework/run-tool.js";
 
 /** The LLVM tools the adapter runs. */
-export const LLVM_TOOL_NAMES = ["opt", "llc", "clang", "llvm-link", "llvm-dis"] as const;
+export const LLVM_TOOL_NAMES = ["opt", "llc", "clang", "llvm-link", "llvm-dis", "llvm-profdata"] as const;
 export type LlvmToolName = (typeof LLVM_TOOL_NAMES)[number];
 
 /** Debian package that installs each tool. */
@@ -11,6 +11,7 @@ export const LLVM_TOOL_PACKAGES: Readonly<Record<LlvmToolName, string>> = {
   llc: "llvm",
   "llvm-link": "llvm",
   "llvm-dis": "llvm",
+  "llvm-profdata": "llvm",
   clang: "clang",
 };
 

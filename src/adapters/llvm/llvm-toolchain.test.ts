@@ -45,7 +45,7 @@ describe("LlvmToolchain.info", () => {
     expect(info.compiler).toBe("llvm");
     expect(info.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(info.target).toContain("x86_64");
-    expect(Object.keys(info.tools).sort()).toEqual(["clang", "llc", "llvm-dis", "llvm-link", "opt"]);
+    expect(Object.keys(info.tools).sort()).toEqual(["clang", "llc", "llvm-dis", "llvm-link", "llvm-profdata", "opt"]);
   });
 
   it("names the Debian package of a missing tool", async () => {

@@ -12,7 +12,11 @@ import { contentId } from "../../kernel/codec/index.js";
 import { OpmError } from "../../kernel/errors/index.js";
 import { compareCfgShapes } from "./compare-cfg-shapes.js";
 import { compareModuleInterfaces } from "./compare-module-interfaces.js";
-import { differentialLayer, runReference, type ReferenceOutcome } from "../verifier/differential-execution.js";
+import { differentialLayer, runReference, runsKey, runsOf, type ReferenceOutcome, type Runs } from "../verifier/differential-execution.js";
+import { COVERAGE_FLAGS, executedFunctions } from "../verifier/coverage.js";
+import { judgeCoverage } from "../verifier/earned-semantics.js";
+import { changedFunctions, reachableFunctions } from "./changed-functions.js";
+import type { IrModule } from "./read-llvm-ir.js";
 import { metricLayer } from "../verifier/metric-layer.js";
 import { readArtifact } from "../verifier/read-artifact.js";
 import { textualIr } from "./textual-ir.js";
@@ -25,7 +29,7 @@ import { readDependentLibraries } from "./dependent-libraries.js";
 
 const TOOL_MS = 120_000;
 
-/** Reference settings kept per BEFORE (different inputs, sources or limits); the oldest go first. */
+/** Reference settings kept per BEFORE (different runs, sources or limits); the oldest go first. */
 const MAX_REFERENCES_PER_BEFORE = 8;
 
 /**
@@ -40,6 +44,10 @@ interface BeforeFacts {
   interface: ModuleInterface;
   /** `readDependentLibraries(BEFORE)`. */
   libraries: string[];
+  /** `readLlvmIr(BEFORE)` (read-only), for the functions a transform changed. */
+  module: IrModule;
+  /** `reachableFunctions(BEFORE)`: the functions the program can run. */
+  reachable: Set<string>;
   /** The reference's build and runs, by everything they depend on besides BEFORE (`referenceKey`). */
   references: Map<string, Promise<ReferenceOutcome>>;
 }
@@ -50,14 +58,17 @@ interface BeforeFacts {
  * 2. interface — `compareModuleInterfaces`, plus `compareCfgShapes` when `cfg` is claimed;
  * 3. semantics — both modules built by `clang -O0`, linked with `-l<lib>` for each of
  *    `request.libraries` (by default BEFORE's `!llvm.dependent-libraries`), run on the
- *    inputs (`runProgram`), the reference also built from `source` with UBSan (and the
- *    same libraries) when a source is given;
+ *    runs (`runsOf`: the request's run specifications and input files), the reference
+ *    also built from `source` with UBSan (and the same libraries) when a source is
+ *    given; the runs must agree and must have entered every function the transform
+ *    changed (`judgeCoverage`, from a profile-instrumented build of BEFORE), else the
+ *    layer is undecided and names what they did not exercise;
  * 4. metric — `ir-instcount` (`countInstructions`) and, for `text-size`, `.text*` of
  *    `llc -filetype=obj` on AFTER, against the claim; SHA-256 of AFTER against the digest.
  *
  * With `request.cache`, what depends on BEFORE alone — its verification, interface and
- * libraries, and the reference's build and runs (per source, inputs and their
- * contents, limits, libraries and clang) — is computed once per BEFORE. A tool
+ * libraries, and the reference's builds and runs with their coverage (per source,
+ * runs, limits, libraries and clang) — is computed once per BEFORE. A tool
  * run this process already made on the same AFTER bytes with the same tool
  * (`artifact-memo.ts`: the evaluation that produced AFTER) is not repeated. AFTER is
  * built for layer 3 while layers 1 and 2 are checked.
@@ -82,10 +93,13 @@ export async function verifyLlvm(request: VerifyRequest, invariants: ReadonlySet
       await writeBefore();
       const problem = await verify("before.ll");
       const text = before.toString("utf8");
+      const module = problem === undefined ? readLlvmIr(text) : { functions: [], declarations: 0 };
       return {
         problem,
         interface: problem === undefined ? readModuleInterface(text) : { symbols: new Map(), triple: undefined, datalayout: undefined },
         libraries: readDependentLibraries(text),
+        module,
+        reachable: reachableFunctions(module, text),
         references: new Map(),
       };
     });
@@ -112,7 +126,7 @@ export async function verifyLlvm(request: VerifyRequest, invariants: ReadonlySet
       builder.add(interfaceLayer(facts.interface, before, afterText, invariants));
       if (builder.stopped()) return builder.verdict();
 
-      builder.add(await semanticsLayer(request, facts, buildFlags, tools.clang, build, writeBefore, afterBuild, dir));
+      builder.add(await semanticsLayer(request, facts, afterText, buildFlags, tools, build, writeBefore, afterBuild, dir));
       if (builder.stopped()) return builder.verdict();
 
       const objective: Objective = request.objective ?? "ir-instcount";
@@ -151,14 +165,19 @@ function interfaceLayer(b: ModuleInterface, before: Buffer, afterText: string, i
   return { name: "interface", ok: true, evidence: `unchanged: ${checked.join("; ")} (${exported} exported symbol(s), ${a.symbols.size} symbol(s) in AFTER)` };
 }
 
+/**
+ * Layer 3: the runs must agree, and they must have exercised what the transform changed
+ * (`judgeCoverage`): the reference is also built with profile instrumentation
+ * (`COVERAGE_FLAGS`) and run on the same runs, which tells which functions they entered.
+ */
 async function semanticsLayer(
-  request: VerifyRequest, facts: BeforeFacts, buildFlags: readonly string[], clang: string,
+  request: VerifyRequest, facts: BeforeFacts, afterText: string, buildFlags: readonly string[], tools: ReturnType<typeof findLlvmTools>,
   build: (args: string[], out: string) => Promise<string | undefined>, writeBefore: () => Promise<void>,
   afterBuild: Promise<string | undefined>, dir: string,
 ): Promise<LayerResult> {
-  const inputs = request.inputs && request.inputs.length > 0 ? [...request.inputs] : [undefined];
+  const runs = await runsOf(request);
   const limits = request.limits ?? {};
-  const key = await referenceKey(request, inputs, buildFlags, clang);
+  const key = await referenceKey(request, runs, buildFlags, tools.clang);
   let reference = facts.references.get(key);
   if (reference === undefined) {
     reference = (async (): Promise<ReferenceOutcome> => {
@@ -173,7 +192,13 @@ async function semanticsLayer(
         ubsanExe = join(dir, "reference-ubsan");
         note = "";
       }
-      return runReference(join(dir, "reference"), ubsanExe, note, inputs, limits);
+      const outcome = await runReference(join(dir, "reference"), ubsanExe, note, runs, limits);
+      if (outcome.undecided !== undefined) return outcome;
+      const instrumented = await build([...COVERAGE_FLAGS, "before.ll"], "reference-coverage");
+      const coverage = instrumented !== undefined
+        ? { unknown: `the coverage build of BEFORE failed: ${instrumented}` }
+        : await executedFunctions(join(dir, "reference-coverage"), runs, limits, tools["llvm-profdata"], dir);
+      return { ...outcome, coverage };
     })();
     if (request.cache !== undefined) {
       facts.references.set(key, reference);
@@ -187,16 +212,21 @@ async function semanticsLayer(
   if (outcome.undecided !== undefined) return { name: "semantics", ok: false, decided: false, evidence: `undecided: ${outcome.undecided}` };
   const failed = await afterBuild;
   if (failed !== undefined) return { name: "semantics", ok: false, evidence: `AFTER does not build into a program with \`clang -O0${flagText(buildFlags)}\`: ${failed}` };
-  const layer = await differentialLayer(outcome, join(dir, "transformed"), inputs, limits);
-  return layer.ok ? { ...layer, evidence: `${layer.evidence}; both built by \`clang -O0${flagText(buildFlags)}\`` } : layer;
+  const layer = await differentialLayer(outcome, join(dir, "transformed"), runs, limits);
+  if (!layer.ok) return layer;
+  const runsEvidence = `${layer.evidence}; both built by \`clang -O0${flagText(buildFlags)}\``;
+  const coverage = outcome.coverage ?? { unknown: "not measured" };
+  if ("unknown" in coverage) return { name: "semantics", ok: false, decided: false, evidence: `undecided: the runs agree, but which functions they entered is unknown (${coverage.unknown}); ${runsEvidence}` };
+  const changed = changedFunctions(facts.module, readLlvmIr(afterText));
+  return judgeCoverage({ runsEvidence, changed, executed: coverage.executed, reachable: facts.reachable, ...(request.requiredCoverage !== undefined ? { required: request.requiredCoverage } : {}) });
 }
 
 /**
  * Everything the reference's build and runs depend on besides BEFORE: the C source (path
- * and contents), the input files (paths and contents), the limits, the build flags
+ * and contents), the runs (their canonical digest), the limits, the build flags
  * (linker, libraries) and clang.
  */
-async function referenceKey(request: VerifyRequest, inputs: readonly (string | undefined)[], buildFlags: readonly string[], clang: string): Promise<string> {
+async function referenceKey(request: VerifyRequest, runs: Runs, buildFlags: readonly string[], clang: string): Promise<string> {
   const digestOf = async (path: string): Promise<string> => {
     try {
       return contentId(await readFile(path));
@@ -205,8 +235,7 @@ async function referenceKey(request: VerifyRequest, inputs: readonly (string | u
     }
   };
   const source = request.source === undefined ? null : [request.source, await digestOf(request.source)];
-  const files = await Promise.all(inputs.map(async (i) => (i === undefined ? null : [i, await digestOf(i)])));
-  return JSON.stringify([clang, buildFlags, source, files, request.limits ?? {}]);
+  return JSON.stringify([clang, buildFlags, source, runsKey(runs), request.limits ?? {}]);
 }
 
 

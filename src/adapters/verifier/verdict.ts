@@ -1,4 +1,4 @@
-import type { CompilerKind, Objective } from "../../kernel/plan/index.js";
+import type { CompilerKind, Objective, RunSpec } from "../../kernel/plan/index.js";
 
 /** The four layers, in the order they run. */
 export const LAYER_NAMES = ["well-formed", "interface", "semantics", "metric"] as const;
@@ -87,10 +87,22 @@ export interface VerifyRequest {
   /** Invariants the PassSpec claims beyond semantics; `cfg` adds a CFG-shape check to layer 2. */
   claimedInvariants?: readonly string[];
   /**
-   * Input files; the programs run once per file, with the file's absolute path as
-   * `argv[1]` and its bytes on stdin. None: one run with no arguments and empty stdin.
+   * The participant's runs of the program (arguments, stdin, files, environment, outputs
+   * compared). None (and no `inputs`): one run with no arguments and empty stdin.
+   */
+  runs?: readonly RunSpec[];
+  /**
+   * Input files, shorthand for runs: one run per file with a copy of it in the working
+   * directory, its name as `argv[1]` and its bytes on stdin (`runOfInputFile`).
    */
   inputs?: readonly string[];
+  /**
+   * Share of the changed code (instructions of changed functions) that the runs or
+   * direct tests of functions must exercise for the semantics layer to pass; default
+   * 1 (`DEFAULT_REQUIRED_COVERAGE`). Where the verifier measures no coverage (GCC,
+   * Cranelift), it does not apply.
+   */
+  requiredCoverage?: number;
   limits?: RunLimits;
   /** Run every layer even after one rejects (the mutation benchmark wants all evidence). */
   runAllLayers?: boolean;

@@ -4,6 +4,7 @@ import { parseCompiler, parseObjective } from "../../kernel/plan/proto-mapping.j
 import { isOpmError, OpmError } from "../../kernel/errors/index.js";
 import { verifyTransform } from "../../adapters/framework/toolchains.js";
 import type { Verdict, VerifyRequest } from "../../adapters/verifier/index.js";
+import { readRunOptions, RUN_FLAGS, RUN_HELP } from "../run-options.js";
 import { parseCommandArgs, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { createOutput } from "../output.js";
@@ -18,13 +19,14 @@ export const verifyCommand: Command = {
   name: "verify",
   summary: "check a transform: well-formed, interface, semantics (differential execution), metric",
   usage:
-    "opm verify --compiler llvm|gcc|cranelift --before A --after B [--inputs F[,F…]]… [--source C] [--gcc-options 'OPTS'] " +
+    "opm verify --compiler llvm|gcc|cranelift --before A --after B [--inputs F[,F…]]… [--run 'ARGS']… [--input F]… [--runs FILE.json] [--required-coverage SHARE] [--source C] [--gcc-options 'OPTS'] " +
     "[--invariants cfg,…] [--objective O --claimed-metric N] [--claimed-digest SHA256] [--cpu-seconds N] [--json]",
   help: [
     "Runs the verifier alone on one transform BEFORE → AFTER, the checks every adapter runs before it signs a",
     "signal, in four layers: well-formed (the compiler's own checks), interface (the exported symbols unchanged),",
-    "semantics (BEFORE and AFTER built and run on each input in a sandbox, outputs compared; for C also",
-    "against a UBSan reference, so undefined behaviour is undecided rather than accepted) and metric (the claims).",
+    "semantics (BEFORE and AFTER built and run on each run in a sandbox, outputs compared; for C also against a",
+    "UBSan reference, so undefined behaviour is undecided rather than accepted; for LLVM the runs must also enter",
+    "every function the transform changed, else undecided naming them) and metric (the claims).",
     "Prints each layer's evidence. Exit 0 accepted, 1 rejected, 2 undecided (bad input, a missing tool, a",
     "reference with undefined behaviour).",
     "",
@@ -33,7 +35,9 @@ export const verifyCommand: Command = {
     "  --before A         the input of the transform",
     "  --after B          what the transform produced",
     "  --inputs F[,F…]    program inputs: each run gets F's path as argv[1] and its bytes on stdin (repeatable);",
-    "                     none: one run without arguments or stdin",
+    "                     none (and no --run): one run without arguments or stdin",
+    ...RUN_HELP,
+    "  --required-coverage SHARE   (LLVM) share of changed instructions the runs must exercise (default 1: all)",
     "  --source C         (LLVM) the C source BEFORE was compiled from: adds the UBSan reference",
     "  --gcc-options 'OPTS'   (GCC) the plan's options, to rebuild with (plus -fchecking)",
     "  --invariants I,…   invariants the PassSpec claims beyond semantics; cfg adds a CFG-shape check",
@@ -73,6 +77,7 @@ function parseRequest(argv: string[]): VerifyRequest {
     compiler: { type: "string" }, before: { type: "string" }, after: { type: "string" }, inputs: { type: "string", multiple: true },
     source: { type: "string" }, "gcc-options": { type: "string" }, invariants: { type: "string" }, objective: { type: "string" },
     "claimed-metric": { type: "string" }, "claimed-digest": { type: "string" }, "cpu-seconds": { type: "string" },
+    "required-coverage": { type: "string" }, ...RUN_FLAGS,
   });
   if (args.positionals.length > 0) throw new OpmError("invalid_argument", `unexpected argument ${JSON.stringify(args.positionals[0])}`);
   const file = (flag: string): string => {
@@ -97,6 +102,9 @@ function parseRequest(argv: string[]): VerifyRequest {
   const objective = stringFlag(args, "objective");
   const claimedMetric = number("claimed-metric", false);
   const cpuSeconds = number("cpu-seconds", true);
+  const requiredCoverage = number("required-coverage", false);
+  if (requiredCoverage !== undefined && requiredCoverage > 1) throw new OpmError("invalid_argument", `--required-coverage: ${requiredCoverage} is not a share in 0..1`);
+  const runs = readRunOptions(args);
   const source = stringFlag(args, "source") === undefined ? undefined : file("source");
   const planOptions = stringFlag(args, "gcc-options")?.split(/\s+/).filter((o) => o !== "");
   const invariants = stringFlag(args, "invariants")?.split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -105,6 +113,8 @@ function parseRequest(argv: string[]): VerifyRequest {
     before: { path: file("before") },
     after: { path: file("after") },
     inputs,
+    ...(runs.length > 0 ? { runs } : {}),
+    ...(requiredCoverage !== undefined ? { requiredCoverage } : {}),
     ...(source !== undefined ? { source } : {}),
     ...(planOptions !== undefined ? { planOptions } : {}),
     ...(invariants !== undefined ? { claimedInvariants: invariants } : {}),

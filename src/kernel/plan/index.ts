@@ -6,3 +6,5 @@ export {
 } from "./proto-mapping.js";
 export { compareSemver, formatSemver, parseCompilerVersion, parseSemver } from "./semver.js";
 export type { Semver } from "./semver.js";
+export { DEFAULT_COMPARE, RUN_OUTPUTS, RUN_SET_LIMITS, runSetBytes, runSetDigest, runSetFromBytes, runSetFromProto, runSetToProto, validateRuns } from "./run-spec.js";
+export type { RunOutput, RunSpec } from "./run-spec.js";

@@ -1,4 +1,4 @@
-import { INPUT_FORMATS } from "../../kernel/plan/index.js";
+import { INPUT_FORMATS, runSetDigest, runSetFromProto } from "../../kernel/plan/index.js";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { canonicalBytes, contentId } from "../../kernel/codec/index.js";
 import { OpmError, invalidArgument } from "../../kernel/errors/index.js";
@@ -86,4 +86,24 @@ export function validateProblem(p: LocalProblem): void {
     const actual = contentId(p.ir);
     if (actual !== p.irDigest) throw invalidArgument("problem.ir_digest", `is ${p.irDigest} but the IR hashes to ${actual}`);
   }
+  validateProblemRuns(p);
+}
+
+/**
+ * A problem's runs: a public problem carries them with their digest; a private one
+ * only the digest (its runs, like its IR, stay with the participant).
+ */
+function validateProblemRuns(p: LocalProblem): void {
+  const carried = p.runs !== undefined && p.runs.runs.length > 0;
+  if (p.runsDigest !== "") requireDigest(p.runsDigest, "problem.runs_digest");
+  if (p.visibility === Visibility.PRIVATE) {
+    if (carried) throw invalidArgument("problem.runs", "a private problem's runs never leave the participant; send only their digest");
+    return;
+  }
+  if (!carried) {
+    if (p.runsDigest !== "") throw invalidArgument("problem.runs", "a public problem with a runs_digest must carry its runs");
+    return;
+  }
+  const actual = runSetDigest(runSetFromProto(p.runs!, "problem.runs"));
+  if (actual !== p.runsDigest) throw invalidArgument("problem.runs_digest", `is ${JSON.stringify(p.runsDigest)} but the runs hash to ${actual}`);
 }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openpassmarket/v1/problem.proto.
  */
 export const file_openpassmarket_v1_problem: GenFile = /*@__PURE__*/
-  fileDesc("Ch9vcGVucGFzc21hcmtldC92MS9wcm9ibGVtLnByb3RvEhFvcGVucGFzc21hcmtldC52MSI8CgtDb25zdHJhaW50cxISCgptYXhfcGFzc2VzGAEgASgNEhkKEWV2YWx1YXRpb25fYnVkZ2V0GAIgASgNIoYDCgxMb2NhbFByb2JsZW0SEwoLcGFydGljaXBhbnQYASABKAkSLQoIY29tcGlsZXIYAiABKA4yGy5vcGVucGFzc21hcmtldC52MS5Db21waWxlchIYChBjb21waWxlcl92ZXJzaW9uGAMgASgJEi8KCW9iamVjdGl2ZRgEIAEoDjIcLm9wZW5wYXNzbWFya2V0LnYxLk9iamVjdGl2ZRIRCglpcl9kaWdlc3QYBSABKAkSEQoJaXJfZm9ybWF0GAYgASgJEiwKCGZlYXR1cmVzGAcgAygLMhoub3BlbnBhc3NtYXJrZXQudjEuRmVhdHVyZRIzCgtjb25zdHJhaW50cxgIIAEoCzIeLm9wZW5wYXNzbWFya2V0LnYxLkNvbnN0cmFpbnRzEjEKCnZpc2liaWxpdHkYCSABKA4yHS5vcGVucGFzc21hcmtldC52MS5WaXNpYmlsaXR5EgoKAmlyGAogASgMEhAKCGJhc2VsaW5lGAsgASgBEg0KBWxhYmVsGAwgASgJKlcKClZpc2liaWxpdHkSGgoWVklTSUJJTElUWV9VTlNQRUNJRklFRBAAEhYKElZJU0lCSUxJVFlfUFJJVkFURRABEhUKEVZJU0lCSUxJVFlfUFVCTElDEAJiBnByb3RvMw", [file_openpassmarket_v1_common]);
+  fileDesc("Ch9vcGVucGFzc21hcmtldC92MS9wcm9ibGVtLnByb3RvEhFvcGVucGFzc21hcmtldC52MSI8CgtDb25zdHJhaW50cxISCgptYXhfcGFzc2VzGAEgASgNEhkKEWV2YWx1YXRpb25fYnVkZ2V0GAIgASgNIsQDCgxMb2NhbFByb2JsZW0SEwoLcGFydGljaXBhbnQYASABKAkSLQoIY29tcGlsZXIYAiABKA4yGy5vcGVucGFzc21hcmtldC52MS5Db21waWxlchIYChBjb21waWxlcl92ZXJzaW9uGAMgASgJEi8KCW9iamVjdGl2ZRgEIAEoDjIcLm9wZW5wYXNzbWFya2V0LnYxLk9iamVjdGl2ZRIRCglpcl9kaWdlc3QYBSABKAkSEQoJaXJfZm9ybWF0GAYgASgJEiwKCGZlYXR1cmVzGAcgAygLMhoub3BlbnBhc3NtYXJrZXQudjEuRmVhdHVyZRIzCgtjb25zdHJhaW50cxgIIAEoCzIeLm9wZW5wYXNzbWFya2V0LnYxLkNvbnN0cmFpbnRzEjEKCnZpc2liaWxpdHkYCSABKA4yHS5vcGVucGFzc21hcmtldC52MS5WaXNpYmlsaXR5EgoKAmlyGAogASgMEhAKCGJhc2VsaW5lGAsgASgBEg0KBWxhYmVsGAwgASgJEicKBHJ1bnMYDSABKAsyGS5vcGVucGFzc21hcmtldC52MS5SdW5TZXQSEwoLcnVuc19kaWdlc3QYDiABKAkiKQoHUnVuRmlsZRIMCgRuYW1lGAEgASgJEhAKCGNvbnRlbnRzGAIgASgMIiUKBlJ1bkVudhIMCgRuYW1lGAEgASgJEg0KBXZhbHVlGAIgASgJIpgBCgdSdW5TcGVjEgwKBG5hbWUYASABKAkSDAoEYXJncxgCIAMoCRINCgVzdGRpbhgDIAEoDBIpCgVmaWxlcxgEIAMoCzIaLm9wZW5wYXNzbWFya2V0LnYxLlJ1bkZpbGUSJgoDZW52GAUgAygLMhkub3BlbnBhc3NtYXJrZXQudjEuUnVuRW52Eg8KB2NvbXBhcmUYBiADKAkiMgoGUnVuU2V0EigKBHJ1bnMYASADKAsyGi5vcGVucGFzc21hcmtldC52MS5SdW5TcGVjKlcKClZpc2liaWxpdHkSGgoWVklTSUJJTElUWV9VTlNQRUNJRklFRBAAEhYKElZJU0lCSUxJVFlfUFJJVkFURRABEhUKEVZJU0lCSUxJVFlfUFVCTElDEAJiBnByb3RvMw", [file_openpassmarket_v1_common]);
 
 /**
  * Limits on the search for one problem.
@@ -123,6 +123,22 @@ export type LocalProblem = Message<"openpassmarket.v1.LocalProblem"> & {
    * @generated from field: string label = 12;
    */
   label: string;
+
+  /**
+   * The participant's own runs of the program (test cases the verifier's semantics layer
+   * executes): only for VISIBILITY_PUBLIC, empty otherwise.
+   *
+   * @generated from field: openpassmarket.v1.RunSet runs = 13;
+   */
+  runs?: RunSet | undefined;
+
+  /**
+   * SHA-256 hex of `runs`' canonical bytes, for public and private problems alike
+   * (a private problem's runs stay with the participant's adapters); empty: no runs.
+   *
+   * @generated from field: string runs_digest = 14;
+   */
+  runsDigest: string;
 };
 
 /**
@@ -131,6 +147,130 @@ export type LocalProblem = Message<"openpassmarket.v1.LocalProblem"> & {
  */
 export const LocalProblemSchema: GenMessage<LocalProblem> = /*@__PURE__*/
   messageDesc(file_openpassmarket_v1_problem, 1);
+
+/**
+ * One file a run finds in its working directory.
+ *
+ * @generated from message openpassmarket.v1.RunFile
+ */
+export type RunFile = Message<"openpassmarket.v1.RunFile"> & {
+  /**
+   * A plain file name: no `/`, not `.` or `..`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: bytes contents = 2;
+   */
+  contents: Uint8Array;
+};
+
+/**
+ * Describes the message openpassmarket.v1.RunFile.
+ * Use `create(RunFileSchema)` to create a new message.
+ */
+export const RunFileSchema: GenMessage<RunFile> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_problem, 2);
+
+/**
+ * One environment variable of a run.
+ *
+ * @generated from message openpassmarket.v1.RunEnv
+ */
+export type RunEnv = Message<"openpassmarket.v1.RunEnv"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string value = 2;
+   */
+  value: string;
+};
+
+/**
+ * Describes the message openpassmarket.v1.RunEnv.
+ * Use `create(RunEnvSchema)` to create a new message.
+ */
+export const RunEnvSchema: GenMessage<RunEnv> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_problem, 3);
+
+/**
+ * One run of a program: how it is started and which of its outputs must agree.
+ *
+ * @generated from message openpassmarket.v1.RunSpec
+ */
+export type RunSpec = Message<"openpassmarket.v1.RunSpec"> & {
+  /**
+   * Unique within the set (`compress-sample1`).
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Arguments after argv[0].
+   *
+   * @generated from field: repeated string args = 2;
+   */
+  args: string[];
+
+  /**
+   * @generated from field: bytes stdin = 3;
+   */
+  stdin: Uint8Array;
+
+  /**
+   * Files in the working directory before the run, sorted by name.
+   *
+   * @generated from field: repeated openpassmarket.v1.RunFile files = 4;
+   */
+  files: RunFile[];
+
+  /**
+   * Environment besides the fixed one (`LC_ALL=C`), sorted by name.
+   *
+   * @generated from field: repeated openpassmarket.v1.RunEnv env = 5;
+   */
+  env: RunEnv[];
+
+  /**
+   * Outputs compared between the reference and the transformed program, sorted:
+   * `exit`, `files`, `stderr`, `stdout`.
+   *
+   * @generated from field: repeated string compare = 6;
+   */
+  compare: string[];
+};
+
+/**
+ * Describes the message openpassmarket.v1.RunSpec.
+ * Use `create(RunSpecSchema)` to create a new message.
+ */
+export const RunSpecSchema: GenMessage<RunSpec> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_problem, 4);
+
+/**
+ * A program's runs, sorted by name.
+ *
+ * @generated from message openpassmarket.v1.RunSet
+ */
+export type RunSet = Message<"openpassmarket.v1.RunSet"> & {
+  /**
+   * @generated from field: repeated openpassmarket.v1.RunSpec runs = 1;
+   */
+  runs: RunSpec[];
+};
+
+/**
+ * Describes the message openpassmarket.v1.RunSet.
+ * Use `create(RunSetSchema)` to create a new message.
+ */
+export const RunSetSchema: GenMessage<RunSet> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_problem, 5);
 
 /**
  * Who may see a problem's IR.
