@@ -15,6 +15,9 @@ export function describeOptimizeResult(r: OptimizeResult): string {
     `  (its input is ${r.file} as the ${r.compiler} toolchain prepared it, sha256 ${r.inputDigest})`,
     `${r.evaluations} evaluations in ${r.seconds.toFixed(1)} s, ${failed.length === 0 ? "none failed" : `${r.failedEvaluations} failed:`}`,
     ...failed.map(([code, n]) => `  ${code} × ${n}${n > 1 ? ", the first" : ""}: ${r.firstFailureMessages[code] ?? ""}`),
+    ...(r.failuresByReason["verification_undecided"] !== undefined
+      ? ["  (an undecided evaluation is not a result: give runs that reach the functions it names, --run 'ARGS' --input FILE or --runs FILE)"]
+      : []),
     ...r.unreproduced.map((u) => `NOT reproduced here, so not reported: ${u.adapter} claimed ${u.claimed} for job ${u.jobId}, this machine measured ${u.measured}`),
     r.bestJobId === ""
       ? "no result of the market reproduced here: the best is the compiler's own default, measured here"

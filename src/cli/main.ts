@@ -11,9 +11,9 @@ import { verifyCommand } from "./commands/verify.js";
 /** Every command, in the order `opm --help` lists them. */
 export const COMMANDS: Command[] = [serveCommand, optimizeCommand, adapterCommand, pkiCommand, admitCommand, discoverCommand, graphCommand, auditCommand, verifyCommand, ledgerCommand];
 
-/** Exit code for an error: 2 for bad input or a missing tool (could not decide), 1 otherwise. */
+/** Exit code for an error: 2 for bad input, a missing tool or an undecided verdict (could not decide), 1 otherwise. */
 function exitCodeOf(code: ErrorCode): number {
-  return code === "invalid_argument" || code === "tool_missing" || code === "malformed_message" ? 2 : 1;
+  return code === "invalid_argument" || code === "tool_missing" || code === "malformed_message" || code === "verification_undecided" ? 2 : 1;
 }
 
 /** Runs `opm ARGV…`; resolves to the process exit code. Errors go to stderr (and as JSON with --json). */

@@ -76,7 +76,7 @@ function problemFacts(options: AdapterOptions, problem: LocalProblem | undefined
 }
 
 /** Failures a retry cannot fix: the job is dead-lettered at once. */
-const PERMANENT = new Set(["invalid_argument", "verification_failed", "not_found", "malformed_message"]);
+const PERMANENT = new Set(["invalid_argument", "verification_failed", "verification_undecided", "not_found", "malformed_message"]);
 
 /**
  * One compiler adapter process, the same for every compiler: registers its identity,

@@ -7,8 +7,9 @@ import type { Measurement, ProblemInput, Toolchain, ToolchainInfo } from "./tool
 /**
  * Runs the IR-invariant verifier on one evaluation, as the adapter that made it (the
  * toolchain's own `verifyEvaluation`), and returns the verdict to sign into the signal.
- * A rejected or undecided transform throws `verification_failed` (the job fails for good:
- * a retry cannot make it correct). `cache` keeps reference builds of the same input
+ * A rejected transform throws `verification_failed`, an undecided one
+ * `verification_undecided` (never signed: an unverified plan is not a result); either
+ * way the job fails for good, since a retry cannot change the answer. `cache` keeps reference builds of the same input
  * across jobs.
  */
 export async function verifyEvaluation(
@@ -19,7 +20,7 @@ export async function verifyEvaluation(
   if (!verdict.ok) {
     const failed = verdict.layers.find((l) => !l.ok);
     const why = verdict.decided ? `rejected by layer ${failed?.name ?? verdict.rejectedBy ?? "?"}` : `undecided: ${verdict.reason ?? failed?.evidence ?? ""}`;
-    throw new OpmError("verification_failed", `transform ${why}`, { detail: (failed?.evidence ?? verdict.reason ?? "").slice(0, 4000) });
+    throw new OpmError(verdict.decided ? "verification_failed" : "verification_undecided", `transform ${why}`, { detail: (failed?.evidence ?? verdict.reason ?? "").slice(0, 4000) });
   }
   return create(VerifierVerdictSchema, {
     ok: true, verifier, layers: verdict.layers.map((l) => ({ name: l.name, ok: l.ok, evidence: l.evidence.slice(0, 2000) })),

@@ -19,6 +19,7 @@ const EXPECTED: Record<ErrorCode, keyof typeof status> = {
   tool_missing: "FAILED_PRECONDITION",
   compiler_failed: "ABORTED",
   verification_failed: "FAILED_PRECONDITION",
+  verification_undecided: "FAILED_PRECONDITION",
   unavailable: "UNAVAILABLE",
   internal: "INTERNAL",
 };

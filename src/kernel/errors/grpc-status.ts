@@ -17,6 +17,7 @@ export const GRPC_STATUS_OF: Readonly<Record<ErrorCode, status>> = {
   tool_missing: status.FAILED_PRECONDITION,
   compiler_failed: status.ABORTED,
   verification_failed: status.FAILED_PRECONDITION,
+  verification_undecided: status.FAILED_PRECONDITION,
   unavailable: status.UNAVAILABLE,
   internal: status.INTERNAL,
 };

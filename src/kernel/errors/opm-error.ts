@@ -33,6 +33,11 @@ export const ERROR_CODES = [
   "compiler_failed",
   /** A transform was refused by the verifier. */
   "verification_failed",
+  /**
+   * The verifier could not decide a transform (the runs did not exercise what it changed,
+   * the reference has undefined behaviour…): it is not a result, and not evidence of a lie.
+   */
+  "verification_undecided",
   /** Storage is unreachable or a transaction could not be committed. */
   "unavailable",
   /** A bug: an invariant of our own code did not hold. */
