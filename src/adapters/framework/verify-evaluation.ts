@@ -19,7 +19,7 @@ export async function verifyEvaluation(
   const verdict = await toolchain.verifyEvaluation({ input, plan, objective, measured }, cache);
   if (!verdict.ok) {
     const failed = verdict.layers.find((l) => !l.ok);
-    const why = verdict.decided ? `rejected by layer ${failed?.name ?? verdict.rejectedBy ?? "?"}` : `undecided: ${verdict.reason ?? failed?.evidence ?? ""}`;
+    const why = verdict.decided ? `rejected by layer ${failed?.name ?? verdict.rejectedBy ?? "?"}` : `undecided: ${(verdict.reason ?? failed?.evidence ?? "").replace(/^undecided: /, "")}`;
     throw new OpmError(verdict.decided ? "verification_failed" : "verification_undecided", `transform ${why}`, { detail: (failed?.evidence ?? verdict.reason ?? "").slice(0, 4000) });
   }
   return create(VerifierVerdictSchema, {

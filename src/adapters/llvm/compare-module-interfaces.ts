@@ -1,25 +1,24 @@
 import { isKnownExternal } from "../verifier/known-externals.js";
-import type { ModuleInterface, ModuleSymbol } from "./read-module-interface.js";
+import { ConstantComparison } from "./compare-llvm-constants.js";
+import { isExported, type ModuleInterface } from "./read-module-interface.js";
 
-/** Linkages whose definitions code outside the module cannot see or may not rely on. */
-const LOCAL_LINKAGES = new Set(["private", "internal", "linkonce", "linkonce_odr", "available_externally"]);
-
-/** True when other modules can link against `s` (a definition with non-local linkage). */
-export function isExported(s: ModuleSymbol): boolean {
-  return s.defined && !LOCAL_LINKAGES.has(s.linkage);
-}
+export { isExported };
 
 /**
  * The interface differences between the module before and after a transform, one
  * sentence each naming the symbol and both values; empty when the interface holds:
  * - target triple and data layout unchanged;
  * - every exported function, global and alias is still defined, with the same kind,
- *   linkage and signature (types only), and no new one is exported;
- * - exported globals keep their constness and initializer;
+ *   linkage and signature (types only, by meaning: `i8*` ≡ `ptr`, named types by body),
+ *   and no new one is exported;
+ * - exported globals keep their constness and initial value, aliases their aliasee, by
+ *   value (`ConstantComparison`: `i32 0` ≡ `i64 0` as a GEP index, bitcast chains,
+ *   `zeroinitializer`, the local constants they point to…);
  * - no new undefined external symbol beyond `isKnownExternal` (intrinsics, libc).
  */
 export function compareModuleInterfaces(before: ModuleInterface, after: ModuleInterface): string[] {
   const problems: string[] = [];
+  const constants = new ConstantComparison(before, after);
   if (before.triple !== after.triple) problems.push(`target triple ${q(before.triple)} became ${q(after.triple)}`);
   if (before.datalayout !== after.datalayout) problems.push(`target datalayout ${q(before.datalayout)} became ${q(after.datalayout)}`);
   for (const b of before.symbols.values()) {
@@ -31,10 +30,12 @@ export function compareModuleInterfaces(before: ModuleInterface, after: ModuleIn
     }
     if (a.kind !== b.kind) problems.push(`@${b.name} was a ${b.kind}, is now a ${a.kind}`);
     if (a.linkage !== b.linkage) problems.push(`@${b.name}: linkage ${b.linkage} became ${a.linkage}`);
-    if (a.type !== b.type) problems.push(`@${b.name}: ${b.kind === "function" ? "signature" : "type"} \`${b.type}\` became \`${a.type}\``);
+    if (!constants.sameTypeText(b.type, a.type)) problems.push(`@${b.name}: ${b.kind === "function" ? "signature" : "type"} \`${b.type}\` became \`${a.type}\``);
     if (b.kind !== "function" && a.constness !== b.constness) problems.push(`@${b.name}: ${b.constness} became ${a.constness}`);
-    if (b.kind !== "function" && a.initializer !== b.initializer) {
-      problems.push(`@${b.name}: initial value \`${clip(b.initializer)}\` became \`${clip(a.initializer)}\``);
+    const changed = b.kind === "function" ? undefined : constants.initializerDifference(b, a);
+    if (changed !== undefined) {
+      const what = b.kind === "alias" ? "aliasee" : "initial value";
+      problems.push(`@${b.name}: ${what} \`${clip(b.initializer)}\` became \`${clip(a.initializer)}\`${changed === "" ? "" : ` — ${changed}`}`);
     }
   }
   for (const a of after.symbols.values()) {

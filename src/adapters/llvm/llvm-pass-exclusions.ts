@@ -2,7 +2,7 @@
  * Passes of `opt -print-passes` (LLVM 14) that are transform-section entries but are
  * never offered to a search, with the reason. Name patterns (printers `print*`,
  * verifiers `verify*`, `view-*`, `dot-*`, `no-op-*`, `invalidate<…>`) are excluded
- * by `isExcludedPass` before this table is consulted; analysis sections are never read.
+ * too; `exclusionReason` gives the reason for either; analysis sections are never read.
  */
 export const LLVM_PASS_EXCLUSIONS: Readonly<Record<string, string>> = {
   // Debug-info testing and diagnostics: observe or annotate, never optimise.
@@ -46,6 +46,20 @@ export const LLVM_PASS_EXCLUSIONS: Readonly<Record<string, string>> = {
   "make-guards-explicit": "guard intrinsics only", "lower-guard-intrinsic": "guard intrinsics only",
   "lower-widenable-condition": "guard intrinsics only", "guard-widening": "guard intrinsics only",
   "loop-predication": "guard intrinsics only",
+  // No meaning for the target (x86-64 CPU code): GPU preparation passes, which the AMDGPU
+  // backend runs in this order (fix-irreducible, unify-loop-exits, structurizecfg, with
+  // lowerswitch first) so that divergent branches become structured regions. LLVM 14's
+  // -print-passes lists no AMDGPU or NVPTX pass itself; these are the generic halves.
+  structurizecfg:
+    "no meaning for the target (x86-64 CPU code): restructures the CFG for GPU divergence (AMDGPU); it does not handle `switch`, and " +
+    "`-passes` does not run the lowerswitch the legacy pass manager runs first: on a switch in a loop it wrote `br i1 false` (wrong output)",
+  "fix-irreducible":
+    "no meaning for the target (x86-64 CPU code): makes irreducible loops reducible for structurizecfg (AMDGPU); only adds dispatch blocks",
+  "unify-loop-exits":
+    "no meaning for the target (x86-64 CPU code): gives each loop one exit for structurizecfg (AMDGPU); only adds blocks, and " +
+    "opt 14 aborts on a broken module (PHI predecessors) after it on a corpus program (json)",
+  "infer-address-spaces":
+    "no meaning for the target (x86-64 CPU code): infers specific GPU address spaces for flat pointers; x86-64 has one address space (a no-op)",
   // Change what the module means to its users.
   metarenamer: "renames every global and function: breaks the module's interface",
   internalize: "makes every symbol internal, then dead: only valid for whole programs",
@@ -54,9 +68,29 @@ export const LLVM_PASS_EXCLUSIONS: Readonly<Record<string, string>> = {
   "inliner-wrapper-no-mandatory-first": "variant of inliner-wrapper for pass-ordering experiments",
 };
 
-const EXCLUDED_PATTERNS: readonly RegExp[] = [/^print/, /^verify/, /^view-/, /^dot-/, /^no-op-/, /^invalidate</];
+/*
+ * Kept on purpose, though written for GPUs: `lowerswitch` (switch → compare-and-branch
+ * trees; correct on any target, and a search judges its size), `load-store-vectorizer`,
+ * `separate-const-offset-from-gep`, `slsr`, `nary-reassociate`, `speculative-execution`,
+ * `flattencfg`, `scalarizer` (target-independent IR transforms that also apply to CPUs).
+ */
+
+const EXCLUDED_PATTERNS: readonly [RegExp, string][] = [
+  [/^print/, "printer: only prints analysis results"],
+  [/^verify/, "verifier: only checks the IR"],
+  [/^view-/, "viewer: only opens a graph viewer"],
+  [/^dot-/, "printer: only writes a .dot file"],
+  [/^no-op-/, "does nothing (pass-manager testing)"],
+  [/^invalidate</, "only invalidates analyses (pass-manager testing)"],
+];
+
+/** Why `name` (without `<params>`) is never offered, or undefined when it is offered. */
+export function exclusionReason(name: string): string | undefined {
+  if (Object.hasOwn(LLVM_PASS_EXCLUSIONS, name)) return LLVM_PASS_EXCLUSIONS[name];
+  return EXCLUDED_PATTERNS.find(([p]) => p.test(name))?.[1];
+}
 
 /** True when `name` (without `<params>`) is never offered; see `LLVM_PASS_EXCLUSIONS`. */
 export function isExcludedPass(name: string): boolean {
-  return name in LLVM_PASS_EXCLUSIONS || EXCLUDED_PATTERNS.some((p) => p.test(name));
+  return exclusionReason(name) !== undefined;
 }

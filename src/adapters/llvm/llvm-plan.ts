@@ -1,3 +1,4 @@
+import { exclusionReason } from "./llvm-pass-exclusions.js";
 import { OpmError } from "../../kernel/errors/index.js";
 import type { PassLevel, PassOffer, Plan, PlanStep } from "../../kernel/plan/index.js";
 
@@ -74,6 +75,8 @@ export function validateLlvmPlan(plan: Plan, catalog: readonly PassOffer[]): voi
       name = name.slice(0, lt);
     }
     const offer = byName.get(name);
+    const excluded = offer === undefined ? exclusionReason(name) : undefined;
+    if (excluded !== undefined) fail(`\`${name}\` is never offered: ${excluded}`);
     if (!offer) fail(`unknown LLVM pass \`${name}\` (not in the catalog of the installed opt)`);
     if (offer!.name === "default" && (value === undefined || value === "")) fail("`default` needs a level value such as `Oz`");
     if (value === undefined || value === "") return;

@@ -4,6 +4,7 @@ import { readModuleInterface } from "./read-module-interface.js";
 
 const BEFORE = `target datalayout = "e-m:e"
 target triple = "x86_64-pc-linux-gnu"
+%struct.pair = type { i32, i8* }
 @counter = dso_local global i32 5, align 4
 @table = dso_local constant [2 x i16] [i16 1, i16 2], align 2
 @.str = private unnamed_addr constant [4 x i8] c"%d\\0A\\00", align 1
@@ -27,6 +28,13 @@ describe("readModuleInterface", () => {
     expect(m.symbols.get("counter")).toMatchObject({ kind: "global", defined: true, constness: "global", type: "i32", initializer: "5" });
     expect(m.symbols.get("table")).toMatchObject({ constness: "constant", type: "[2 x i16]", initializer: "[i16 1, i16 2]" });
     expect(m.symbols.get("ext")).toMatchObject({ defined: false, initializer: "" });
+  });
+
+  it("reads named types and unnamed_addr, which give initializers their meaning", () => {
+    const m = readModuleInterface(BEFORE);
+    expect(m.types).toEqual(new Map([["struct.pair", "{ i32, i8* }"]]));
+    expect(m.symbols.get(".str")).toMatchObject({ linkage: "private", unnamedAddr: "unnamed_addr", constness: "constant" });
+    expect(m.symbols.get("counter")?.unnamedAddr).toBeUndefined();
   });
 });
 

@@ -14,7 +14,12 @@ export interface ModuleSymbol {
   type: string;
   /** Globals: `constant` or `global`. */
   constness?: "constant" | "global";
-  /** Globals: the initializer as written (whitespace normalised); aliases: the aliasee. */
+  /** Globals: `unnamed_addr` (the address is not significant: another copy may stand for it) or `local_unnamed_addr`. */
+  unnamedAddr?: "unnamed_addr" | "local_unnamed_addr";
+  /**
+   * Globals: the initializer as written (whitespace normalised), `""` for a declaration;
+   * aliases: the typed aliasee. `compareLlvmConstants` compares them by value.
+   */
   initializer?: string;
   /** 1-based line of the symbol. */
   line: number;
@@ -25,6 +30,16 @@ export interface ModuleInterface {
   symbols: Map<string, ModuleSymbol>;
   triple: string | undefined;
   datalayout: string | undefined;
+  /** Named types: `%name = type body` as name (after `%`) → body (whitespace normalised); absent means none read. */
+  types?: Map<string, string>;
+}
+
+/** Linkages whose definitions code outside the module cannot see or may not rely on. */
+const LOCAL_LINKAGES = new Set(["private", "internal", "linkonce", "linkonce_odr", "available_externally"]);
+
+/** True when other modules can link against `s` (a definition with non-local linkage). */
+export function isExported(s: ModuleSymbol): boolean {
+  return s.defined && !LOCAL_LINKAGES.has(s.linkage);
 }
 
 const LINKAGES = new Set([
@@ -46,11 +61,13 @@ const PREFIX_WORDS = new Set([
  * Reads the interface of a textual LLVM module as `opt -S` prints it: every
  * top-level `define`, `declare`, global variable and alias, with linkage, signature
  * (types only: parameter attributes and names are not part of the interface) and,
- * for globals, constness and initializer. Lines it cannot read are skipped: layer 1
- * (opt's verifier) has already accepted the module.
+ * for globals, constness, `unnamed_addr` and initializer; and the named types
+ * (`%name = type …`) that give initializers their layout. Lines it cannot read are
+ * skipped: layer 1 (opt's verifier) has already accepted the module.
  */
 export function readModuleInterface(text: string): ModuleInterface {
   const symbols = new Map<string, ModuleSymbol>();
+  const types = new Map<string, string>();
   let triple: string | undefined;
   let datalayout: string | undefined;
   const lines = text.split("\n");
@@ -64,9 +81,12 @@ export function readModuleInterface(text: string): ModuleInterface {
     } else if (line.startsWith("@")) {
       const g = readGlobal(line, i + 1);
       if (g) symbols.set(g.name, g);
+    } else if (line.startsWith("%")) {
+      const t = new RegExp(`^%${NAME.source.slice(1)}\\s*=\\s*type\\s+(.*)$`).exec(line);
+      if (t) types.set(t[1]!, normalise(t[2]!));
     }
   }
-  return { symbols, triple, datalayout };
+  return { symbols, triple, datalayout, types };
 }
 
 const NAME = /@("(?:[^"\\]|\\.)*"|[-\w$.]+)/;
@@ -106,12 +126,14 @@ function readGlobal(line: string, lineNo: number): ModuleSymbol | undefined {
   let linkage = "external";
   let kind: "global" | "alias" | undefined;
   let constness: "constant" | "global" | undefined;
+  let unnamedAddr: ModuleSymbol["unnamedAddr"];
   for (;;) {
     const word = /^([a-z_0-9]+)(\([^)]*\))?\s*/.exec(rest);
     if (word === null) return undefined;
     rest = rest.slice(word[0].length);
     const w = word[1]!;
     if (LINKAGES.has(w)) linkage = w;
+    if (w === "unnamed_addr" || w === "local_unnamed_addr") unnamedAddr = w;
     if (w === "global" || w === "constant") {
       kind = "global";
       constness = w;
@@ -129,7 +151,9 @@ function readGlobal(line: string, lineNo: number): ModuleSymbol | undefined {
     return { name, kind, defined: true, linkage, type: type.type, initializer: normalise(aliasee), line: lineNo };
   }
   const init = splitTopLevel(type.rest)[0] ?? "";
-  return { name, kind: "global", defined: init !== "", linkage, type: type.type, constness, initializer: normalise(init), line: lineNo };
+  const g: ModuleSymbol = { name, kind: "global", defined: init !== "", linkage, type: type.type, constness, initializer: normalise(init), line: lineNo };
+  if (unnamedAddr !== undefined) g.unnamedAddr = unnamedAddr;
+  return g;
 }
 
 function normalise(s: string): string {

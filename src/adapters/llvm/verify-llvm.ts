@@ -14,7 +14,8 @@ import { compareCfgShapes } from "./compare-cfg-shapes.js";
 import { compareModuleInterfaces } from "./compare-module-interfaces.js";
 import { differentialLayer, runReference, runsKey, runsOf, type ReferenceOutcome, type Runs } from "../verifier/differential-execution.js";
 import { COVERAGE_FLAGS, executedFunctions } from "../verifier/coverage.js";
-import { judgeCoverage } from "../verifier/earned-semantics.js";
+import { judgeCoverage, type DirectTests } from "../verifier/earned-semantics.js";
+import { testFunctions } from "./function-tests.js";
 import { changedFunctions, reachableFunctions } from "./changed-functions.js";
 import type { IrModule } from "./read-llvm-ir.js";
 import { metricLayer } from "../verifier/metric-layer.js";
@@ -48,6 +49,8 @@ interface BeforeFacts {
   module: IrModule;
   /** `reachableFunctions(BEFORE)`: the functions the program can run. */
   reachable: Set<string>;
+  /** BEFORE as text, for direct tests of functions no run entered. */
+  text: string;
   /** The reference's build and runs, by everything they depend on besides BEFORE (`referenceKey`). */
   references: Map<string, Promise<ReferenceOutcome>>;
 }
@@ -100,6 +103,7 @@ export async function verifyLlvm(request: VerifyRequest, invariants: ReadonlySet
         libraries: readDependentLibraries(text),
         module,
         reachable: reachableFunctions(module, text),
+        text,
         references: new Map(),
       };
     });
@@ -218,7 +222,35 @@ async function semanticsLayer(
   const coverage = outcome.coverage ?? { unknown: "not measured" };
   if ("unknown" in coverage) return { name: "semantics", ok: false, decided: false, evidence: `undecided: the runs agree, but which functions they entered is unknown (${coverage.unknown}); ${runsEvidence}` };
   const changed = changedFunctions(facts.module, readLlvmIr(afterText));
-  return judgeCoverage({ runsEvidence, changed, executed: coverage.executed, reachable: facts.reachable, ...(request.requiredCoverage !== undefined ? { required: request.requiredCoverage } : {}) });
+  const unreached = changed.filter((f) => !f.added && facts.reachable.has(f.name) && !coverage.executed.has(f.name)).map((f) => f.name);
+  const direct = unreached.length === 0 ? undefined : await testUnreached(request, facts, afterText, unreached, buildFlags, tools.clang);
+  if (direct !== undefined && "rejected" in direct) return direct.rejected;
+  return judgeCoverage({
+    runsEvidence, changed, executed: coverage.executed, reachable: facts.reachable,
+    ...(direct !== undefined ? { direct } : {}),
+    ...(request.requiredCoverage !== undefined ? { required: request.requiredCoverage } : {}),
+  });
+}
+
+/**
+ * Changed functions no run entered, tested directly (`testFunctions`): generated
+ * arguments, the original and the transformed function called side by side. An exported
+ * function that disagrees rejects the transform. A static one that disagrees is only not
+ * covered: a correct interprocedural optimisation may specialise it to what its callers
+ * pass, so the disagreement is evidence for a run to settle, not a verdict.
+ */
+async function testUnreached(
+  request: VerifyRequest, facts: BeforeFacts, afterText: string, functions: string[], buildFlags: readonly string[], clang: string,
+): Promise<DirectTests | { rejected: LayerResult }> {
+  const result = await testFunctions({
+    before: facts.text, after: afterText, functions, clang, buildFlags, ...(request.limits !== undefined ? { limits: request.limits } : {}),
+  });
+  const d = result.disagreement;
+  if (d !== undefined && !d.internal) {
+    return { rejected: { name: "semantics", ok: false, evidence: `direct test of @${d.fn}, which no run entered: ${d.evidence}` } };
+  }
+  const untestable = [...result.untestable, ...(d === undefined ? [] : [{ fn: d.fn, why: `static function disagrees on generated inputs (${d.evidence}); a run must decide` }])];
+  return { agreed: result.agreed, untestable, callsPerFunction: result.callsPerFunction };
 }
 
 /**
