@@ -13,12 +13,14 @@ import { fileURLToPath } from "node:url";
 /** The floors, lowest first. A floor may import itself and the floors in `mayImport`. */
 export const FLOORS = [
   { name: "kernel", dirs: ["src/gen", "src/kernel"], mayImport: [] },
+  // Pure differential privacy (samplers, accountants, filter): no I/O, usable on both sides.
+  { name: "privacy", dirs: ["src/privacy"], mayImport: ["kernel"] },
   { name: "ledger", dirs: ["src/ledger"], mayImport: ["kernel"] },
   { name: "adapters", dirs: ["src/adapters"], mayImport: ["kernel", "ledger"] },
-  { name: "server", dirs: ["src/server"], mayImport: ["kernel", "ledger", "adapters"] },
+  { name: "server", dirs: ["src/server"], mayImport: ["kernel", "privacy", "ledger", "adapters"] },
   // Not server: the participant's client reaches a registry through src/kernel/wire.
-  { name: "client", dirs: ["src/client"], mayImport: ["kernel", "ledger", "adapters"] },
-  { name: "cli", dirs: ["src/cli"], mayImport: ["kernel", "ledger", "adapters", "server", "client"] },
+  { name: "client", dirs: ["src/client"], mayImport: ["kernel", "privacy", "ledger", "adapters"] },
+  { name: "cli", dirs: ["src/cli"], mayImport: ["kernel", "privacy", "ledger", "adapters", "server", "client"] },
 ];
 
 /** Generated code: part of floor kernel, not scanned. */

@@ -166,7 +166,7 @@ describe("checkLayers", () => {
     expect(r.violations).toEqual([
       "src/adapters/llvm/llvm-toolchain.ts imports test/support/helper.ts: src/ may not import test/",
       "src/server/registry/gone.ts:1 imports ./moved-away.js: no such file",
-      "src/stray.ts: is in no floor (src/gen, src/kernel, src/ledger, src/adapters, src/server, src/client, src/cli)",
+      "src/stray.ts: is in no floor (src/gen, src/kernel, src/privacy, src/ledger, src/adapters, src/server, src/client, src/cli)",
     ]);
   });
 });

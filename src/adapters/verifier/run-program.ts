@@ -89,9 +89,12 @@ export async function runProgram(exe: string, run: RunSpec | undefined, limits: 
       else if (isOpmError(err, "resource_exhausted")) result = { exitCode: null, signal: "SIGKILL", stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), files: new Map(), limit: "output" };
       else throw err;
     }
-    for (const name of (await readdir(cwd)).sort()) {
-      const path = join(cwd, name);
-      if ((await stat(path)).isFile()) result.files.set(name, contentId(await readFile(path)));
+    // Names as bytes: a program may write a file whose name is not UTF-8.
+    const cwdBytes = Buffer.from(cwd);
+    for (const name of (await readdir(cwd, { encoding: "buffer" })).sort(Buffer.compare)) {
+      const path = Buffer.concat([cwdBytes, Buffer.from("/"), name]);
+      const shown = name.toString("utf8") === name.toString("latin1") || Buffer.from(name.toString("utf8")).equals(name) ? name.toString("utf8") : `hex:${name.toString("hex")}`;
+      if ((await stat(path)).isFile()) result.files.set(shown, contentId(await readFile(path)));
     }
     return result;
   });

@@ -20,6 +20,9 @@ export interface Database {
   ledger_checkpoints: LedgerCheckpointsTable;
   ledger_proposals: LedgerProposalsTable;
   ledger_proposal_signatures: LedgerProposalSignaturesTable;
+  privacy_budgets: PrivacyBudgetsTable;
+  privacy_charges: PrivacyChargesTable;
+  privacy_releases: PrivacyReleasesTable;
 }
 
 export interface ActorsTable {
@@ -197,4 +200,59 @@ export interface LedgerProposalSignaturesTable {
   /** The governor actor that submitted it. */
   submitted_by: string;
   submitted_at_ms: number;
+}
+
+/**
+ * A participant's privacy budget for one problem family. Amounts are `numeric` counts of
+ * 10⁻⁹ ε (`pure-dp`) or ρ (`zcdp`), read and written as decimal strings (exact).
+ */
+export interface PrivacyBudgetsTable {
+  participant: string;
+  /** `<compiler>/<objective>`. */
+  family: string;
+  /** `pure-dp` or `zcdp`. */
+  accountant: string;
+  total: string;
+  spent: string;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+/** One charge to a budget, for the release of (subject, quantity). */
+export interface PrivacyChargesTable {
+  sequence: Generated<number>;
+  participant: string;
+  family: string;
+  accountant: string;
+  amount: string;
+  /** The budget's spending after this charge, and its total then. */
+  spent_after: string;
+  total: string;
+  subject: string;
+  quantity: string;
+  actor: string;
+  charged_at_ms: number;
+}
+
+/** A release: a clamped, noised integer, made once and served as stored. Never the exact value. */
+export interface PrivacyReleasesTable {
+  /** What the quantity is of (a signal id, a problem id…). */
+  subject: string;
+  /** Which quantity, with its unit (`improvement_bp`…). */
+  quantity: string;
+  participant: string;
+  family: string;
+  /** The released (noised) value, an integer as a decimal string. */
+  value: string;
+  clamp_min: string;
+  clamp_max: string;
+  /** `discrete-laplace` or `discrete-gaussian`. */
+  mechanism: string;
+  /** Its scale t or σ², as `num/den` or an integer. */
+  mechanism_parameter: string;
+  accountant: string;
+  cost: string;
+  charge_sequence: number;
+  released_by: string;
+  released_at_ms: number;
 }

@@ -4,6 +4,7 @@ import { migration0002 } from "./0002-jobs.js";
 import { migration0003 } from "./0003-ledger.js";
 import { migration0004 } from "./0004-spot-checks.js";
 import { migration0005 } from "./0005-market-signals.js";
+import { migration0006 } from "./0006-privacy.js";
 
 /**
  * Every migration, by name, in order. A migration never changes once it has landed:
@@ -15,4 +16,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0003-ledger": migration0003,
   "0004-spot-checks": migration0004,
   "0005-market-signals": migration0005,
+  "0006-privacy": migration0006,
 };
