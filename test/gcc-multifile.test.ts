@@ -4,7 +4,8 @@
  * from a compile_commands.json, prepared as a C bundle, evaluated with real plans and
  * verified in four layers; a forged archive is refused; and one real multi-file program
  * of the benchmark corpus (bzip2, the smallest) is prepared, evaluated and verified on its
- * input.
+ * input and a missing file — runs that enter every function it can run but its internal
+ * assertion handler, so the semantics layer is earned only with a requirement below 100 %.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,14 +13,14 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { realPrograms } from "../bench/corpus/index.js";
+import { realProgramRun, realPrograms } from "../bench/corpus/index.js";
 import { decodeCBundle, writeCBundle } from "../src/adapters/framework/c-bundle.js";
 import { readProgramSource } from "../src/adapters/framework/program-source.js";
 import type { PreparedProblem } from "../src/adapters/framework/toolchain.js";
 import { verifyTransform } from "../src/adapters/framework/toolchains.js";
 import { GccToolchain } from "../src/adapters/gcc/index.js";
 import { contentId } from "../src/kernel/codec/index.js";
-import type { Plan } from "../src/kernel/plan/index.js";
+import type { Plan, RunSpec } from "../src/kernel/plan/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "opm-gcc-multifile-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -152,7 +153,7 @@ describe("GCC on a multi-file program (src/, include/ with -I, -D, libm)", () =>
 describe("GCC on a real program of the corpus", () => {
   const smallest = realPrograms().find((p) => p.name === "bzip2");
 
-  it.skipIf(smallest === undefined)("bzip2: prepare, evaluate -Os and verify on its input", async () => {
+  it.skipIf(smallest === undefined)("bzip2: prepare, evaluate -Os and verify on its input and a missing file", async () => {
     const p = smallest!;
     const started = performance.now();
     const problem = await gcc.prepare(readProgramSource([p.compileCommandsPath], { libraries: p.libs }), "text-size");
@@ -165,13 +166,23 @@ describe("GCC on a real program of the corpus", () => {
     const m = await gcc.evaluate(problem.input, plan, "text-size");
     expect(m.value).toBe(problem.baseline.value);
     const evaluated = performance.now();
-    const verdict = await verifyTransform({
-      compiler: "gcc", before: { bytes: problem.input.bytes }, after: { bytes: m.output }, planOptions: gcc.planArguments(plan),
-      libraries: p.libs, objective: "text-size", claimedMetric: m.value, claimedOutputDigest: m.outputDigest, inputs: p.args,
-    });
+    // The driver's `fail` runs only when something goes wrong: a missing input file makes it.
+    const missing: RunSpec = { name: "missing", args: ["no-such-file"], stdin: new Uint8Array(), files: [], env: {}, compare: ["exit", "stdout", "files"] };
+    const cache = new Map<string, unknown>();
+    const request = {
+      compiler: "gcc" as const, before: { bytes: problem.input.bytes }, after: { bytes: m.output }, planOptions: gcc.planArguments(plan),
+      libraries: p.libs, objective: "text-size" as const, claimedMetric: m.value, claimedOutputDigest: m.outputDigest, runs: [realProgramRun(p), missing], cache,
+    };
+    const undecided = await verifyTransform(request);
     const verified = performance.now();
+    // BZ2_bz__AssertH__fail runs only when bzip2's own invariants break: no honest run enters it.
+    expect(undecided.decided, JSON.stringify(undecided, null, 1)).toBe(false);
+    expect(undecided.layers[2]!.evidence).toMatch(/changed function\(s\) the program can run \(\+\d+ it never calls\): \d+ entered by the runs, 0 tested directly, 1 not exercised; .* not exercised: BZ2_bz__AssertH__fail \(no run entered it\)/);
+    const verdict = await verifyTransform({ ...request, requiredCoverage: 0.99 });
+    const again = performance.now();
     expect(verdict.ok, JSON.stringify(verdict, null, 1)).toBe(true);
-    expect(verdict.layers[2]!.evidence).toMatch(/agrees with the reference on 1 run\(s\) \[input sample1\.ref\]: exit 0/);
-    console.log(`bzip2 (${bundle.units.length} units, ${bundle.files.length} files): prepare ${Math.round(prepared - started)} ms, evaluate -Os ${Math.round(evaluated - prepared)} ms, verify ${Math.round(verified - evaluated)} ms, text-size ${m.value}`);
+    expect(verdict.layers[2]!.evidence).toMatch(/agrees with the reference on 2 run\(s\) \[run bzip2, run missing\]: exit 0, \d+ B stdout, 1 file\(s\); exit 1/);
+    expect(verdict.layers[2]!.evidence).toMatch(/driver\.c:fail, /);
+    console.log(`bzip2 (${bundle.units.length} units, ${bundle.files.length} files): prepare ${Math.round(prepared - started)} ms, evaluate -Os ${Math.round(evaluated - prepared)} ms, verify ${Math.round(verified - evaluated)} ms (reference and coverage built), again ${Math.round(again - verified)} ms (cached), text-size ${m.value}`);
   }, 90_000);
 });

@@ -10,7 +10,7 @@ import { withWorkDir } from "../framework/work-dir.js";
 import type { Objective } from "../../kernel/plan/index.js";
 import { isOpmError, OpmError } from "../../kernel/errors/index.js";
 import { differentialLayer, runReference, runsKey, runsOf, type ReferenceOutcome } from "../verifier/differential-execution.js";
-import { isKnownExternal } from "../verifier/known-externals.js";
+import { judgeCoverage, type ChangedFunction } from "../verifier/earned-semantics.js";
 import { metricLayer } from "../verifier/metric-layer.js";
 import { readArtifact } from "../verifier/read-artifact.js";
 import type { LayerResult, Verdict, VerifyRequest } from "../verifier/verdict.js";
@@ -18,6 +18,10 @@ import { VerdictBuilder } from "../verifier/verdict-builder.js";
 import { isArArchive, readArArchive } from "./ar-archive.js";
 import { mapConcurrent } from "../framework/map-concurrent.js";
 import { compileUnits, unitObject } from "./gcc-bundle.js";
+import { changedGccFunctions } from "./changed-gcc-functions.js";
+import { buildCoverageProgram, measureCoverage, type GccCoverage } from "./gcc-coverage.js";
+import { gccInterfaceLayer } from "./gcc-interface-layer.js";
+import { readObjectSymbols } from "./object-symbols.js";
 
 const TOOL_MS = 120_000;
 
@@ -35,10 +39,17 @@ const TOOL_MS = 120_000;
  *    (an object file has no types).
  * 3. semantics — the reference (`gcc -O0` objects linked) and its UBSan build against
  *    AFTER's objects linked by gcc, each with `-l` for every library (a single C file
- *    also gets `-lm`);
+ *    also gets `-lm`), on the runs (`runsOf`); the runs must agree and must have entered
+ *    every function AFTER defines that the program can run (`judgeCoverage`; the changed
+ *    functions are `changedGccFunctions`, sized in bytes), which clang's profile-instrumented
+ *    build of the same units tells (`buildCoverageProgram`) — else the layer is undecided
+ *    and names what they did not exercise, or why that is unknown (clang cannot compile
+ *    the program);
  * 4. metric — `text-size` (`.text*` of AFTER's objects, summed), `code-size` (AFTER's
  *    objects linked with the plan's options and the libraries), SHA-256 of AFTER.
- * Reference objects and the reference's runs are kept in `request.cache` per BEFORE.
+ * Reference objects, and the reference's builds and runs with their coverage (per runs,
+ * limits and libraries), are kept in `request.cache` per BEFORE: the clang build costs
+ * once per problem, not per evaluation.
  */
 export async function verifyGcc(request: VerifyRequest, invariants: ReadonlySet<string>): Promise<Verdict> {
   const before = await readArtifact(request.before, "before");
@@ -98,24 +109,43 @@ export async function verifyGcc(request: VerifyRequest, invariants: ReadonlySet<
     if (builder.stopped()) return builder.verdict();
 
     // Layer 2.
-    builder.add(await interfaceLayer(nm, dir, units.map((u) => (bundle !== undefined ? u.path : undefined)), invariants));
+    const unitNames = units.map((u) => (bundle !== undefined ? u.path : undefined));
+    const symbols = await mapConcurrent(units, async (_, i) => ({
+      name: unitNames[i],
+      reference: await readObjectSymbols(nm, dir, unitObject(i, "reference"), TOOL_MS),
+      after: await readObjectSymbols(nm, dir, unitObject(i, "after"), TOOL_MS),
+    }));
+    builder.add(gccInterfaceLayer(symbols, invariants));
     if (builder.stopped()) return builder.verdict();
 
     // Layer 3.
     const runs = await runsOf(request);
     const limits = request.limits ?? {};
     const key = `gcc\0reference\0${digest}\0${runLibraries.join(" ")}\0${runsKey(runs)}\0${JSON.stringify(limits)}`;
-    const reference = await cached(request.cache, key, async (): Promise<ReferenceOutcome> => {
-      const failed = await link([...objects("reference"), "-o", "reference", ...runLibraries]);
-      if (failed !== undefined) return { runs: [], ubsan: "", undecided: `the reference does not link: ${failed}` };
-      const ubsanFlags = ["-fsanitize=undefined", "-fno-sanitize-recover=all"];
-      const ubsan = (await compile(["-O0", "-w", ...ubsanFlags], "ubsan")) ?? (await link([...ubsanFlags, ...objects("ubsan"), "-o", "reference-ubsan", ...runLibraries]));
-      return runReference(join(dir, "reference"), ubsan === undefined ? join(dir, "reference-ubsan") : undefined,
-        ubsan === undefined ? "" : `UBSan build failed (${ubsan.slice(0, 200)})`, runs, limits);
+    const reference = await cached(request.cache, key, async (): Promise<GccReference> => {
+      // clang's coverage build needs nothing gcc builds: it runs meanwhile.
+      const program = background(buildCoverageProgram({ units, unitNames, root, dir, libraries: runLibraries, timeoutMs: TOOL_MS }));
+      try {
+        const failed = await link([...objects("reference"), "-o", "reference", ...runLibraries]);
+        if (failed !== undefined) return { runs: [], ubsan: "", undecided: `the reference does not link: ${failed}` };
+        const ubsanFlags = ["-fsanitize=undefined", "-fno-sanitize-recover=all"];
+        const ubsan = (await compile(["-O0", "-w", ...ubsanFlags], "ubsan")) ?? (await link([...ubsanFlags, ...objects("ubsan"), "-o", "reference-ubsan", ...runLibraries]));
+        const { runs: ran, ubsan: note, undecided } = await runReference(join(dir, "reference"), ubsan === undefined ? join(dir, "reference-ubsan") : undefined,
+          ubsan === undefined ? "" : `UBSan build failed (${ubsan.slice(0, 200)})`, runs, limits);
+        if (undecided !== undefined) return { runs: ran, ubsan: note, undecided };
+        return { runs: ran, ubsan: note, coverage: await measureCoverage(await program, runs, limits, dir) };
+      } finally {
+        // Nothing may still write into `dir` when withWorkDir removes it.
+        await Promise.allSettled([program]);
+      }
     });
     const linked = reference.undecided === undefined ? await link([...objects("after"), "-o", "transformed", ...runLibraries]) : undefined;
     if (linked !== undefined) builder.add({ name: "semantics", ok: false, evidence: `AFTER does not link into a program: ${linked}` });
-    else builder.add(await differentialLayer(reference, join(dir, "transformed"), runs, limits));
+    else {
+      const layer = await differentialLayer(reference, join(dir, "transformed"), runs, limits);
+      const changed = changedGccFunctions(symbols.map((s) => ({ unit: s.name, functions: s.after.functions })));
+      builder.add(layer.ok ? earnedSemantics(layer, reference.coverage, changed, request.requiredCoverage) : layer);
+    }
     if (builder.stopped()) return builder.verdict();
 
     // Layer 4.
@@ -125,6 +155,37 @@ export async function verifyGcc(request: VerifyRequest, invariants: ReadonlySet<
     builder.add(metricLayer(after, recomputed, objective, request.claimedMetric, request.claimedOutputDigest));
     return builder.verdict();
   });
+}
+
+/** The reference's outcome, with what its runs exercised (`measureCoverage`). */
+interface GccReference extends ReferenceOutcome {
+  coverage?: GccCoverage;
+}
+
+/**
+ * Layer 3 once the runs agree (`layer`): passes only when they exercised what the plan
+ * changed (`judgeCoverage`). Whether a changed function is new is decided against the
+ * source as clang compiled it: a clone whose origin GCC folded away (`f.part.0` with `f`
+ * inlined everywhere) is still `f`'s code, so the runs must have entered `f` in the
+ * reference; only code the source does not define (GCC's own, such as `-fprofile-arcs`'
+ * constructors, or a static nothing refers to) is new, reached through its callers.
+ */
+function earnedSemantics(layer: LayerResult, coverage: GccCoverage | undefined, changed: readonly ChangedFunction[], required: number | undefined): LayerResult {
+  const known = coverage ?? { unknown: "not measured" };
+  if ("unknown" in known) {
+    return { name: "semantics", ok: false, decided: false, evidence: `undecided: the runs agree, but which functions they entered is unknown (${known.unknown}); ${layer.evidence}` };
+  }
+  const named = changed.map((f) => ({ ...f, added: !known.defined.has(f.name) }));
+  return judgeCoverage({
+    runsEvidence: `${layer.evidence}; ${known.how}; changed functions: every function AFTER defines, sized in bytes`,
+    changed: named, executed: known.executed, reachable: known.reachable, ...(required !== undefined ? { required } : {}),
+  });
+}
+
+/** `promise`, marked handled now so that a rejection before anyone awaits it is not an unhandled rejection. */
+function background<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /** gcc's failure as text (`undefined` for success). */
@@ -166,47 +227,4 @@ function splitAfter(after: Buffer, count: number, isBundle: boolean): Buffer[] |
     }
   }
   return members.map((m) => m.bytes);
-}
-
-/** `nm -P` of an object: defined global symbols (name → `code`/`data`) and undefined ones. */
-async function symbols(nm: string, dir: string, file: string): Promise<{ defined: Map<string, string>; undefined: Set<string> }> {
-  const r = await runTool(nm, ["-P", file], { cwd: dir, timeoutMs: TOOL_MS });
-  if (r.exitCode !== 0) throw new OpmError("invalid_argument", `field \`after\`: nm cannot read ${file}: ${clipLog(r.stderr, 400)}`, { field: "after" });
-  const defined = new Map<string, string>();
-  const undef = new Set<string>();
-  for (const line of r.stdout.toString("utf8").split("\n")) {
-    const [name, type] = line.trim().split(/\s+/);
-    if (name === undefined || type === undefined) continue;
-    if (type === "U" || type === "w" || type === "v") undef.add(name);
-    else if (/^[TW]$/.test(type)) defined.set(name, "code");
-    else if (/^[DBRCVGS]$/.test(type)) defined.set(name, "data");
-  }
-  return { defined, undefined: undef };
-}
-
-/** Layer 2 over every unit: `names[i]` prefixes the findings of unit `i` (undefined for a single source). */
-async function interfaceLayer(nm: string, dir: string, names: ReadonlyArray<string | undefined>, invariants: ReadonlySet<string>): Promise<LayerResult> {
-  const problems: string[] = [];
-  let exported = 0;
-  const perUnit = await mapConcurrent(names, async (_, i) => [await symbols(nm, dir, unitObject(i, "reference")), await symbols(nm, dir, unitObject(i, "after"))] as const);
-  for (const [i, [ref, aft]] of perUnit.entries()) {
-    const at = names[i] !== undefined ? `${names[i]}: ` : "";
-    exported += ref.defined.size;
-    for (const [name, kind] of ref.defined) {
-      const k = aft.defined.get(name);
-      if (k === undefined) problems.push(`${at}exported symbol ${name} (${kind}) is gone`);
-      else if (k !== kind) problems.push(`${at}exported symbol ${name} was ${kind}, is now ${k}`);
-    }
-    for (const name of aft.defined.keys()) if (!ref.defined.has(name)) problems.push(`${at}${name} is newly exported`);
-    for (const name of aft.undefined) {
-      if (!ref.undefined.has(name) && !isKnownExternal(name)) problems.push(`${at}new reference to undefined external symbol ${name}`);
-    }
-  }
-  if (problems.length > 0) {
-    const more = problems.length > 5 ? `; and ${problems.length - 5} more` : "";
-    return { name: "interface", ok: false, evidence: `${problems.slice(0, 5).join("; ")}${more}` };
-  }
-  if (invariants.has("cfg")) return { name: "interface", ok: false, decided: false, evidence: "undecided: a claimed `cfg` invariant cannot be checked on a GCC object file" };
-  const where = names.length > 1 ? ` over ${names.length} units` : "";
-  return { name: "interface", ok: true, evidence: `same ${exported} global symbol(s) and kinds as the -O0 reference${where}, no new undefined externals (not covered for GCC: signatures, initial values)` };
 }

@@ -97,10 +97,10 @@ export interface VerifyRequest {
    */
   inputs?: readonly string[];
   /**
-   * Share of the changed code (instructions of changed functions) that the runs or
-   * direct tests of functions must exercise for the semantics layer to pass; default
-   * 1 (`DEFAULT_REQUIRED_COVERAGE`). Where the verifier measures no coverage (GCC,
-   * Cranelift), it does not apply.
+   * Share of the changed code (LLVM: instructions of changed functions; GCC: their bytes
+   * in the plan's object) that the runs or direct tests of functions must exercise for
+   * the semantics layer to pass; default 1 (`DEFAULT_REQUIRED_COVERAGE`). Cranelift's
+   * semantics layer tests every function directly, so it does not apply there.
    */
   requiredCoverage?: number;
   limits?: RunLimits;
