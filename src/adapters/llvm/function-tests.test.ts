@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -175,5 +175,37 @@ int main(void) { return 0; }
     const r = await run(before, opt(before, "default<O2>"), ["overflows"], { calls: 256 });
     expect(r.disagreement).toBeUndefined();
     expect(r.skipped).toEqual([{ fn: "overflows", calls: expect.any(Number), why: expect.stringMatching(/undefined behaviour/) }]);
+  });
+
+  it("with a cache, builds BEFORE's harnesses once per function and still judges each new AFTER", async () => {
+    // A clang that logs its module and level, and fails while `fail` exists.
+    const log = join(dir, "clang.log");
+    const fail = join(dir, "fail");
+    const clang = join(dir, "logging-clang");
+    writeFileSync(clang, `#!/bin/sh\nl=\nfor a in "$@"; do case "$a" in -O*|*.ll) l="$l$a ";; esac; done\necho "$l" >>'${log}'\n[ -e '${fail}' ] && exit 1\nexec '${tools.clang}' "$@"\n`);
+    chmodSync(clang, 0o755);
+    const builds = (): string[] => {
+      const lines = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").map((l) => l.trim()).sort() : [];
+      rmSync(log, { force: true });
+      return lines;
+    };
+    const cache = new Map<string, unknown>();
+    const same = await run(before, opt(before, "default<O2>"), ["affine"], { clang, cache });
+    expect(same).toMatchObject({ agreed: ["affine"] });
+    expect(builds()).toEqual(["-O0 before.ll", "-O0 after.ll", "-O2 before.ll"].sort());
+    // Another AFTER: only its harness is built, and its disagreement is still found.
+    const changed = await run(before, mutate(before, "affine", /add nsw i32/, "sub nsw i32"), ["affine"], { clang, cache });
+    expect(changed.disagreement).toMatchObject({ fn: "affine" });
+    expect(builds()).toEqual(["-O0 after.ll"]);
+    // A new function is built alone; a failed build is not kept.
+    writeFileSync(fail, "");
+    await expect(run(before, before, ["fill", "affine"], { clang, cache })).rejects.toThrow(/does not build/);
+    rmSync(fail);
+    builds();
+    expect(await run(before, before, ["affine", "fill"], { clang, cache })).toMatchObject({ agreed: ["affine", "fill"] });
+    expect(builds()).toEqual(["-O0 before.ll", "-O0 after.ll", "-O2 before.ll"].sort());
+    // Other settings are other references.
+    await run(before, before, ["affine"], { clang, cache, seed: 2 });
+    expect(builds()).toEqual(["-O0 before.ll", "-O0 after.ll", "-O2 before.ll"].sort());
   });
 });

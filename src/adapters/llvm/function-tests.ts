@@ -1,6 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { contentId } from "../../kernel/codec/index.js";
 import { OpmError } from "../../kernel/errors/index.js";
+import { LruMap } from "../framework/lru-map.js";
 import { clipLog, runTool } from "../framework/run-tool.js";
 import { withWorkDir } from "../framework/work-dir.js";
 import { DEFAULT_LIMITS, describeStatus, runProgram } from "../verifier/run-program.js";
@@ -50,6 +52,12 @@ export interface FunctionTestOptions {
   calls?: number;
   /** Seed of the input generation; default 1. */
   seed?: number;
+  /**
+   * A verifier's per-process cache (`VerifyRequest.cache`): what BEFORE does on each
+   * function's calls is kept there per BEFORE and settings, so a later call with the
+   * same BEFORE builds and runs only AFTER's harness for the functions seen before.
+   */
+  cache?: Map<string, unknown>;
 }
 
 const DEFAULT_CALLS = 64;
@@ -58,6 +66,8 @@ const BUILD_MS = 120_000;
 const REFERENCE_CALL_MS = 250;
 /** The same for the other builds: a call the reference finished must not time out there by chance. */
 const COMPARED_CALL_MS = 8 * REFERENCE_CALL_MS;
+/** Functions (with their settings) whose reference outcomes are kept per BEFORE. */
+const MAX_REFERENCES_PER_BEFORE = 64;
 const UNDEFINED_BEHAVIOUR = "its result depends on undefined behaviour (BEFORE built with `clang -O2` disagrees with `-O0`)";
 
 /** A function both sides can call the same way. */
@@ -80,7 +90,9 @@ interface Target {
  * builds run sandboxed (`runProgram`): BEFORE and AFTER by `clang -O0`, and BEFORE by
  * `clang -O2` as a witness. A call is compared only when the reference finished it
  * (no crash, no timeout) and the witness agrees with the reference (else its result
- * depends on undefined behaviour, which a correct transform may exploit).
+ * depends on undefined behaviour, which a correct transform may exploit). With
+ * `options.cache`, BEFORE's two builds and runs are made once per function, BEFORE and
+ * settings (`referencesOf`): a later call builds and runs only AFTER's harness.
  *
  * Untestable: functions not defined on both sides, `main`, varargs, parameters passed
  * `byval`/`sret`/…, types other than integers up to 64 bits, float, double and pointers,
@@ -100,39 +112,95 @@ export async function testFunctions(options: FunctionTestOptions): Promise<Funct
   const targets = selectTargets(options, result.untestable);
   if (targets.length === 0) return result;
   const args = targets.map((t) => generateArguments(t.params, calls, options.seed ?? 1, t.fn));
-  const limits = options.limits ?? {};
-  const budgetMs = (limits.wallMs ?? DEFAULT_LIMITS.wallMs) / 2;
+  const references = Promise.all(referencesOf(options, targets, args));
+  references.catch(() => undefined); // awaited below; handled now in case writing the harness fails first
 
+  const [refs, got] = await withWorkDir("opm-fntest-", async (dir) => {
+    await writeFile(join(dir, "harness.c"), harnessSource(targets, args));
+    await writeFile(join(dir, "after.ll"), withEntryPoints(options.after, targets.map((t) => t.after)));
+    // Settled: the build must not still write into `dir` when withWorkDir removes it.
+    const [built, known] = await Promise.allSettled([buildHarness(options, dir, "-O0", "after.ll", "transformed"), references]);
+    if (known.status === "rejected") throw known.reason;
+    if (built.status === "rejected") throw built.reason;
+    return [known.value, await runHarness(options, built.value, "transformed", COMPARED_CALL_MS, known.value.map((r) => finished(r.ref)))] as const;
+  });
+  targets.forEach((t, i) => judgeFunction(t, args[i]!, { ...refs[i]!, got: got[i]! }, result));
+  return result;
+}
+
+/**
+ * What BEFORE does on each target's calls, from `options.cache` when an earlier call
+ * already ran that function with the same settings; the others are built and run
+ * together (`buildReferences`) and kept, at most `MAX_REFERENCES_PER_BEFORE` functions
+ * per BEFORE, the oldest dropped. A failed build is not kept, so a later call retries it.
+ */
+function referencesOf(options: FunctionTestOptions, targets: readonly Target[], args: readonly ArgumentSlots[][]): Promise<Reference>[] {
+  const cacheKey = `llvm\0fntest\0${contentId(Buffer.from(options.before))}`;
+  let store = options.cache?.get(cacheKey) as LruMap<string, Promise<Reference>> | undefined;
+  if (options.cache !== undefined && store === undefined) options.cache.set(cacheKey, (store = new LruMap(MAX_REFERENCES_PER_BEFORE)));
+  // Everything a function's reference depends on besides BEFORE (its signature and arguments follow from BEFORE, `calls`, `seed`).
+  const settings = JSON.stringify([options.calls ?? DEFAULT_CALLS, options.seed ?? 1, options.buildFlags, options.clang, options.limits ?? {}]);
+  const keys = targets.map((t) => `${JSON.stringify(t.fn)}\0${settings}`);
+  const found = keys.map((k) => store?.get(k));
+  const missing = targets.flatMap((_, i) => (found[i] === undefined ? [i] : []));
+  if (missing.length === 0) return found as Promise<Reference>[];
+  const built = buildReferences(options, missing.map((i) => targets[i]!), missing.map((i) => args[i]!));
+  return found.map((hit, i) => {
+    if (hit !== undefined) return hit;
+    const made = built.then((r) => r[missing.indexOf(i)]!);
+    if (store !== undefined) {
+      store.set(keys[i]!, made);
+      made.catch(() => {
+        if (store.get(keys[i]!) === made) store.delete(keys[i]!);
+      });
+    }
+    return made;
+  });
+}
+
+/**
+ * BEFORE's harness built by `clang -O0` (the reference) and `clang -O2` (the witness)
+ * and run: the reference on every call, the witness on the calls the reference finished.
+ */
+async function buildReferences(options: FunctionTestOptions, targets: readonly Target[], args: readonly ArgumentSlots[][]): Promise<Reference[]> {
   return withWorkDir("opm-fntest-", async (dir) => {
     await writeFile(join(dir, "harness.c"), harnessSource(targets, args));
     await writeFile(join(dir, "before.ll"), withEntryPoints(options.before, targets.map((t) => t.before)));
-    await writeFile(join(dir, "after.ll"), withEntryPoints(options.after, targets.map((t) => t.after)));
-    const build = async (level: string, module: string, out: string): Promise<string> => {
-      const r = await runTool(options.clang, [level, "-w", "harness.c", module, ...options.buildFlags, "-o", out], { cwd: dir, timeoutMs: BUILD_MS, missingPackage: "clang" });
-      if (r.exitCode !== 0) {
-        throw new OpmError("compiler_failed", `the function-test harness does not build with ${module} (\`clang ${level}\`)`, { detail: clipLog(r.stderr, 1500) });
-      }
-      return join(dir, out);
-    };
     // Settled, not Promise.all: no build may still write into `dir` when withWorkDir removes it.
-    const builds = await Promise.allSettled([
-      build("-O0", "before.ll", "reference"), build("-O0", "after.ll", "transformed"), build("-O2", "before.ll", "witness"),
-    ]);
+    const builds = await Promise.allSettled([buildHarness(options, dir, "-O0", "before.ll", "reference"), buildHarness(options, dir, "-O2", "before.ll", "witness")]);
     const failed = builds.find((b) => b.status === "rejected");
     if (failed !== undefined) throw failed.reason;
-    const [reference, transformed, witness] = builds.map((b) => (b as PromiseFulfilledResult<string>).value) as [string, string, string];
-    const run = async (exe: string, name: string, callMs: number, mask: boolean[][]): Promise<Outcomes> => {
-      const contents = Buffer.from(harnessControl(callMs, budgetMs, mask));
-      const control: RunSpec = { name, args: ["control"], stdin: new Uint8Array(), files: [{ name: "control", contents }], env: {}, compare: ["stdout"] };
-      const r = await runProgram(exe, control, limits);
-      return { calls: readHarnessOutput(r.stdout.toString("latin1")), status: `the ${name} run ended: ${describeStatus(r)}` };
-    };
-    const ref = await run(reference, "reference", REFERENCE_CALL_MS, targets.map(() => Array<boolean>(calls).fill(true)));
-    const finished = targets.map((_, i) => Array.from({ length: calls }, (_, c) => /^(ret=|exit )/.test(ref.calls.get(`${i} ${c}`) ?? "")));
-    const [got, wit] = await Promise.all([run(transformed, "transformed", COMPARED_CALL_MS, finished), run(witness, "witness", COMPARED_CALL_MS, finished)]);
-    targets.forEach((t, i) => judgeFunction(t, i, args[i]!, { ref, got, wit }, result));
-    return result;
+    const [reference, witness] = builds.map((b) => (b as PromiseFulfilledResult<string>).value) as [string, string];
+    const ref = await runHarness(options, reference, "reference", REFERENCE_CALL_MS, args.map((a) => a.map(() => true)));
+    const wit = await runHarness(options, witness, "witness", COMPARED_CALL_MS, ref.map(finished));
+    return ref.map((r, i) => ({ ref: r, wit: wit[i]! }));
   });
+}
+
+/** Which calls the reference finished (returned or exited): the only ones the other runs make. */
+function finished(ref: Outcomes): boolean[] {
+  return ref.calls.map((o) => /^(ret=|exit )/.test(o ?? ""));
+}
+
+/** `clang <level>` of the harness with `module` into `dir/out`; its path. */
+async function buildHarness(options: FunctionTestOptions, dir: string, level: string, module: string, out: string): Promise<string> {
+  const r = await runTool(options.clang, [level, "-w", "harness.c", module, ...options.buildFlags, "-o", out], { cwd: dir, timeoutMs: BUILD_MS, missingPackage: "clang" });
+  if (r.exitCode !== 0) {
+    throw new OpmError("compiler_failed", `the function-test harness does not build with ${module} (\`clang ${level}\`)`, { detail: clipLog(r.stderr, 1500) });
+  }
+  return join(dir, out);
+}
+
+/** One run of harness `exe` making the calls `mask` selects; each function's outcomes. */
+async function runHarness(options: FunctionTestOptions, exe: string, name: string, callMs: number, mask: boolean[][]): Promise<Outcomes[]> {
+  const limits = options.limits ?? {};
+  const budgetMs = (limits.wallMs ?? DEFAULT_LIMITS.wallMs) / 2;
+  const contents = Buffer.from(harnessControl(callMs, budgetMs, mask));
+  const control: RunSpec = { name, args: ["control"], stdin: new Uint8Array(), files: [{ name: "control", contents }], env: {}, compare: ["stdout"] };
+  const r = await runProgram(exe, control, limits);
+  const printed = readHarnessOutput(r.stdout.toString("latin1"));
+  const status = `the ${name} run ended: ${describeStatus(r)}`;
+  return mask.map((calls, i) => ({ calls: calls.map((_, c) => printed.get(`${i} ${c}`)), status }));
 }
 
 /** The functions that can be tested; the others go to `untestable` with why. */
@@ -191,21 +259,26 @@ function kindText(k: ScalarKind | undefined): string {
   return k === undefined ? "void" : scalarKindName(k);
 }
 
-/** What one harness run printed per call, and how the run ended. */
+/** What one harness run printed for one function, per call (undefined: nothing), and how the run ended. */
 interface Outcomes {
-  calls: Map<string, string>;
+  calls: (string | undefined)[];
   status: string;
 }
 
-/** Compares function `i`'s calls and records the verdict in `result`. */
-function judgeFunction(t: Target, i: number, args: readonly ArgumentSlots[], runs: { ref: Outcomes; got: Outcomes; wit: Outcomes }, result: FunctionTestResult): void {
+/** What BEFORE does on one function's calls: built by `clang -O0` (the reference) and by `clang -O2` (the witness). */
+interface Reference {
+  ref: Outcomes;
+  wit: Outcomes;
+}
+
+/** Compares function `t`'s calls and records the verdict in `result`. */
+function judgeFunction(t: Target, args: readonly ArgumentSlots[], runs: { ref: Outcomes; got: Outcomes; wit: Outcomes }, result: FunctionTestResult): void {
   const skips = new Map<string, number>();
   const skip = (why: string): void => void skips.set(why, (skips.get(why) ?? 0) + 1);
   let compared = 0;
   let first: { call: number; ref: string; got: string } | undefined;
   for (let c = 0; c < args.length; c++) {
-    const key = `${i} ${c}`;
-    const [ref, got, wit] = [runs.ref.calls.get(key), runs.got.calls.get(key), runs.wit.calls.get(key)];
+    const [ref, got, wit] = [runs.ref.calls[c], runs.got.calls[c], runs.wit.calls[c]];
     if (ref === undefined || ref === "budget") skip(ref === undefined ? `no outcome (${runs.ref.status})` : "the reference run's time budget was spent");
     else if (ref === "timeout") skip(`the reference timed out (${REFERENCE_CALL_MS} ms)`);
     else if (ref.startsWith("crash ")) skip(`the reference crashed (${ref.slice(6)})`);

@@ -244,6 +244,7 @@ async function testUnreached(
 ): Promise<DirectTests | { rejected: LayerResult }> {
   const result = await testFunctions({
     before: facts.text, after: afterText, functions, clang, buildFlags, ...(request.limits !== undefined ? { limits: request.limits } : {}),
+    ...(request.cache !== undefined ? { cache: request.cache } : {}),
   });
   const d = result.disagreement;
   if (d !== undefined && !d.internal) {
