@@ -63,7 +63,7 @@ describe("opm, the built CLI", () => {
     const all = await opm(["--help"]);
     expect(all.code).toBe(0);
     for (const c of COMMANDS) expect(all.stderr).toContain(`  ${c.name} `);
-  }, 60_000);
+  }, 180_000);
 
   it("opm optimize --json names the metric and its unit, baseline → best in percent and as a ratio, and failures by reason", async () => {
     const file = corpusPrograms().find((p) => p.name === "crc32")!.path;

@@ -7,11 +7,12 @@
  *     --target es2022 --lib es2023 --types node --skipLibCheck --sourceMap false \
  *     bench/mutation/mutation-bench.ts \
  *     && node .tmp/mutation/bench/mutation/mutation-bench.js [--programs a,b,…] [--per-kind 10] \
- *          [--seed opm-mutation-1] [--jobs 2] [--json results.json]
+ *          [--seed opm-mutation-1] [--jobs 2] [--skip-levels] [--skip-mutants] [--json results.json]
  *
  * Part 1 (false alarms): every corpus program's IR (`compileCToIr`) under opt
- * `default<O1|O2|O3|Os|Oz>` is verified with its C source (UBSan reference); every
- * one must pass every layer.
+ * `default<O1|O2|O3|Os|Oz>` is verified with its C source (UBSan reference); none may
+ * be rejected (a false alarm), and each one undecided is listed with its evidence (the
+ * semantics layer passes only when the run entered every changed function it can run).
  * Part 2 (mutants): for each program of `--programs` (default: all 24),
  * `--per-kind` mutants of each kind (`bench/mutation/mutate-ir.ts`) of its
  * `default<O2>` output are verified against the unoptimised IR with all layers run.
@@ -35,6 +36,7 @@ import { runProgram } from "../../src/adapters/verifier/run-program.js";
 import { verifyTransform } from "../../src/adapters/framework/toolchains.js";
 import type { RunLimits, Verdict } from "../../src/adapters/verifier/index.js";
 import { generateMutants, MUTATION_KINDS, type MutationKind } from "./mutate-ir.js";
+import { readCoverageEvidence } from "./read-coverage-evidence.js";
 
 const LEVELS = ["O1", "O2", "O3", "Os", "Oz"];
 /** Mutants may loop forever; the corpus programs run in well under 0.1 s. */
@@ -43,7 +45,7 @@ const LIMITS: RunLimits = { cpuSeconds: 2, wallMs: 8_000 };
 const { values } = parseArgs({
   options: {
     programs: { type: "string" }, "per-kind": { type: "string" }, seed: { type: "string" }, jobs: { type: "string" },
-    json: { type: "string" }, "skip-levels": { type: "boolean" },
+    json: { type: "string" }, "skip-levels": { type: "boolean" }, "skip-mutants": { type: "boolean" },
   },
 });
 const programNames = values.programs?.split(",");
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "opm-mutation-"));
   const programs = corpusPrograms();
   const falseAlarms: Array<{ program: string; level: string; verdict: Verdict }> = [];
+  const undecided: Array<{ program: string; level: string; verdict: Verdict }> = [];
   let levelRuns = 0;
   const caches = new Map<string, Map<string, unknown>>();
   const irs = new Map<string, string>();
@@ -117,16 +120,19 @@ async function main(): Promise<void> {
         caches.set(p.name, cache);
         const verdict = await verifyTransform({ compiler: "llvm", before: { text: before }, after: { text: await opt(before, `default<${level}>`) }, source: p.path, cache });
         levelRuns++;
-        if (!verdict.ok) {
+        if (!verdict.ok && verdict.decided) {
           falseAlarms.push({ program: p.name, level, verdict });
           log(`FALSE ALARM ${p.name} ${level}: ${firstFailing(verdict)}`);
+        } else if (!verdict.ok) {
+          undecided.push({ program: p.name, level, verdict });
+          log(`undecided ${p.name} ${level}: ${firstFailing(verdict)}`);
         }
       });
-      log(`part 1: ${levelRuns} legitimate transforms, ${falseAlarms.length} false alarms (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+      log(`part 1: ${levelRuns} legitimate transforms, ${falseAlarms.length} false alarms, ${undecided.length} undecided (${((performance.now() - started) / 1000).toFixed(0)} s)`);
     }
 
     const results: MutantResult[] = [];
-    const selected = programs.filter((p) => programNames === undefined || programNames.includes(p.name));
+    const selected = values["skip-mutants"] ? [] : programs.filter((p) => programNames === undefined || programNames.includes(p.name));
     const tasks: Array<{ p: CorpusProgram; kind: MutationKind; index: number; text: string; line: number; description: string }> = [];
     for (const p of selected) {
       const o2 = await opt(irs.get(p.name)!, "default<O2>");
@@ -155,17 +161,25 @@ async function main(): Promise<void> {
       if (++done % 25 === 0) log(`  ${done}/${tasks.length} mutants (${((performance.now() - started) / 1000).toFixed(0)} s)`);
     });
     const seconds = (performance.now() - started) / 1000;
-    report(results, falseAlarms, levelRuns, selected.map((p) => p.name), seconds);
-    if (values.json) await writeFile(values.json, JSON.stringify({ seed, perKind, programs: selected.map((p) => p.name), levelRuns, falseAlarms, results }, null, 1));
+    report(results, falseAlarms, undecided, levelRuns, selected.map((p) => p.name), seconds);
+    if (values.json) await writeFile(values.json, JSON.stringify({ seed, perKind, programs: selected.map((p) => p.name), levelRuns, falseAlarms, undecided, results }, null, 1));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-function report(results: MutantResult[], falseAlarms: Array<{ program: string; level: string; verdict: Verdict }>, levelRuns: number, programs: string[], seconds: number): void {
+function report(
+  results: MutantResult[], falseAlarms: Array<{ program: string; level: string; verdict: Verdict }>, undecided: Array<{ program: string; level: string; verdict: Verdict }>,
+  levelRuns: number, programs: string[], seconds: number,
+): void {
   const lines: string[] = [];
-  lines.push(`Legitimate transforms: ${levelRuns} (24 programs × ${LEVELS.join("/")}), false alarms: ${falseAlarms.length}`);
-  for (const f of falseAlarms) lines.push(`  - ${f.program} ${f.level}: ${firstFailing(f.verdict)}`);
+  lines.push(`Legitimate transforms: ${levelRuns} (24 programs × ${LEVELS.join("/")}), false alarms (rejected): ${falseAlarms.length}, undecided: ${undecided.length}`);
+  for (const f of falseAlarms) lines.push(`  - FALSE ALARM ${f.program} ${f.level}: ${firstFailing(f.verdict)}`);
+  for (const f of undecided) {
+    const semantics = f.verdict.layers.find((l) => l.name === "semantics" && l.decided === false);
+    const c = semantics ? readCoverageEvidence(semantics.evidence) : undefined;
+    lines.push(`  - undecided ${f.program} ${f.level}: ${c ? `${c.notExercised} of ${c.canRun} changed function(s) not exercised: ${c.notExercisedNames.join(", ")}` : firstFailing(f.verdict)}`);
+  }
   lines.push("", `Mutants of default<O2> output: programs ${programs.join(", ")}; up to ${perKind} per kind per program; seed ${seed}; ${seconds.toFixed(0)} s`, "");
   lines.push("| kind | generated | invalid (layer 1) | equivalent | changed output | rejected | score | rejected by (first layer) | equivalent but rejected |");
   lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");

@@ -22,5 +22,15 @@ export function describeOptimizeResult(r: OptimizeResult): string {
     r.bestJobId === ""
       ? "no result of the market reproduced here: the best is the compiler's own default, measured here"
       : `best reproduced here: problem ${r.problemId}, best job ${r.bestJobId}, signal ${r.bestSignalId}`,
+    ...(r.release === undefined ? [] : [describeRelease(r.release)]),
+  ].join("\n");
+}
+
+/** What left the organisation of a private problem's result, and what it cost. */
+function describeRelease(r: NonNullable<OptimizeResult["release"]>): string {
+  if (!r.released) return `released: nothing (${r.code}: ${r.reason}); others see only the problem's features and digests`;
+  return [
+    `released (all others see of this result): ${r.quantity} = ${r.value} (clamped to [${r.clamp[0]}, ${r.clamp[1]}], ${r.mechanism})`,
+    `  cost ${r.cost} (${r.accountant}${r.charged ? "" : ", released before: nothing charged now"}), ${r.remaining} remains; policy: ${r.policy}`,
   ].join("\n");
 }

@@ -6,10 +6,14 @@ import { optimizeCommand } from "./commands/optimize.js";
 import { pkiCommand } from "./commands/pki.js";
 import { admitCommand, auditCommand, discoverCommand, graphCommand } from "./commands/registry-commands.js";
 import { serveCommand } from "./commands/serve.js";
+import { syncCommand } from "./commands/sync.js";
+import { replayCommand } from "./commands/replay.js";
 import { verifyCommand } from "./commands/verify.js";
+import { plansetCommand } from "./commands/planset.js";
+import { budgetCommand, memberCommand, releaseCommand } from "./commands/privacy-commands.js";
 
 /** Every command, in the order `opm --help` lists them. */
-export const COMMANDS: Command[] = [serveCommand, optimizeCommand, adapterCommand, pkiCommand, admitCommand, discoverCommand, graphCommand, auditCommand, verifyCommand, ledgerCommand];
+export const COMMANDS: Command[] = [serveCommand, optimizeCommand, adapterCommand, pkiCommand, admitCommand, discoverCommand, graphCommand, auditCommand, verifyCommand, ledgerCommand, budgetCommand, releaseCommand, memberCommand, syncCommand, replayCommand, plansetCommand];
 
 /** Exit code for an error: 2 for bad input, a missing tool or an undecided verdict (could not decide), 1 otherwise. */
 function exitCodeOf(code: ErrorCode): number {

@@ -9,3 +9,4 @@ export * from "./governance/index.js";
 export * from "./log/index.js";
 export { LedgerError, RootMismatchError } from "./errors.js";
 export type { LedgerErrorOptions, LedgerErrorReason } from "./errors.js";
+export * from "./delta/index.js";

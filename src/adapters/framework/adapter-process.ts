@@ -57,6 +57,8 @@ const PROBLEM_FACTS_ENTRIES = 256;
 interface ProblemFacts {
   baseline: number;
   runs: RunSpec[];
+  /** The problem's required coverage as a share, when it sets one. */
+  requiredCoverage?: number;
 }
 type FactsOf = (problemId: string) => Promise<ProblemFacts>;
 
@@ -67,12 +69,14 @@ type FactsOf = (problemId: string) => Promise<ProblemFacts>;
  */
 function problemFacts(options: AdapterOptions, problem: LocalProblem | undefined): ProblemFacts {
   const digest = problem?.runsDigest ?? "";
-  if (digest === "") return { baseline: problem?.baseline ?? 0, runs: [] };
+  const bp = problem?.constraints?.requiredCoverageBp ?? 0;
+  const coverage = bp > 0 ? { requiredCoverage: bp / 10_000 } : {};
+  if (digest === "") return { baseline: problem?.baseline ?? 0, runs: [], ...coverage };
   const runs = problem!.runs !== undefined && problem!.runs.runs.length > 0
     ? runSetFromProto(problem!.runs, "problem.runs")
     : runSetFromBytes(storeOf(options, "runs", digest).get(digest), "stored runs");
   if (runSetDigest(runs) !== digest) throw new OpmError("invalid_argument", `the problem's runs do not hash to its runs_digest ${digest}`);
-  return { baseline: problem!.baseline, runs };
+  return { baseline: problem!.baseline, runs, ...coverage };
 }
 
 /** Failures a retry cannot fix: the job is dead-lettered at once. */
@@ -189,7 +193,7 @@ async function runJob(jobs: RpcClient<(typeof JobService)["method"]>, options: A
     const bytes = job.ir.length > 0 ? job.ir : storeOf(options, "IR", job.irDigest).get(job.irDigest);
     const facts = await factsOf(job.problemId);
     const started = Date.now();
-    const input = { format: job.irFormat as never, bytes, runs: facts.runs };
+    const input = { format: job.irFormat as never, bytes, runs: facts.runs, ...(facts.requiredCoverage !== undefined ? { requiredCoverage: facts.requiredCoverage } : {}) };
     const plan = { steps: job.plan.map((s) => ({ pass: s.pass, ...(s.value ? { value: s.value } : {}) })) };
     const measured = await options.toolchain.evaluate(input, plan, objective, { timeoutMs: options.evaluationTimeoutMs ?? 120_000 });
     const verdict = await verifyEvaluation(info, options.toolchain, input, plan, objective, measured, identity.name, verifierCache);

@@ -35,6 +35,8 @@ export interface ProblemInput {
   libraries?: readonly string[];
   /** The participant's runs of the program, which the verifier's semantics layer executes. */
   runs?: readonly RunSpec[];
+  /** Share of the changed code the runs or direct tests must exercise (`VerifyRequest.requiredCoverage`); default all. */
+  requiredCoverage?: number;
 }
 
 export interface PreparedProblem {

@@ -23,6 +23,7 @@ export function verifyRebuiltOutput(
     ...(planOptions !== undefined ? { planOptions } : {}),
     ...(input.libraries !== undefined && input.libraries.length > 0 ? { libraries: input.libraries } : {}),
     ...(input.runs !== undefined && input.runs.length > 0 ? { runs: input.runs } : {}),
+    ...(input.requiredCoverage !== undefined ? { requiredCoverage: input.requiredCoverage } : {}),
     cache,
   }, declaration.verify);
 }

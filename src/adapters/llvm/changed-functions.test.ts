@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { changedFunctions, reachableFunctions } from "./changed-functions.js";
+import { blockGuards, changedFunctions, reachableFunctions } from "./changed-functions.js";
 import { readLlvmIr } from "./read-llvm-ir.js";
 
 const module = (body: string): string => `
@@ -33,9 +33,9 @@ describe("changedFunctions", () => {
     expect(changedFunctions(before, renumbered)).toEqual([]);
     const after = readLlvmIr(module("2") + "\ndefine internal void @main.cold() {\n  ret void\n}\n");
     expect(changedFunctions(before, after)).toEqual([
-      { name: "used", instructions: 2, added: false },
-      { name: "neverCalled", instructions: 2, added: false },
-      { name: "main.cold", instructions: 1, added: true },
+      { name: "used", instructions: 2, added: false, changedBlocks: [2] },
+      { name: "neverCalled", instructions: 2, added: false, changedBlocks: [2] },
+      { name: "main.cold", instructions: 1, added: true, changedBlocks: [1] },
     ]);
   });
 });
@@ -44,5 +44,20 @@ describe("reachableFunctions", () => {
   it("follows calls from main and functions globals refer to, and leaves out what nothing reaches", () => {
     const text = module("1");
     expect([...reachableFunctions(readLlvmIr(text), text)].sort()).toEqual(["main", "used", "viaTable"]);
+  });
+});
+
+describe("blockGuards", () => {
+  it("numbers the blocks as SanitizerCoverage does, without blocks that start unreachable or functions that do", () => {
+    const text = [
+      "define void @a(i1 %c) {", "  br i1 %c, label %x, label %y", "x:", "  unreachable", "y:", "  ret void", "}",
+      "define void @dead() {", "  unreachable", "}",
+      "define void @b() {", "  ret void", "}",
+    ].join("\n");
+    const { guards, total } = blockGuards(readLlvmIr(text));
+    expect(guards.get("a")).toEqual([1, undefined, 2]);
+    expect(guards.get("dead")).toEqual([undefined]);
+    expect(guards.get("b")).toEqual([3]);
+    expect(total).toBe(3);
   });
 });

@@ -9,14 +9,57 @@ import type { IrFunction, IrModule } from "./read-llvm-ir.js";
  * now lives in their callers, which changed. Sizes are instructions in AFTER.
  */
 export function changedFunctions(before: IrModule, after: IrModule): ChangedFunction[] {
-  const original = new Map(before.functions.map((f) => [f.name, bodyOf(f)]));
+  const original = new Map(before.functions.map((f) => [f.name, f]));
   const changed: ChangedFunction[] = [];
   for (const fn of after.functions) {
-    const body = bodyOf(fn);
-    if (original.get(fn.name) === body) continue;
-    changed.push({ name: unquote(fn.name), instructions: fn.blocks.reduce((n, b) => n + b.instructions.length, 0), added: !original.has(fn.name) });
+    const was = original.get(fn.name);
+    const blocks = fn.blocks.map(blockText);
+    if (was !== undefined && was.blocks.map(blockText).join("\n") === blocks.join("\n")) continue;
+    // A block of AFTER is changed unless the original function has the very same block.
+    const kept = new Set(was?.blocks.map(blockText) ?? []);
+    changed.push({
+      name: unquote(fn.name), instructions: fn.blocks.reduce((n, b) => n + b.instructions.length, 0), added: was === undefined,
+      changedBlocks: fn.blocks.map((b, i) => (kept.has(blocks[i]!) ? 0 : b.instructions.length)),
+    });
   }
   return changed;
+}
+
+/**
+ * The SanitizerCoverage guard of each block of each function of `module` as clang numbers
+ * them in a `BLOCK_COVERAGE_FLAGS` build (functions and blocks in module order, from 1;
+ * a block whose first instruction besides phis, debug and lifetime markers is
+ * `unreachable` gets none, and so does every block of a function whose entry block
+ * ends in `unreachable`), and how many guards there are.
+ */
+export function blockGuards(module: IrModule): { guards: Map<string, (number | undefined)[]>; total: number } {
+  const guards = new Map<string, (number | undefined)[]>();
+  let total = 0;
+  for (const fn of module.functions) {
+    // SanitizerCoverage leaves out a function whose entry block ends in `unreachable`.
+    if (fn.blocks[0]?.instructions.at(-1)?.opcode === "unreachable") {
+      guards.set(unquote(fn.name), fn.blocks.map(() => undefined));
+      continue;
+    }
+    guards.set(unquote(fn.name), fn.blocks.map((b) => {
+      const first = b.instructions.find((i) => i.opcode !== "phi" && !/^(?:tail |notail |musttail )?call void @llvm\.(?:dbg|lifetime)\./.test(i.text));
+      return first?.opcode === "unreachable" ? undefined : ++total;
+    }));
+  }
+  return { guards, total };
+}
+
+/** The blocks of each function whose guard `hits` marks (`readBlockHits`), by function name. */
+export function executedBlocks(guards: ReadonlyMap<string, readonly (number | undefined)[]>, hits: Uint8Array): Map<string, Set<number>> {
+  const executed = new Map<string, Set<number>>();
+  for (const [fn, ids] of guards) {
+    const blocks = new Set<number>();
+    ids.forEach((g, i) => {
+      if (g !== undefined && hits[g] === 1) blocks.add(i);
+    });
+    if (blocks.size > 0) executed.set(fn, blocks);
+  }
+  return executed;
 }
 
 /**
@@ -49,10 +92,9 @@ function mentions(text: string): string[] {
   return [...text.matchAll(/@("(?:[^"\\]|\\.)*"|[-\w$.]+)/g)].map((m) => unquote(m[1]!));
 }
 
-function bodyOf(fn: IrFunction): string {
-  return fn.blocks
-    .map((b) => `${b.label}:\n${b.instructions.map((i) => i.text.replace(/,\s*!(?:[-\w.$]+)\s+!\d+/g, "").replace(/\s#\d+\b/g, "")).join("\n")}`)
-    .join("\n");
+/** A block as text, metadata attachments and attribute-group numbers aside (a reprint renumbers them). */
+function blockText(b: IrFunction["blocks"][number]): string {
+  return `${b.label}:\n${b.instructions.map((i) => i.text.replace(/,\s*!(?:[-\w.$]+)\s+!\d+/g, "").replace(/\s#\d+\b/g, "")).join("\n")}`;
 }
 
 /** `"a b"` → `a b` (the name as a profile or a symbol table spells it). */

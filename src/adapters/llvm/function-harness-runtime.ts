@@ -173,7 +173,7 @@ int main(int argc, char **argv) {
       if (!run[f][c]) { puts("skip"); continue; }
       if (elapsed_ms(&start) > budget_ms) { puts("budget"); continue; }
       memset(result, 0, sizeof *result);
-      if (ftruncate(out, 0) != 0) return 4;
+      if (ftruncate(out, 0) != 0 || lseek(out, 0, SEEK_SET) != 0) return 4;
       fflush(NULL);
       pid_t pid = fork();
       if (pid < 0) { puts("budget"); continue; }

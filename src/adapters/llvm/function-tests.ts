@@ -1,3 +1,4 @@
+import { BLOCK_COVERAGE_ENV, BLOCK_COVERAGE_FLAGS, BLOCK_COVERAGE_RUNTIME, readBlockHits } from "../verifier/block-coverage.js";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { contentId } from "../../kernel/codec/index.js";
@@ -34,6 +35,11 @@ export interface FunctionTestResult {
   skipped: { fn: string; calls: number; why: string }[];
   /** How many calls were made per function (for the evidence). */
   callsPerFunction: number;
+  /**
+   * With `traceBlocks`: the guards the transformed harness hit (`readBlockHits`; AFTER's
+   * blocks in module order, then one per entry point), and how many entry points follow.
+   */
+  blocks?: { hits: Uint8Array; entryPoints: number };
 }
 
 export interface FunctionTestOptions {
@@ -58,6 +64,8 @@ export interface FunctionTestOptions {
    * same BEFORE builds and runs only AFTER's harness for the functions seen before.
    */
   cache?: Map<string, unknown>;
+  /** Build the transformed harness with block coverage (`BLOCK_COVERAGE_FLAGS`) and return the blocks its calls executed. */
+  traceBlocks?: boolean;
 }
 
 const DEFAULT_CALLS = 64;
@@ -118,11 +126,16 @@ export async function testFunctions(options: FunctionTestOptions): Promise<Funct
   const [refs, got] = await withWorkDir("opm-fntest-", async (dir) => {
     await writeFile(join(dir, "harness.c"), harnessSource(targets, args));
     await writeFile(join(dir, "after.ll"), withEntryPoints(options.after, targets.map((t) => t.after)));
+    const hitsFile = join(dir, "block-hits");
     // Settled: the build must not still write into `dir` when withWorkDir removes it.
-    const [built, known] = await Promise.allSettled([buildHarness(options, dir, "-O0", "after.ll", "transformed"), references]);
+    const [built, known] = await Promise.allSettled([buildHarness(options, dir, "-O0", "after.ll", "transformed", options.traceBlocks === true), references]);
     if (known.status === "rejected") throw known.reason;
     if (built.status === "rejected") throw built.reason;
-    return [known.value, await runHarness(options, built.value, "transformed", COMPARED_CALL_MS, known.value.map((r) => finished(r.ref)))] as const;
+    const env = options.traceBlocks === true ? { [BLOCK_COVERAGE_ENV]: hitsFile } : undefined;
+    const outcomes = await runHarness(options, built.value, "transformed", COMPARED_CALL_MS, known.value.map((r) => finished(r.ref)), env);
+    const hits = options.traceBlocks === true ? await readBlockHits(hitsFile) : undefined;
+    if (hits !== undefined) result.blocks = { hits, entryPoints: targets.length };
+    return [known.value, outcomes] as const;
   });
   targets.forEach((t, i) => judgeFunction(t, args[i]!, { ...refs[i]!, got: got[i]! }, result));
   return result;
@@ -182,9 +195,21 @@ function finished(ref: Outcomes): boolean[] {
   return ref.calls.map((o) => /^(ret=|exit )/.test(o ?? ""));
 }
 
-/** `clang <level>` of the harness with `module` into `dir/out`; its path. */
-async function buildHarness(options: FunctionTestOptions, dir: string, level: string, module: string, out: string): Promise<string> {
-  const r = await runTool(options.clang, [level, "-w", "harness.c", module, ...options.buildFlags, "-o", out], { cwd: dir, timeoutMs: BUILD_MS, missingPackage: "clang" });
+/**
+ * `clang <level>` of the harness with `module` into `dir/out`; its path. With `traced`,
+ * `module` alone is built with block coverage (the harness is compiled apart, so its own
+ * blocks take no guards) and linked with the coverage runtime.
+ */
+async function buildHarness(options: FunctionTestOptions, dir: string, level: string, module: string, out: string, traced = false): Promise<string> {
+  let sources = ["harness.c", module];
+  if (traced) {
+    const object = `${out}-harness.o`;
+    await writeFile(join(dir, "block-hits.c"), BLOCK_COVERAGE_RUNTIME);
+    const h = await runTool(options.clang, [level, "-w", "-c", "harness.c", "-o", object], { cwd: dir, timeoutMs: BUILD_MS, missingPackage: "clang" });
+    if (h.exitCode !== 0) throw new OpmError("compiler_failed", "the function-test harness does not compile", { detail: clipLog(h.stderr, 1500) });
+    sources = [...BLOCK_COVERAGE_FLAGS, module, "block-hits.c", object];
+  }
+  const r = await runTool(options.clang, [level, "-w", ...sources, ...options.buildFlags, "-o", out], { cwd: dir, timeoutMs: BUILD_MS, missingPackage: "clang" });
   if (r.exitCode !== 0) {
     throw new OpmError("compiler_failed", `the function-test harness does not build with ${module} (\`clang ${level}\`)`, { detail: clipLog(r.stderr, 1500) });
   }
@@ -192,12 +217,12 @@ async function buildHarness(options: FunctionTestOptions, dir: string, level: st
 }
 
 /** One run of harness `exe` making the calls `mask` selects; each function's outcomes. */
-async function runHarness(options: FunctionTestOptions, exe: string, name: string, callMs: number, mask: boolean[][]): Promise<Outcomes[]> {
+async function runHarness(options: FunctionTestOptions, exe: string, name: string, callMs: number, mask: boolean[][], env?: Record<string, string>): Promise<Outcomes[]> {
   const limits = options.limits ?? {};
   const budgetMs = (limits.wallMs ?? DEFAULT_LIMITS.wallMs) / 2;
   const contents = Buffer.from(harnessControl(callMs, budgetMs, mask));
   const control: RunSpec = { name, args: ["control"], stdin: new Uint8Array(), files: [{ name: "control", contents }], env: {}, compare: ["stdout"] };
-  const r = await runProgram(exe, control, limits);
+  const r = await runProgram(exe, control, limits, env);
   const printed = readHarnessOutput(r.stdout.toString("latin1"));
   const status = `the ${name} run ended: ${describeStatus(r)}`;
   return mask.map((calls, i) => ({ calls: calls.map((_, c) => printed.get(`${i} ${c}`)), status }));

@@ -14,9 +14,10 @@ import { compareCfgShapes } from "./compare-cfg-shapes.js";
 import { compareModuleInterfaces } from "./compare-module-interfaces.js";
 import { differentialLayer, runReference, runsKey, runsOf, type ReferenceOutcome, type Runs } from "../verifier/differential-execution.js";
 import { COVERAGE_FLAGS, executedFunctions } from "../verifier/coverage.js";
-import { judgeCoverage, type DirectTests } from "../verifier/earned-semantics.js";
+import { judgeCoverage, type ChangedFunction, type DirectTests } from "../verifier/earned-semantics.js";
 import { testFunctions } from "./function-tests.js";
-import { changedFunctions, reachableFunctions } from "./changed-functions.js";
+import { blockGuards, changedFunctions, executedBlocks, reachableFunctions } from "./changed-functions.js";
+import { BLOCK_COVERAGE_ENV, BLOCK_COVERAGE_FLAGS, BLOCK_COVERAGE_RUNTIME, readBlockHits } from "../verifier/block-coverage.js";
 import type { IrModule } from "./read-llvm-ir.js";
 import { metricLayer } from "../verifier/metric-layer.js";
 import { readArtifact } from "../verifier/read-artifact.js";
@@ -116,7 +117,8 @@ export async function verifyLlvm(request: VerifyRequest, invariants: ReadonlySet
     };
 
     // Started now, awaited by layer 3: it does not depend on layers 1 and 2's answers.
-    const afterBuild = background(build(["after.ll"], "transformed"));
+    // Built with block coverage: layer 3 learns which of its blocks the runs executed.
+    const afterBuild = background(writeFile(join(dir, "block-hits.c"), BLOCK_COVERAGE_RUNTIME).then(() => build([...BLOCK_COVERAGE_FLAGS, "after.ll", "block-hits.c"], "transformed")));
     try {
       const known = verifiedBy(afterDigest, tools.opt);
       const afterProblem = known ? undefined : await verify("after.ll");
@@ -216,18 +218,29 @@ async function semanticsLayer(
   if (outcome.undecided !== undefined) return { name: "semantics", ok: false, decided: false, evidence: `undecided: ${outcome.undecided}` };
   const failed = await afterBuild;
   if (failed !== undefined) return { name: "semantics", ok: false, evidence: `AFTER does not build into a program with \`clang -O0${flagText(buildFlags)}\`: ${failed}` };
-  const layer = await differentialLayer(outcome, join(dir, "transformed"), runs, limits);
+  const hitsFile = join(dir, "block-hits");
+  const layer = await differentialLayer(outcome, join(dir, "transformed"), runs, limits, { [BLOCK_COVERAGE_ENV]: hitsFile });
   if (!layer.ok) return layer;
   const runsEvidence = `${layer.evidence}; both built by \`clang -O0${flagText(buildFlags)}\``;
   const coverage = outcome.coverage ?? { unknown: "not measured" };
   if ("unknown" in coverage) return { name: "semantics", ok: false, decided: false, evidence: `undecided: the runs agree, but which functions they entered is unknown (${coverage.unknown}); ${runsEvidence}` };
-  const changed = changedFunctions(facts.module, readLlvmIr(afterText));
-  const unreached = changed.filter((f) => !f.added && facts.reachable.has(f.name) && !coverage.executed.has(f.name)).map((f) => f.name);
-  const direct = unreached.length === 0 ? undefined : await testUnreached(request, facts, afterText, unreached, buildFlags, tools.clang);
+  const afterModule = readLlvmIr(afterText);
+  const changed = changedFunctions(facts.module, afterModule);
+  const { guards, total } = blockGuards(afterModule);
+  const hits = await readBlockHits(hitsFile);
+  // Trusted only when clang placed exactly the guards `blockGuards` expects.
+  const ran = hits !== undefined && hits.length === total + 1 ? executedBlocks(guards, hits) : undefined;
+  const open = (f: ChangedFunction): boolean => ran === undefined
+    ? !coverage.executed.has(f.name)
+    : (f.changedBlocks ?? []).some((n, i) => n > 0 && !ran.get(f.name)?.has(i));
+  const untested = changed.filter((f) => !f.added && facts.reachable.has(f.name) && open(f)).map((f) => f.name);
+  const direct = untested.length === 0 ? undefined : await testUnreached(request, facts, afterText, untested, buildFlags, tools.clang, ran !== undefined ? guards : undefined, total);
   if (direct !== undefined && "rejected" in direct) return direct.rejected;
+  const blocksNote = ran === undefined ? `; blocks not traced (${hits === undefined ? "no run set the trace up" : `${hits.length - 1} guards where ${total} blocks were expected`}), counted by function` : "";
   return judgeCoverage({
-    runsEvidence, changed, executed: coverage.executed, reachable: facts.reachable,
+    runsEvidence: runsEvidence + blocksNote, changed, executed: coverage.executed, reachable: facts.reachable,
     ...(direct !== undefined ? { direct } : {}),
+    ...(ran !== undefined ? { blocks: { runs: ran, ...(direct?.blocks !== undefined ? { direct: direct.blocks } : {}) } } : {}),
     ...(request.requiredCoverage !== undefined ? { required: request.requiredCoverage } : {}),
   });
 }
@@ -241,17 +254,21 @@ async function semanticsLayer(
  */
 async function testUnreached(
   request: VerifyRequest, facts: BeforeFacts, afterText: string, functions: string[], buildFlags: readonly string[], clang: string,
-): Promise<DirectTests | { rejected: LayerResult }> {
+  guards: ReadonlyMap<string, readonly (number | undefined)[]> | undefined, total: number,
+): Promise<(DirectTests & { blocks?: Map<string, Set<number>> }) | { rejected: LayerResult }> {
   const result = await testFunctions({
     before: facts.text, after: afterText, functions, clang, buildFlags, ...(request.limits !== undefined ? { limits: request.limits } : {}),
-    ...(request.cache !== undefined ? { cache: request.cache } : {}),
+    ...(request.cache !== undefined ? { cache: request.cache } : {}), traceBlocks: guards !== undefined,
   });
   const d = result.disagreement;
   if (d !== undefined && !d.internal) {
-    return { rejected: { name: "semantics", ok: false, evidence: `direct test of @${d.fn}, which no run entered: ${d.evidence}` } };
+    return { rejected: { name: "semantics", ok: false, evidence: `direct test of @${d.fn}, whose changed code no run executed: ${d.evidence}` } };
   }
   const untestable = [...result.untestable, ...(d === undefined ? [] : [{ fn: d.fn, why: `static function disagrees on generated inputs (${d.evidence}); a run must decide` }])];
-  return { agreed: result.agreed, untestable, callsPerFunction: result.callsPerFunction };
+  // The harness's module is AFTER with one entry point appended per function tested.
+  const b = result.blocks;
+  const blocks = guards !== undefined && b !== undefined && b.hits.length === total + b.entryPoints + 1 ? executedBlocks(guards, b.hits) : undefined;
+  return { agreed: result.agreed, untestable, callsPerFunction: result.callsPerFunction, ...(blocks !== undefined ? { blocks } : {}) };
 }
 
 /**

@@ -53,12 +53,12 @@ export async function runReference(
  * specification compares (by default exit status, stdout and output files) with the
  * reference's runs. Agreement alone is not a pass: the caller judges coverage.
  */
-export async function differentialLayer(reference: ReferenceOutcome, transformedExe: string, specs: Runs, limits: RunLimits): Promise<LayerResult> {
+export async function differentialLayer(reference: ReferenceOutcome, transformedExe: string, specs: Runs, limits: RunLimits, env: Record<string, string> = {}): Promise<LayerResult> {
   const l = { ...DEFAULT_LIMITS, ...limits };
   const setting = `limits cpu ${l.cpuSeconds} s, address space ${mib(l.memoryBytes)}, files/stdout ${mib(l.outputBytes)}, wall ${l.wallMs / 1000} s; ${networkIsolation().how}; ASLR off`;
   if (reference.undecided !== undefined) return { name: "semantics", ok: false, decided: false, evidence: `undecided: ${reference.undecided}` };
   for (const [i, spec] of specs.entries()) {
-    const run = await runProgram(transformedExe, spec, limits);
+    const run = await runProgram(transformedExe, spec, limits, env);
     const differs = compareRuns(reference.runs[i]!, run, spec?.compare);
     if (differs !== undefined) return { name: "semantics", ok: false, evidence: `on ${runName(spec)}: ${differs} (${setting})` };
   }

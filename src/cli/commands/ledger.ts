@@ -66,7 +66,9 @@ const SUBCOMMANDS: readonly CommandHelp[] = [
       "  rotate             replace the governor set: --governor NAME:HEXKEY / --governor-identity DIR (repeatable)",
       "                     and --threshold K",
       "  policy             create or replace a privacy policy: --policy-id ID, --family F (default *), --accountant",
-      "                     pure|approximate|zcdp|renyi, --epsilon E, --delta D (default 0), --policy-version V (default 1)",
+      "                     pure|approximate|zcdp|renyi, --epsilon E, --delta D (default 0), --policy-version V (default 1);",
+      "                     enforced for pure and zcdp: --release-cost C (ε or ρ per release, default ε 0.25), --clamp-min N",
+      "                     --clamp-max N (improvement-bp range, default 0 5000), --refresh-period-ms MS (default never)",
       "  promote            move a contract between stages: --contract ID --from STAGE --to STAGE (proposed,",
       "                     experimental, stable, deprecated, retired)",
       "  --reason R         why, kept in the entry",
@@ -161,6 +163,7 @@ const FLAGS = {
   governor: { type: "string", multiple: true }, "governor-identity": { type: "string", multiple: true }, threshold: { type: "string" },
   compiler: { type: "string" }, reason: { type: "string" }, approve: { type: "boolean" },
   "policy-id": { type: "string" }, family: { type: "string" }, accountant: { type: "string" }, epsilon: { type: "string" }, delta: { type: "string" }, "policy-version": { type: "string" },
+  "release-cost": { type: "string" }, "clamp-min": { type: "string" }, "clamp-max": { type: "string" }, "refresh-period-ms": { type: "string" },
   contract: { type: "string" }, from: { type: "string" }, to: { type: "string" },
   proposals: { type: "boolean" }, limit: { type: "string" }, size: { type: "string" }, consistency: { type: "string" },
   out: { type: "string" }, "page-bytes": { type: "string" }, file: { type: "string" }, "log-key": { type: "string" }, "trusted-checkpoint": { type: "string" },
@@ -240,6 +243,8 @@ async function proposalKind(args: ParsedArgs, what: string | undefined, target: 
       value: create(ProposalSchemaFor.policy, {
         policyId: stringFlag(args, "policy-id", true), family: stringFlag(args, "family") ?? "*", accountant: enumFlag(args, "accountant", PrivacyAccountant),
         totalEpsilon: stringFlag(args, "epsilon", true), totalDelta: stringFlag(args, "delta") ?? "0", version: bigFlag(args, "policy-version") ?? 1n, reason,
+        releaseCost: stringFlag(args, "release-cost") ?? "", clampMin: signedFlag(args, "clamp-min"), clampMax: signedFlag(args, "clamp-max"),
+        refreshPeriodMs: bigFlag(args, "refresh-period-ms") ?? 0n,
       }),
     };
     case "promote": return {
@@ -410,3 +415,11 @@ export const ledgerCommand: Command = {
     }
   },
 };
+
+/** `--NAME N`: a signed whole number (0 when absent); invalid_argument naming the flag otherwise. */
+function signedFlag(args: ParsedArgs, name: string): bigint {
+  const text = stringFlag(args, name);
+  if (text === undefined) return 0n;
+  if (!/^-?\d{1,18}$/.test(text)) throw new OpmError("invalid_argument", `--${name}: ${JSON.stringify(text)} is not a whole number`);
+  return BigInt(text);
+}

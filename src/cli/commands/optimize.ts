@@ -13,13 +13,14 @@ import type { Command } from "../command.js";
 import { describeOptimizeResult } from "../describe-optimize-result.js";
 import { createOutput } from "../output.js";
 import { progressBar } from "../progress-bar.js";
+import { readRunOptions, RUN_FLAGS, RUN_HELP } from "../run-options.js";
 
 /** `opm optimize PROGRAM…`: pose a problem and print the best plan found with the baseline it beat. */
 export const optimizeCommand: Command = {
   name: "optimize",
   summary: "search pass plans for a program (embedded registry and local adapters unless --registry)",
   usage: `opm optimize PROGRAM… --compiler ${TOOLCHAINS.map((d) => d.compiler).join("|")} [--objective ${OBJECTIVES.join("|")}] [--max-evals N] ` +
-    `[--strategy ${STRATEGIES.map((s) => s.name).join("|")}] [--seed S] [--max-steps N] [--adapters N] [--lib NAME]… [--cflags 'FLAGS'] [--public] [--registry HOST:PORT --identity DIR --ir-store DIR] [--json]`,
+    `[--strategy ${STRATEGIES.map((s) => s.name).join("|")}] [--seed S] [--max-steps N] [--adapters N] [--lib NAME]… [--cflags 'FLAGS'] [--run 'ARGS']… [--input FILE]… [--stdin FILE] [--runs FILE.json] [--required-coverage SHARE] [--public] [--registry HOST:PORT --identity DIR --ir-store DIR] [--json]`,
   help: [
     "PROGRAM is one or more C files, a directory (every .c under it, -I for each folder holding a header), a",
     "compile_commands.json (what CMake, Meson and Bear write: each file with its own -I/-D/-std), or .ll/.bc (LLVM),",
@@ -38,6 +39,10 @@ export const optimizeCommand: Command = {
     "  --adapters N       local adapters of the embedded registry (default 2)",
     "  --lib NAME         a library the program links against (repeatable or comma-separated: --lib m,z); every build links it",
     "  --cflags 'FLAGS'   -I/-D/-U/-std= flags for every C file (other flags are ignored)",
+    ...RUN_HELP,
+    "  --required-coverage SHARE   share (0..1] of the changed code the runs (or direct tests of functions) must",
+    "                     exercise for an evaluation to count as verified (default 1: all; a miscompile in the rest",
+    "                     would be signed)",
     "  --public           share the IR with the market (default: private, only its digest and features leave)",
     "  --registry HOST:PORT --identity DIR --ir-store DIR   search through a running registry as the identity in DIR",
   ].join("\n"),
@@ -46,12 +51,18 @@ export const optimizeCommand: Command = {
       compiler: { type: "string" }, objective: { type: "string" }, "max-evals": { type: "string" }, strategy: { type: "string" },
       seed: { type: "string" }, "max-steps": { type: "string" }, adapters: { type: "string" }, public: { type: "boolean" },
       registry: { type: "string" }, identity: { type: "string" }, "ir-store": { type: "string" },
-      lib: { type: "string", multiple: true }, cflags: { type: "string" },
+      lib: { type: "string", multiple: true }, cflags: { type: "string" }, "required-coverage": { type: "string" }, ...RUN_FLAGS,
     });
     if (args.positionals.length === 0) throw new OpmError("invalid_argument", `usage: ${this.usage}`);
     const libraries = ((args.values["lib"] as string[] | undefined) ?? []).flatMap((v) => v.split(",")).filter((v) => v !== "");
     const cflags = splitCommand(stringFlag(args, "cflags") ?? "", "--cflags");
     const program = readProgramSource(args.positionals, { libraries, cflags });
+    const runs = readRunOptions(args);
+    const coverageText = stringFlag(args, "required-coverage");
+    const requiredCoverage = coverageText === undefined ? undefined : Number(coverageText);
+    if (requiredCoverage !== undefined && !(requiredCoverage > 0 && requiredCoverage <= 1)) {
+      throw new OpmError("invalid_argument", `--required-coverage: ${JSON.stringify(coverageText)} is not a share in (0, 1]`);
+    }
     const file = args.positionals.length === 1 ? args.positionals[0]! : args.positionals.join(" ");
     const compiler = parseCompiler(stringFlag(args, "compiler", true));
     const objective = parseObjective(stringFlag(args, "objective") ?? declarationOf(compiler).objectives[0]);
@@ -76,7 +87,8 @@ export const optimizeCommand: Command = {
     const bar = progressBar("evaluations");
     const result = await optimize({
       file: args.positionals.length === 1 ? resolve(file) : file, program, compiler, objective, strategy, maxEvaluations, seed, maxSteps, market,
-      visibility: args.values.public === true ? "public" : "private",
+      visibility: args.values.public === true ? "public" : "private", runs,
+      ...(requiredCoverage !== undefined ? { requiredCoverage } : {}),
       onProgress: (done, total, best) => bar.update(done, total, best?.value === undefined ? "" : `best ${best.value}`),
     }).finally(() => local?.stop());
     bar.done();

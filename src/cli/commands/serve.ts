@@ -4,12 +4,13 @@ import { DEFAULT_JOBS_CONFIG } from "../../server/jobs/index.js";
 import { startRegistryNode } from "../../server/node/index.js";
 import { parseCommandArgs, parseHostPort, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
+import { peersFlag } from "./serve-peers.js";
 
 /** `opm serve --data-dir DIR --listen HOST:PORT [--db URL] [--spot-check-fraction F]`: runs a registry node until SIGTERM/SIGINT. */
 export const serveCommand: Command = {
   name: "serve",
   summary: "run a registry node (embedded PostgreSQL under --data-dir unless --db or DATABASE_URL)",
-  usage: "opm serve --data-dir DIR --listen HOST:PORT [--db postgres://…] [--admission auto|ledger] [--spot-check-fraction F]",
+  usage: "opm serve --data-dir DIR --listen HOST:PORT [--db postgres://…] [--admission auto|ledger] [--spot-check-fraction F] [--peer HOST:PORT@IDENTITY_DIR]… [--max-checkpoint-age SECONDS]",
   help: [
     "Runs a registry node: the mTLS gRPC RegistryService, JobService and LedgerService, until SIGTERM or SIGINT (it",
     "finishes the calls in flight, then closes the database). When ready it prints one line on stdout:",
@@ -25,10 +26,15 @@ export const serveCommand: Command = {
     "                     exists, then the ledger's governors. ledger: only the ledger's governors",
     "  --spot-check-fraction F   share of jobs on public problems re-run on another adapter to catch lying",
     `                     adapters, 0..1 (default ${DEFAULT_JOBS_CONFIG.spotCheckFraction}; README "Spot checks")`,
+    "  --peer HOST:PORT@DIR  pull that peer node's delta log continuously (repeatable). DIR is an identity the",
+    "                     PEER's CA issued for this node, holding peer.vkey: the peer's deltaKey, pinned by you",
+    "                     (README \"Delta-sync and replay\"). A refused pull is logged with its reason; the node keeps serving",
+    "  --max-checkpoint-age SECONDS   refuse a peer checkpoint signed longer ago: a frozen peer (default 600)",
   ].join("\n"),
   async run(argv) {
     const args = parseCommandArgs(argv, {
       "data-dir": { type: "string" }, listen: { type: "string" }, db: { type: "string" }, admission: { type: "string" }, "spot-check-fraction": { type: "string" },
+      peer: { type: "string", multiple: true }, "max-checkpoint-age": { type: "string" },
     });
     // auto: the operator admits adapters until a ledger genesis exists, the ledger after; ledger: only the ledger.
     const admissionMode = stringFlag(args, "admission") ?? "auto";
@@ -39,8 +45,8 @@ export const serveCommand: Command = {
     const dataDir = resolve(stringFlag(args, "data-dir", true));
     const { host, port } = parseHostPort(stringFlag(args, "listen") ?? "127.0.0.1:0", "listen");
     const dbUrl = stringFlag(args, "db") ?? (process.env.DATABASE_URL || undefined);
-    const node = await startRegistryNode({ dataDir, host, port, admissionMode, ...(dbUrl ? { dbUrl } : {}), jobs: { spotCheckFraction } });
-    process.stdout.write(`${JSON.stringify({ event: "listening", address: node.address, ca: node.caPath })}\n`);
+    const node = await startRegistryNode({ dataDir, host, port, admissionMode, ...(dbUrl ? { dbUrl } : {}), jobs: { spotCheckFraction }, ...peersFlag(args) });
+    process.stdout.write(`${JSON.stringify({ event: "listening", address: node.address, ca: node.caPath, deltaKey: node.deltaKey })}\n`);
     await new Promise<void>((done) => {
       const stop = (signal: string) => {
         process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "shutting down", signal })}\n`);

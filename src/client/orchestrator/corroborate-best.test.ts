@@ -23,18 +23,21 @@ function search(): SearchResult {
   };
 }
 const truth: Record<string, number> = { a: 100, b: 95, c: 10, e: 90 };
+const measure = (p: Plan) => ({ value: truth[p.steps[0]!.pass]!, outputDigest: `out-${p.steps[0]!.pass}` });
 
 describe("corroborateBest", () => {
   it("reports the best result the participant reproduces; a lie is evidence, never the best; refused results are skipped", async () => {
     const tried: string[] = [];
-    const r = await corroborateBest(search(), async (p) => (tried.push(p.steps[0]!.pass), truth[p.steps[0]!.pass]!));
+    const r = await corroborateBest(search(), async (p) => (tried.push(p.steps[0]!.pass), measure(p)));
     expect(r.index).toBe(4); // e: 90, provisional but reproduced here
     expect(tried).toEqual(["b", "e"]);
-    expect(r.unreproduced).toEqual([{ jobId: "job-b", adapter: "liar", plan: plan("b"), claimed: 50, measured: 95 }]);
+    expect(r.unreproduced).toEqual([
+      { jobId: "job-b", signalId: "signal-b", adapter: "liar", plan: plan("b"), claimed: 50, measured: 95, outputDigest: "out-b", checkJobId: "" },
+    ]);
   });
 
   it("gives no best when nothing reproduces within the tries", async () => {
-    const r = await corroborateBest(search(), async () => 1, 2);
+    const r = await corroborateBest(search(), async () => ({ value: 1, outputDigest: "out" }), 2);
     expect(r.index).toBeUndefined();
     expect(r.unreproduced.map((u) => u.jobId)).toEqual(["job-b", "job-e"]);
   });

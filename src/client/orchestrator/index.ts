@@ -1,3 +1,5 @@
+export { corroborateBest } from "./corroborate-best.js";
+export type { Corroboration, Reproduction, Unreproduced } from "./corroborate-best.js";
 export { GreedySearch, greedySearch } from "./greedy-search.js";
 export { marketFirst, transferPlans } from "./market-first.js";
 export { optimize } from "./optimize.js";
@@ -5,6 +7,7 @@ export type { MarketTarget, OptimizeOptions, OptimizeResult } from "./optimize.j
 export { RandomSearch, randomSearch } from "./random-search.js";
 export { METRIC_UNITS, percentChange, tallyFailures } from "./result-summary.js";
 export type { FailureTally } from "./result-summary.js";
+export { reportUnreproduced } from "./report-unreproduced.js";
 export { runSearch } from "./run-search.js";
 export type { SearchResult, SearchRun } from "./run-search.js";
 export { ScreenSearch, screenSearch } from "./screen-search.js";
@@ -15,3 +18,5 @@ export type { MarketQuery, MarketSignal, SignalSource } from "./signal-source.js
 export { STRATEGIES, strategyNamed } from "./strategies.js";
 export { bestOf, planKey } from "./strategy.js";
 export type { Evaluation, SearchSpace, Strategy, StrategyContext, StrategyDefinition } from "./strategy.js";
+export { releaseBest } from "./release-best.js";
+export type { ReleaseReport } from "./release-best.js";

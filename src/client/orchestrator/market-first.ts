@@ -46,7 +46,8 @@ export function transferPlans(signals: readonly MarketSignal[], features: Readon
   return out;
 }
 
-function cosine(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): number {
+/** Cosine similarity of two feature vectors (missing features count as 0); 0 when either is all zeros. */
+export function cosine(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): number {
   let dot = 0, na = 0, nb = 0;
   for (const [k, v] of Object.entries(a)) { na += v * v; dot += v * (b[k] ?? 0); }
   for (const v of Object.values(b)) nb += v * v;

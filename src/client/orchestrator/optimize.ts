@@ -9,10 +9,12 @@ import { RegistryService } from "../../gen/openpassmarket/v1/registry_service_pb
 import { OpmError } from "../../kernel/errors/index.js";
 import { createLogger, type Logger } from "../../kernel/logger/index.js";
 import type { Identity } from "../../kernel/pki/index.js";
-import { compilerToProto, objectiveToProto, type CompilerKind, type Objective, type Plan } from "../../kernel/plan/index.js";
+import { compilerToProto, objectiveToProto, runSetBytes, runSetDigest, runSetToProto, validateRuns, type CompilerKind, type Objective, type Plan, type RunSpec } from "../../kernel/plan/index.js";
 import { createRpcClient } from "../../kernel/wire/index.js";
 import { METRIC_UNITS, percentChange, tallyFailures } from "./result-summary.js";
 import { corroborateBest, type Unreproduced } from "./corroborate-best.js";
+import { reportUnreproduced } from "./report-unreproduced.js";
+import { releaseBest, type ReleaseReport } from "./release-best.js";
 import { runSearch } from "./run-search.js";
 import { registrySignalSource } from "./signal-source.js";
 import { strategyNamed } from "./strategies.js";
@@ -44,6 +46,18 @@ export interface OptimizeOptions {
   maxSteps: number;
   market: MarketTarget;
   visibility: "private" | "public";
+  /**
+   * The participant's runs of the program (`opm optimize --run`), which every
+   * evaluation's semantics layer executes: carried by a public problem, kept in the
+   * participant's store (only their digest leaves) for a private one.
+   */
+  runs?: readonly RunSpec[];
+  /**
+   * Share (0..1] of the changed code the runs or direct tests must exercise before an
+   * evaluation counts as verified; default all. Lower it knowingly: a miscompile in the
+   * code left out would be signed.
+   */
+  requiredCoverage?: number;
   onProgress?: (done: number, total: number, best: Evaluation | undefined) => void;
   log?: Logger;
 }
@@ -91,9 +105,16 @@ export interface OptimizeResult {
   firstFailureMessages: Record<string, string>;
   /**
    * Results adapters reported that this participant's toolchain measured otherwise: never
-   * reported as best (`best` is the best result reproduced here), kept as evidence.
+   * reported as best (`best` is the best result reproduced here), kept as evidence and
+   * reported to the registry, which spot-checks each one's job (`checkJobId`).
    */
   unreproduced: Unreproduced[];
+  /**
+   * A private problem's release: the best result's improvement, clamped and noised, charged
+   * to the organisation's privacy budget — all that others ever see of it (see README
+   * *Privacy*) — or why nothing was released. Absent for public problems (shown exactly).
+   */
+  release?: ReleaseReport;
   seconds: number;
 }
 
@@ -101,8 +122,9 @@ export interface OptimizeResult {
  * Poses `file` as a problem on `options.market` and searches for the plan that minimises
  * the objective: prepares the IR and features locally (only digest and features leave,
  * unless public), prepares the strategy with what the market measured elsewhere, runs it
- * through evaluation jobs that adapters claim, then re-runs the best plan locally to
- * confirm it reproduces exactly.
+ * through evaluation jobs that adapters claim, then re-runs the best plans locally and
+ * reports the best that reproduces exactly; each that does not is reported to the
+ * registry as evidence against its adapter.
  */
 export async function optimize(options: OptimizeOptions): Promise<OptimizeResult> {
   const started = performance.now();
@@ -117,6 +139,10 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
     const prepared = await toolchain.prepare(options.program ?? options.file, options.objective);
     const catalog = await toolchain.catalog();
     target.irStore.put(prepared.input.bytes);
+    const runs = validateRuns(options.runs ?? []);
+    const runsDigest = runSetDigest(runs);
+    if (runs.length > 0) target.irStore.put(runSetBytes(runs));
+    const input = { ...prepared.input, runs };
     await registry.registerParticipant({ publicKey: target.identity.keys.publicKeyRaw }).catch((err: unknown) => {
       if (!(err instanceof OpmError && err.code === "already_exists")) throw err;
     });
@@ -125,10 +151,14 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
       problem: {
         participant: target.identity.name, compiler: compilerToProto(options.compiler), compilerVersion: info.version,
         objective: objectiveToProto(options.objective), irDigest: prepared.digest, irFormat: prepared.input.format, features,
-        constraints: { maxPasses: options.maxSteps, evaluationBudget: options.maxEvaluations },
+        constraints: {
+          maxPasses: options.maxSteps, evaluationBudget: options.maxEvaluations,
+          requiredCoverageBp: options.requiredCoverage === undefined ? 0 : Math.round(options.requiredCoverage * 10_000),
+        },
         visibility: options.visibility === "public" ? Visibility.PUBLIC : Visibility.PRIVATE,
         ir: options.visibility === "public" ? prepared.input.bytes : new Uint8Array(), baseline: prepared.baseline.value,
         label: basename(options.file),
+        runsDigest, ...(options.visibility === "public" && runs.length > 0 ? { runs: runSetToProto(runs) } : {}),
       },
     });
     const space = toolchain.searchSpace(catalog, options.objective, options.maxSteps);
@@ -150,19 +180,24 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
     // Only a corroborated result is reported: the best one this toolchain reproduces here.
     const measurements = new Map<number, Measurement>();
     const corroborated = await corroborateBest(result, async (plan, index) => {
-      const m = await toolchain.evaluate(prepared.input, plan, options.objective);
+      const m = await toolchain.evaluate(input, plan, options.objective);
       measurements.set(index, m);
-      return m.value;
+      return m;
     });
     for (const u of corroborated.unreproduced) {
       log.warn("a reported result did not reproduce locally", { job: u.jobId, adapter: u.adapter, claimed: u.claimed, measured: u.measured });
     }
+    // A claim that did not reproduce is evidence: the registry re-runs its job on another adapter.
+    const unreproduced = await reportUnreproduced(jobs, corroborated.unreproduced, log);
     const bestIndex = corroborated.index;
     const bestPlan = bestIndex === undefined ? { steps: [...space.prefix] } : result.history[bestIndex]!.plan;
     const check = bestIndex === undefined ? prepared.baseline : measurements.get(bestIndex)!;
     const baseline = prepared.baseline.value, best = check.value;
     const bestJob = bestIndex === undefined ? undefined : result.jobs[bestIndex];
     const failures = tallyFailures(result.failures);
+    // A private problem's exact result stays here; others see only its release, charged to the budget.
+    const release = options.visibility === "private" && bestJob !== undefined && bestJob.signalId !== ""
+      ? await releaseBest(registry, problemId, bestJob.signalId, log) : undefined;
     return {
       file: options.file, compiler: options.compiler, compilerVersion: info.version,
       objective: options.objective, unit: METRIC_UNITS[options.objective],
@@ -175,7 +210,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
       bestJobId: bestJob?.jobId ?? "", bestSignalId: bestJob?.signalId ?? "",
       evaluations: result.history.length, failedEvaluations: result.failures.length,
       failuresByReason: failures.byReason, firstFailureMessages: failures.firstMessages,
-      unreproduced: corroborated.unreproduced, seconds: (performance.now() - started) / 1000,
+      unreproduced, ...(release === undefined ? {} : { release }), seconds: (performance.now() - started) / 1000,
     };
   } finally {
     registry.close();

@@ -46,11 +46,14 @@ export function registrySignalSource(registry: RpcClient<(typeof RegistryService
       for (let after = ""; out.length < max; ) {
         const page = await registry.listMarketSignals({ compiler: compilerToProto(compiler), objective: objectiveToProto(objective), limit: 1000, after });
         for (const s of page.signals) {
+          // A private problem's result arrives as a release (an improvement in basis points):
+          // read as a relative metric, baseline 10000 (post-processing, free of privacy cost).
+          const metrics = s.release === undefined ? { baseline: s.baseline, achieved: s.achieved } : { baseline: 10_000, achieved: 10_000 - Number(s.release.value) };
           out.push({
             signalId: s.signalId, problemId: s.problemId, compilerVersion: s.compilerVersion,
             features: Object.fromEntries(s.features.map((f) => [f.name, f.value])),
             plan: { steps: s.pipeline.map((p) => (p.value === "" ? { pass: p.pass } : { pass: p.pass, value: p.value })) },
-            baseline: s.baseline, achieved: s.achieved,
+            ...metrics,
           });
         }
         if (!page.hasMore) break;

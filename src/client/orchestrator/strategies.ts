@@ -4,9 +4,10 @@ import { marketFirst } from "./market-first.js";
 import { randomSearch } from "./random-search.js";
 import { screenSearch } from "./screen-search.js";
 import type { StrategyDefinition } from "./strategy.js";
+import { transfer } from "./transfer.js";
 
 /** Every strategy `--strategy NAME` can select. Adding one is one file and one entry here. */
-export const STRATEGIES: readonly StrategyDefinition[] = [randomSearch, greedySearch, screenSearch, marketFirst];
+export const STRATEGIES: readonly StrategyDefinition[] = [randomSearch, greedySearch, screenSearch, marketFirst, transfer];
 
 /** The strategy called `name`; throws invalid_argument naming the flag and the choices. */
 export function strategyNamed(name: string, flag = "strategy"): StrategyDefinition {

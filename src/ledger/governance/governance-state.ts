@@ -40,6 +40,8 @@ export class GovernanceState {
   readonly adapters = new Map<string, AdmittedAdapter>();
   readonly revoked = new Map<string, { revokedAt: bigint; reason: string }>();
   readonly policies = new Map<string, PrivacyPolicyUpdate>();
+  /** The index of the entry that set each policy's current version. */
+  readonly policyEntries = new Map<string, bigint>();
   readonly contracts = new Map<string, { stage: ContractStage; effectiveAt: bigint }>();
 
   /** True while `adapter`'s admission is in effect (admitted and not since revoked). */
@@ -77,6 +79,7 @@ export class GovernanceState {
     for (const [k, v] of this.adapters) c.adapters.set(k, v);
     for (const [k, v] of this.revoked) c.revoked.set(k, v);
     for (const [k, v] of this.policies) c.policies.set(k, v);
+    for (const [k, v] of this.policyEntries) c.policyEntries.set(k, v);
     for (const [k, v] of this.contracts) c.contracts.set(k, v);
     return c;
   }
@@ -186,6 +189,7 @@ export class GovernanceState {
         break;
       case "privacyPolicyUpdate":
         this.policies.set(kind.value.policyId, kind.value);
+        this.policyEntries.set(kind.value.policyId, at);
         break;
       case "contractPromotion":
         this.contracts.set(kind.value.contractId, { stage: kind.value.toStage, effectiveAt: at });

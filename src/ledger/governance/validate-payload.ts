@@ -60,6 +60,15 @@ export function checkPolicy(ctx: PayloadContext, p: PrivacyPolicyUpdate): void {
   if (p.accountant === PrivacyAccountant.PURE && Number(p.totalDelta) !== 0) {
     throw fail(ctx, "privacy_policy_update.total_delta", `pure DP requires delta 0, got ${p.totalDelta}`);
   }
+  if (p.releaseCost !== "" && (!DECIMAL_RE.test(p.releaseCost) || Number(p.releaseCost) <= 0)) {
+    throw fail(ctx, "privacy_policy_update.release_cost", `${JSON.stringify(p.releaseCost)} is not a positive decimal`);
+  }
+  if (p.quantity !== "" && p.quantity !== "improvement-bp") {
+    throw fail(ctx, "privacy_policy_update.quantity", `unknown quantity ${JSON.stringify(p.quantity)} (improvement-bp)`);
+  }
+  if ((p.clampMin !== 0n || p.clampMax !== 0n) && p.clampMin >= p.clampMax) {
+    throw fail(ctx, "privacy_policy_update.clamp_max", `clamp range [${p.clampMin}, ${p.clampMax}] is empty or a single point`);
+  }
   const want = ctx.policyVersion(p.policyId) + 1n;
   if (p.version !== want) throw fail(ctx, "privacy_policy_update.version", `version ${p.version}, expected ${want}`);
 }

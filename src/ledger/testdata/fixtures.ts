@@ -67,6 +67,7 @@ export const kinds = {
     value: {
       $typeName: "openpassmarket.v1.PrivacyPolicyUpdate", policyId, family: "*", accountant: PrivacyAccountant.APPROXIMATE,
       totalEpsilon: epsilon, totalDelta: delta, version, reason: "test",
+      releaseCost: "", quantity: "", clampMin: 0n, clampMax: 0n, refreshPeriodMs: 0n,
     },
   }),
   rotate: (governors: readonly Governor[], threshold: number): EntryKind => ({

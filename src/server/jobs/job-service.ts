@@ -6,6 +6,7 @@ import { claimJobs } from "./claim-jobs.js";
 import { enqueueJobs } from "./enqueue-jobs.js";
 import { getJobs, listJobs } from "./job-queries.js";
 import type { JobsConfig } from "./jobs-config.js";
+import { reportDiscrepancy } from "./report-discrepancy.js";
 import { completeJob, failJob, heartbeat } from "./settle-job.js";
 import { SpotChecks, type SpotCheckOptions } from "./spot-checks.js";
 
@@ -23,6 +24,7 @@ export function jobMethods(deps: RegistryDeps, config: JobsConfig, spotCheck: Sp
     failJob: { mutates: true, handle: (ctx, req) => failJob(ctx, config, req, spotChecks) },
     getJobs: { mutates: false, handle: getJobs },
     listJobs: { mutates: false, handle: listJobs },
+    reportDiscrepancy: { mutates: true, handle: (ctx, req) => reportDiscrepancy(ctx, spotChecks, req) },
   };
 }
 

@@ -15,6 +15,19 @@ export interface JobsConfig {
    * IR must not reach another participant's adapter.
    */
   spotCheckFraction: number;
+  /**
+   * An adapter's first `newAdapterChecks` completions on public problems are always
+   * checked (an adapter with little history has earned no trust yet: one that lies from
+   * its first job is caught at once). 0 turns the rule off.
+   */
+  newAdapterChecks: number;
+  /**
+   * A completion that would become its problem's best result — its metric below every
+   * accepted result of the problem's jobs so far, or the problem's first result — is always
+   * checked: a lie pays only if it wins, so the results that win are the ones checked.
+   * False turns the rule off.
+   */
+  checkNewBest: boolean;
 }
 
 export const DEFAULT_JOBS_CONFIG: JobsConfig = {
@@ -25,6 +38,10 @@ export const DEFAULT_JOBS_CONFIG: JobsConfig = {
   maxBackoffMs: 5 * 60_000,
   // One in twenty: an adapter lying on every public job has one checked after twenty on average.
   spotCheckFraction: 0.05,
+  // Five re-runs per new adapter, once per node: cheap insurance against an adapter broken or
+  // lying from the start; the new-best rule does the rest (bench/RESULTS.md, "Corroboration cost").
+  newAdapterChecks: 5,
+  checkNewBest: true,
 };
 
 /**

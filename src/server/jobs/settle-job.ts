@@ -69,7 +69,7 @@ export async function completeJob(ctx: CallContext, deps: SignalDeps, req: Compl
   const done = { state: stateText(JobState.SUCCEEDED), signal_id: signalId, updated_at_ms: ctx.now };
   await ctx.db.updateTable("jobs").set(done).where("id", "=", row.id).execute();
   await ctx.audit("job.complete", row.id, `signal ${signalId}`);
-  await spotChecks?.afterCompletion(ctx, { ...row, ...done }, signalId);
+  await spotChecks?.afterCompletion(ctx, { ...row, ...done }, signalId, signal.achieved);
   return create(CompleteJobResponseSchema, { signalId });
 }
 

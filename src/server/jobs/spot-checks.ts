@@ -1,4 +1,3 @@
-import { releaseLeasesOf } from "./release-leases.js";
 import { fromBinary } from "@bufbuild/protobuf";
 import { randomUUID } from "node:crypto";
 import { OpmError } from "../../kernel/errors/index.js";
@@ -6,10 +5,11 @@ import { JobState } from "../../gen/openpassmarket/v1/job_service_pb.js";
 import { PerformanceSignalSchema, SignalStatus } from "../../gen/openpassmarket/v1/signal_pb.js";
 import { quarantineAdapter, setSignalStatus, type QuarantineDeps, type RevocationProposer } from "../registry/index.js";
 import type { CallContext } from "../rpc/index.js";
+import { CheckRules } from "./check-rules.js";
 import type { JobsConfig } from "./jobs-config.js";
 import { errorsOf, stateText, type JobRow } from "./job-repository.js";
 import { claimOf, describeOutcome, judgeSpotCheck, type CheckOutcome } from "./judge-spot-check.js";
-import { isSpotChecked } from "./spot-check-selection.js";
+import { releaseLeasesOf } from "./release-leases.js";
 
 /** What spot checks need from the node besides the queue's config. */
 export interface SpotCheckOptions {
@@ -21,7 +21,9 @@ export interface SpotCheckOptions {
 
 /**
  * Spot checks: catching adapters that report results their compiler did not produce.
- * A selected job (`isSpotChecked`, public problems only) keeps its signal PROVISIONAL and
+ * A selected job (public problems only; `CheckRules`: the keyed sample, an adapter's first
+ * completions, a result that would become its problem's best), or one whose owner reports
+ * that it did not reproduce (`reportDiscrepancy`), keeps its signal PROVISIONAL and
  * gets a check job — same problem, same plan — that the adapter which answered may not
  * claim. Plans are deterministic, so an honest check reproduces the output digest and
  * metrics exactly: agreement makes both signals ACCEPTED; a difference gets a tie-break
@@ -33,19 +35,35 @@ export interface SpotCheckOptions {
  * the signals it checks provisional.
  */
 export class SpotChecks {
+  private readonly rules: CheckRules;
+
   constructor(private readonly config: JobsConfig, private readonly deps: QuarantineDeps & SpotCheckOptions) {
     const f = config.spotCheckFraction;
     if (!(f >= 0 && f <= 1)) throw new OpmError("invalid_argument", `spot-check fraction ${f} is not in [0, 1]`);
+    const n = config.newAdapterChecks;
+    if (!(Number.isInteger(n) && n >= 0)) throw new OpmError("invalid_argument", `new-adapter checks ${n} is not a whole number >= 0`);
+    this.rules = new CheckRules(config, deps.key);
   }
 
-  /** Runs in CompleteJob's transaction once job `row` has succeeded with signal `signalId`. */
-  async afterCompletion(ctx: CallContext, row: JobRow, signalId: string): Promise<void> {
+  /** Runs in CompleteJob's transaction once job `row` has succeeded with signal `signalId`, which reports `achieved`. */
+  async afterCompletion(ctx: CallContext, row: JobRow, signalId: string, achieved: number): Promise<void> {
     if (row.check_of !== "") return this.judge(ctx, row.check_of, signalId);
     // Private IR never goes to another participant's adapter: only public problems are checked.
-    if (row.owner !== "" || !isSpotChecked(this.deps.key, row.id, this.config.spotCheckFraction)) return;
-    await setSignalStatus(ctx.db, [signalId], SignalStatus.PROVISIONAL);
-    const checkId = await this.enqueueCheck(ctx, row, [ctx.actor]);
-    await ctx.audit("spot_check.select", row.id, `signal ${signalId} by ${ctx.actor} is provisional until check job ${checkId} by another adapter`);
+    if (row.owner !== "") return;
+    const reason = await this.rules.reasonToCheck(ctx, row, achieved);
+    if (reason !== undefined) await this.holdForCheck(ctx, row, [row.claimed_by], reason);
+  }
+
+  /**
+   * Holds the signal of succeeded job `row` PROVISIONAL and queues its check, which the
+   * adapters in `excluded` (the one that answered first) may not claim; audits `reason`.
+   * Returns the check job's id.
+   */
+  async holdForCheck(ctx: CallContext, row: JobRow, excluded: string[], reason: string): Promise<string> {
+    await setSignalStatus(ctx.db, [row.signal_id], SignalStatus.PROVISIONAL);
+    const checkId = await this.enqueueCheck(ctx, row, excluded);
+    await ctx.audit("spot_check.select", row.id, `signal ${row.signal_id} by ${row.claimed_by} is provisional until check job ${checkId} by another adapter (${reason})`);
+    return checkId;
   }
 
   /**
@@ -80,7 +98,9 @@ export class SpotChecks {
         await ctx.audit("spot_check.agree", originalId, evidence);
         return;
       case "tie_break": {
-        const tieBreak = await this.enqueueCheck(ctx, original, outcomes.map((o) => o.adapter));
+        // Whoever may not check the original may not break the tie either (see `reportDiscrepancy`).
+        const excluded = [...new Set([...outcomes.map((o) => o.adapter), ...jobs.flatMap((j) => j.excluded_adapters)])];
+        const tieBreak = await this.enqueueCheck(ctx, original, excluded);
         await ctx.audit("spot_check.disagree", originalId, `tie-break job ${tieBreak}: ${evidence}`);
         return;
       }

@@ -12,6 +12,10 @@ import { ensureLedgerKey, ensureNodePki } from "../../kernel/pki/index.js";
 import { ActorKeys, AdminAdmission, ProblemCache, registerBuiltin, registryImplementation, type AdmissionAuthority } from "../registry/index.js";
 import { CommitGroup, createCallContext, RateLimiter, startRpcServer } from "../rpc/index.js";
 import { openDatabase, type OpenDatabase } from "../storage/index.js";
+import { startDeltaSync, syncImplementation, type DeltaSync, type PeerConfig } from "../sync/index.js";
+import { file_openpassmarket_v1_sync_service, SyncService } from "../../gen/openpassmarket/v1/sync_service_pb.js";
+import { AccessControl } from "../access/index.js";
+import { DEFAULT_RELEASE_POLICY, describePolicy, ledgerReleasePolicies } from "../privacy/index.js";
 
 export interface RegistryNodeOptions {
   /** Holds the PKI and, without `dbUrl`, the embedded database. */
@@ -43,6 +47,10 @@ export interface RegistryNodeOptions {
   /** Queue timing (leases, attempts, backoff) and the spot-check fraction. */
   jobs?: Partial<JobsConfig>;
   log?: Logger;
+  /** Peers whose delta logs this node pulls continuously (`opm serve --peer`). */
+  peers?: readonly PeerConfig[];
+  /** Delta batcher pass interval and peer pull interval (ms). */
+  sync?: { batchIntervalMs?: number; pullIntervalMs?: number; maxCheckpointAgeMs?: number };
 }
 
 export interface RegistryNode {
@@ -53,6 +61,10 @@ export interface RegistryNode {
   /** Directory of the operator identity (kind admin). */
   adminDir: string;
   database: OpenDatabase;
+  /** The node's delta log (batcher) and its pulls from peers. */
+  sync: DeltaSync;
+  /** The delta log's verifier key, which peers pin. */
+  deltaKey: string;
   /** Graceful stop: refuses new calls, finishes running ones, closes the database. */
   stop(): Promise<void>;
 }
@@ -60,7 +72,8 @@ export interface RegistryNode {
 /**
  * Starts one registry node: development PKI, database (migrated), the operator
  * identity registered as `admin`, the governance ledger (log key under `pki/`), and the
- * mTLS gRPC server (Registry, Job and Ledger services) with health and reflection.
+ * mTLS gRPC server (Registry, Job, Ledger and Sync services) with health and reflection,
+ * the delta log's batcher and the pulls from `peers`.
  */
 export async function startRegistryNode(options: RegistryNodeOptions): Promise<RegistryNode> {
   const log = options.log ?? createLogger();
@@ -71,6 +84,7 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
   // Ed25519 checks (two per signed call) run beside the event loop, on the other cores.
   const threads = options.verifyThreads ?? Math.max(0, availableParallelism() - 1);
   const verifier = threads > 0 ? new VerifyPool(threads) : inlineVerifier;
+  let sync: DeltaSync | undefined;
   try {
     await db.transaction().execute((tx) =>
       registerBuiltin(createCallContext(tx, {
@@ -86,21 +100,27 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
       throw new OpmError("failed_precondition", `the ledger in this database has origin ${ledgerState.origin} but this node's log key makes ${ledger.origin}: start with the data dir that holds pki/ledger-ed25519.pem`);
     }
     const admission = options.admission ?? new GovernedAdmission(ledger, new AdminAdmission(), options.admissionMode ?? "auto");
-    const deps = { keys, admission, problems: new ProblemCache(), verifier };
+    const policies = ledgerReleasePolicies((ctx) => ledger.committedState(ctx));
+    const deps = { keys, admission, problems: new ProblemCache(), verifier, policies };
+    if (ledgerState.policies.size === 0) log.info("no privacy policy in the ledger: the built-in default applies", { policy: describePolicy(DEFAULT_RELEASE_POLICY) });
     // PGlite is one connection; a server gets a few transactions in flight at once.
     const commits = new CommitGroup(db, { lanes: options.commitLanes ?? (database.kind === "pglite" ? 1 : 2), maxBatch: 64 });
-    const env = { db, commits, verifier, log, limiter: new RateLimiter(limit.perSecond, limit.burst), keyOf: (a: string) => keys.keyOf(a), timestampWindowMs };
+    const env = { db, commits, verifier, log, limiter: new RateLimiter(limit.perSecond, limit.burst), keyOf: (a: string) => keys.keyOf(a), timestampWindowMs, access: new AccessControl() };
     const jobsConfig = { ...DEFAULT_JOBS_CONFIG, ...options.jobs };
+    // The delta log is signed with the node's key (its ledger log key, under another origin).
+    const deltaSync = await startDeltaSync({ db, key: ledgerKey, log, peers: options.peers, ...options.sync });
+    sync = deltaSync;
     const server = await startRpcServer({
       host: options.host,
       port: options.port,
       tls: { caPem: pki.ca.certPem, certPem: pki.server.certPem, keyPem: pki.server.keyPem },
       services: [
+        { service: SyncService, implementation: syncImplementation(deltaSync.batcher, env) },
         { service: RegistryService, implementation: registryImplementation(deps, env) },
         { service: JobService, implementation: jobImplementation(deps, jobsConfig, { key: spotCheckKeyOf(ledgerKey), revocations: new LedgerRevocations(ledger) }, env) },
         { service: LedgerService, implementation: ledgerImplementation({ ledger, keys }, env) },
       ],
-      files: [file_openpassmarket_v1_registry_service, file_openpassmarket_v1_job_service, file_openpassmarket_v1_ledger_service],
+      files: [file_openpassmarket_v1_sync_service, file_openpassmarket_v1_registry_service, file_openpassmarket_v1_job_service, file_openpassmarket_v1_ledger_service],
       maxMessageBytes: options.maxMessageBytes ?? 16 * 1024 * 1024,
     });
     // Nonces older than twice the window can no longer be replayed (the timestamp check
@@ -115,14 +135,18 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
       caPath: pki.caPath,
       adminDir: pki.adminDir,
       database,
+      sync: deltaSync,
+      deltaKey: deltaSync.batcher.logKey,
       stop: async () => {
         clearInterval(pruner);
         await server.shutdown();
+        await deltaSync.stop();
         await database.close();
         await verifier.close();
       },
     };
   } catch (err) {
+    await sync?.stop();
     await verifier.close();
     await database.close();
     throw err;

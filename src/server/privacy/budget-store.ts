@@ -21,6 +21,11 @@ export interface ReleaseRequest extends PrivacyBudgetKey {
   mechanism: NoiseMechanism;
   /** The budget in effect (from policy): its accountant and total. */
   terms: BudgetTerms;
+  /**
+   * The start of the policy's current refresh period (ms): a budget last charged before it
+   * starts over at zero spent. Absent: never refreshed.
+   */
+  periodStartMs?: number;
 }
 
 /** What `chargeAndRelease` did: the release (new or stored), whether it was charged now, and the budget after. */
@@ -74,7 +79,9 @@ async function chargeLocked(ctx: CallContext, request: ReleaseRequest, cost: big
   if (row.accountant !== request.terms.accountant) {
     throw new OpmError("failed_precondition", `${budgetName(request)} is kept by the ${row.accountant} accountant, not ${request.terms.accountant}`);
   }
-  const budget: PrivacyBudget = { ...row, total: request.terms.total };
+  const { updatedAtMs, ...kept } = row;
+  const refreshed = request.periodStartMs !== undefined && request.periodStartMs > 0 && updatedAtMs < request.periodStartMs;
+  const budget: PrivacyBudget = { ...kept, total: request.terms.total, ...(refreshed ? { spent: 0n } : {}) };
   const { spentAfter } = requireCharge(budget, cost, what);
 
   const value = noisedValue(request.value, request.clamp, request.mechanism, source);
@@ -106,10 +113,10 @@ async function chargeLocked(ctx: CallContext, request: ReleaseRequest, cost: big
 }
 
 /** The budget row, locked until the transaction ends; undefined if there is none yet. */
-async function lockBudget(db: Kysely<Database>, key: PrivacyBudgetKey): Promise<PrivacyBudget | undefined> {
+async function lockBudget(db: Kysely<Database>, key: PrivacyBudgetKey): Promise<(PrivacyBudget & { updatedAtMs: number }) | undefined> {
   const row = await db.selectFrom("privacy_budgets").selectAll()
     .where("participant", "=", key.participant).where("family", "=", key.family).forUpdate().executeTakeFirst();
-  return row === undefined ? undefined : budgetFromRow(row);
+  return row === undefined ? undefined : { ...budgetFromRow(row), updatedAtMs: Number(row.updated_at_ms) };
 }
 
 /** The stored release for the request with the budget as it stands, or undefined; refuses one made for another budget. */

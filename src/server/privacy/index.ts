@@ -7,3 +7,7 @@ export { chargeAndRelease } from "./budget-store.js";
 export type { ReleaseOutcome, ReleaseRequest } from "./budget-store.js";
 export { listCharges, listReleases, readPrivacyBudget, readRelease } from "./privacy-repository.js";
 export type { PrivacyCharge, PrivacyRelease } from "./privacy-repository.js";
+export { DEFAULT_RELEASE_POLICY, IMPROVEMENT_BP, describePolicy, mechanismOf, periodStartOf, policyFromUpdate, releasePolicyFor } from "./release-policy.js";
+export type { ReleasePolicy } from "./release-policy.js";
+export { familyOf, getPrivacyBudget, improvementBp, ledgerReleasePolicies, listReleasesRpc, releaseResult, releaseToProto } from "./release-result.js";
+export type { ReleasePolicies } from "./release-result.js";

@@ -108,7 +108,10 @@ async function store(ctx: CallContext, c: Candidate): Promise<{ row: ContractRow
     compiler_max: cv?.max ? sortableVersion(parseCompilerVersion(cv.max, "compiler_versions.max")) : "",
     invariants: spec?.invariants ?? [],
   };
-  await ctx.db.insertInto("contracts").values(row).execute();
+  // Two adapters publishing the same catalog at once (a server has two commit lanes): the
+  // second insert waits for the first transaction, then finds the same content-addressed row.
+  const inserted = await ctx.db.insertInto("contracts").values(row).onConflict((oc) => oc.column("id").doNothing()).returning("id").executeTakeFirst();
+  if (inserted === undefined) return { row: (await findContractByRef(ctx.db, ref)) ?? row, isNew: false };
   if (previous !== undefined) await ctx.db.updateTable("contracts").set({ superseded: true }).where("id", "=", previous.id).execute();
   for (const t of targets) {
     await ctx.db.insertInto("contract_edges").values({ from_id: id, to_id: t.to, kind: t.kind })

@@ -11,6 +11,7 @@ import {
 } from "../../gen/openpassmarket/v1/registry_service_pb.js";
 import { PerformanceSignalSchema, SignalStatus } from "../../gen/openpassmarket/v1/signal_pb.js";
 import type { CallContext } from "../rpc/index.js";
+import { IMPROVEMENT_BP, readRelease, releaseToProto } from "../privacy/index.js";
 import { marketViewOf } from "./market-view.js";
 import { callerParticipant } from "./participant-of.js";
 import type { ProblemCache } from "./problem-cache.js";
@@ -46,7 +47,7 @@ function formatCursor(c: Cursor): string {
 /**
  * What the market measured on other participants' problems, for strategies to learn
  * from: ACCEPTED signals only (never provisional or refused), oldest first, each shown as
- * `marketViewOf` allows — public problems exactly, private ones not at all for now — and
+ * `marketViewOf` allows — public problems exactly, private ones by their releases only — and
  * never the caller's own problems nor any IR. Pages look at up to `limit` signals after
  * the cursor `after`; signals are ordered by (created_at_ms, id), so paging returns each
  * signal once. A signal accepted later by a spot check keeps its place in that order: a
@@ -87,10 +88,17 @@ export async function listMarketSignals(ctx: CallContext, problems: ProblemCache
     const view = marketViewOf(problem, caller);
     if (view.kind === "withheld") continue;
     const s = fromBinary(PerformanceSignalSchema, row.body);
-    signals.push(create(MarketSignalSchema, {
+    const common = {
       signalId: row.id, problemId: row.problem_id, compiler: problem.compiler, objective: problem.objective,
-      compilerVersion: s.compilerVersion, features: [...view.features], pipeline: s.pipeline, baseline: s.baseline, achieved: s.achieved,
-    }));
+      compilerVersion: s.compilerVersion, features: [...view.features], pipeline: s.pipeline,
+    };
+    if (view.kind === "exact") {
+      signals.push(create(MarketSignalSchema, { ...common, baseline: s.baseline, achieved: s.achieved }));
+      continue;
+    }
+    // Released only: the stored release, never the signal's metrics.
+    const release = await readRelease(ctx.db, row.id, IMPROVEMENT_BP);
+    if (release !== undefined) signals.push(create(MarketSignalSchema, { ...common, release: releaseToProto(release, row.problem_id) }));
   }
   const last = page.at(-1);
   return create(ListMarketSignalsResponseSchema, {

@@ -15,10 +15,12 @@ describe("marketViewOf", () => {
     expect(Object.keys(view)).toEqual(["kind", "features"]);
   });
 
-  it("withholds private problems (until privacy releases) and the caller's own", () => {
-    expect(marketViewOf(problem("bob", Visibility.PRIVATE), "alice")).toEqual({ kind: "withheld" });
-    expect(marketViewOf(problem("bob", Visibility.UNSPECIFIED), "alice")).toEqual({ kind: "withheld" });
+  it("shows another participant's private problem by its releases only, and withholds the caller's own", () => {
+    const released = { kind: "released", features: [expect.objectContaining({ name: "add", value: 3 })] };
+    expect(marketViewOf(problem("bob", Visibility.PRIVATE), "alice")).toEqual(released);
+    expect(marketViewOf(problem("bob", Visibility.UNSPECIFIED), "alice")).toEqual(released);
     expect(marketViewOf(problem("alice", Visibility.PUBLIC), "alice")).toEqual({ kind: "withheld" });
+    expect(marketViewOf(problem("alice", Visibility.PRIVATE), "alice")).toEqual({ kind: "withheld" });
   });
 });
 

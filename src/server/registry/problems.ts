@@ -13,6 +13,7 @@ import {
   type SubmitProblemResponse,
 } from "../../gen/openpassmarket/v1/registry_service_pb.js";
 import type { CallContext } from "../rpc/index.js";
+import { findActor } from "./actor-repository.js";
 import { requireCaller } from "./actors.js";
 import { requireDigest, requireEnum, requireFinite, requireText } from "./validate.js";
 
@@ -29,7 +30,11 @@ export async function submitProblem(ctx: CallContext, req: SubmitProblemRequest)
   const p = req.problem;
   if (p === undefined) throw invalidArgument("problem", "is required");
   if (p.participant === "") p.participant = ctx.actor;
-  if (p.participant !== ctx.actor) throw new OpmError("permission_denied", `field \`problem.participant\`: ${ctx.actor} cannot pose a problem for ${p.participant}`, { field: "problem.participant" });
+  // Posing for an organisation needs its role `write` (the access table checked it); the
+  // organisation must be a registered participant.
+  if (p.participant !== ctx.actor && (await findActor(ctx.db, p.participant))?.kind !== "participant") {
+    throw new OpmError("permission_denied", `field \`problem.participant\`: ${p.participant} is not a registered participant`, { field: "problem.participant" });
+  }
   if (p.visibility === Visibility.UNSPECIFIED) p.visibility = Visibility.PRIVATE;
   validateProblem(p);
   const body = canonicalBytes(LocalProblemSchema, p);
@@ -78,6 +83,7 @@ export function validateProblem(p: LocalProblem): void {
   if (p.label.length > 256) throw invalidArgument("problem.label", "at most 256 chars");
   const c = p.constraints;
   if (c !== undefined && c.maxPasses > 10_000) throw invalidArgument("problem.constraints.max_passes", `${c.maxPasses} > 10000`);
+  if (c !== undefined && c.requiredCoverageBp > 10_000) throw invalidArgument("problem.constraints.required_coverage_bp", `${c.requiredCoverageBp} > 10000 (basis points of the changed code)`);
   if (p.visibility === Visibility.PRIVATE && p.ir.length > 0) {
     throw invalidArgument("problem.ir", "a private problem's IR never leaves the participant; send only its digest and features");
   }

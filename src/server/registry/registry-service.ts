@@ -24,6 +24,11 @@ import { getProblem, submitProblem } from "./problems.js";
 import { listSignals, submitSignal } from "./signals.js";
 import { validateActorName } from "../../kernel/pki/index.js";
 import type { SignatureVerifier } from "../../kernel/codec/index.js";
+import { addMember, auditScopeOf, listMembers, removeMember } from "../access/index.js";
+import { DEFAULT_RELEASE_POLICY, getPrivacyBudget, listReleasesRpc, releaseResult, type ReleasePolicies } from "../privacy/index.js";
+
+/** Without a ledger: the built-in default privacy policy. */
+const BUILTIN_POLICIES: ReleasePolicies = { policyFor: async () => DEFAULT_RELEASE_POLICY };
 
 type Methods = (typeof RegistryService)["method"];
 
@@ -45,6 +50,8 @@ export interface RegistryDeps {
   problems: ProblemCache;
   /** Checks signed objects' signatures (a worker pool on the node). */
   verifier: SignatureVerifier;
+  /** The privacy policy in effect per problem family (the ledger's); default: the built-in one. */
+  policies?: ReleasePolicies;
 }
 
 /** The RegistryService methods: which mutate, who signs, and the domain function each calls. */
@@ -98,8 +105,14 @@ export function registryMethods(deps: RegistryDeps): Impl {
     // Side by side: reads only cached actors and immutable problems, writes a content-addressed row.
     submitSignal: { mutates: true, sideBySide: true, handle: (ctx, req) => submitSignal(ctx, deps, req) },
     listSignals: { mutates: false, handle: listSignals },
-    listAuditEvents: { mutates: false, handle: listAuditEvents },
+    listAuditEvents: { mutates: false, handle: async (ctx, req) => listAuditEvents(ctx, req, await auditScopeOf(ctx)) },
     listMarketSignals: { mutates: false, handle: (ctx, req) => listMarketSignals(ctx, deps.problems, req) },
+    releaseResult: { mutates: true, handle: (ctx, req) => releaseResult(ctx, deps.policies ?? BUILTIN_POLICIES, req) },
+    listReleases: { mutates: false, handle: listReleasesRpc },
+    getPrivacyBudget: { mutates: false, handle: (ctx, req) => getPrivacyBudget(ctx, deps.policies ?? BUILTIN_POLICIES, req) },
+    addMember: { mutates: true, handle: addMember },
+    removeMember: { mutates: true, handle: removeMember },
+    listMembers: { mutates: false, handle: listMembers },
   };
 }
 

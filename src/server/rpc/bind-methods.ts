@@ -7,6 +7,7 @@ import { unaryHandler, type HandlerEnv, type MethodImpl } from "./unary-handler.
  * shared unary handler machinery; every method of `service` must have one.
  */
 export function bindMethods(service: DescService, impls: Record<string, MethodImpl<never, never>>, env: HandlerEnv): UntypedServiceImplementation {
+  env.access?.requireRules(service.typeName, service.methods.map((m) => m.name));
   const out: Record<string, unknown> = {};
   for (const method of service.methods) {
     const impl = impls[method.localName];

@@ -8,3 +8,4 @@ export type { RpcServer, RpcServerOptions } from "./rpc-server.js";
 export { unaryHandler } from "./unary-handler.js";
 export type { HandlerEnv, MethodImpl } from "./unary-handler.js";
 export { bindMethods } from "./bind-methods.js";
+export type { AccessPolicy } from "./access-policy.js";

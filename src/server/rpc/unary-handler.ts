@@ -11,6 +11,7 @@ import type { CommitGroup } from "./commit-group.js";
 import { toServiceError } from "../../kernel/wire/error-mapping.js";
 import { AUTH_METADATA, bodyDigest, requestSigningPayload, type RequestAuth } from "../../kernel/wire/request-auth.js";
 import type { RateLimiter } from "./rate-limiter.js";
+import type { AccessPolicy } from "./access-policy.js";
 import { methodPath } from "../../kernel/wire/service-definition.js";
 
 /** How one RPC is served. */
@@ -38,6 +39,8 @@ export interface HandlerEnv {
   /** Accepted clock skew of a request timestamp, ms. */
   timestampWindowMs: number;
   now?: () => number;
+  /** Who may call what (the access table); none: the certificate and the handlers' own checks only. */
+  access?: AccessPolicy;
 }
 
 /**
@@ -75,7 +78,10 @@ export function unaryHandler<I extends DescMessage, O extends DescMethod["output
       const requestDigest = bodyDigest(bytes);
       const now = clock();
       if (!impl.mutates) {
-        return impl.handle(createCallContext(env.db, { actor: peer.name, certificateFingerprint: peer.fingerprint, method: path, correlationId, requestDigest, now }), request);
+        const ctx = createCallContext(env.db, { actor: peer.name, certificateFingerprint: peer.fingerprint, method: path, correlationId, requestDigest, now });
+        if (env.access === undefined) return impl.handle(ctx, request);
+        await env.access.authorize(ctx, path, request);
+        return env.access.filter(ctx, path, await impl.handle(ctx, request));
       }
       const auth = readAuth(call.metadata);
       if (Math.abs(now - auth.timestampMs) > env.timestampWindowMs) {
@@ -86,6 +92,8 @@ export function unaryHandler<I extends DescMessage, O extends DescMethod["output
       if (!(await env.verifier.verify(key, payload, auth.signature))) {
         throw new OpmError("unauthenticated", `request signature does not verify with the key of ${actor}`);
       }
+      // Authorised outside the commit group: a refusal is audited and the group never sees the call.
+      await env.access?.authorize(createCallContext(env.db, { actor, certificateFingerprint: peer.fingerprint, method: path, correlationId: auth.idempotencyKey, requestDigest, now }), path, request);
       return env.commits.submit({
         fields: { actor, certificateFingerprint: peer.fingerprint, method: path, correlationId: auth.idempotencyKey, requestDigest, now },
         nonce: auth.nonce,

@@ -23,6 +23,11 @@ export interface Database {
   privacy_budgets: PrivacyBudgetsTable;
   privacy_charges: PrivacyChargesTable;
   privacy_releases: PrivacyReleasesTable;
+  delta_batches: DeltaBatchesTable;
+  delta_items: DeltaItemsTable;
+  sync_peers: SyncPeersTable;
+  sync_objects: SyncObjectsTable;
+  members: MembersTable;
 }
 
 export interface ActorsTable {
@@ -255,4 +260,61 @@ export interface PrivacyReleasesTable {
   charge_sequence: number;
   released_by: string;
   released_at_ms: number;
+}
+
+/** One role of one member actor in an organisation (migration 0007). */
+export interface MembersTable {
+  participant: string;
+  actor: string;
+  role: string;
+  added_by: string;
+  added_at_ms: number;
+}
+
+/** One signed batch of this node's delta log. */
+export interface DeltaBatchesTable {
+  sequence: number;
+  /** SHA-256(0x00 ‖ body): the batch's Merkle leaf. */
+  leaf_hash: Uint8Array;
+  /** Canonical bytes of the SignedDeltaBatch. */
+  body: Uint8Array;
+  change_count: number;
+  created_at_ms: number;
+}
+
+/** The latest value this node's delta log carried for one (kind, key). */
+export interface DeltaItemsTable {
+  kind: string;
+  key: string;
+  /** What the batcher compares to the source row (a status, a key id…); "" for immutable objects. */
+  version: string;
+  /** SHA-256 of the value's canonical bytes. */
+  digest: Uint8Array;
+  sequence: number;
+}
+
+/** An admitted peer node and what this node trusts and applied of its log. */
+export interface SyncPeersTable {
+  origin: string;
+  /** Pinned signed-note verifier key of the peer's delta log. */
+  log_key: string;
+  address: string;
+  admitted_by: string;
+  /** Last checkpoint note verified; "" before the first. */
+  trusted_note: string;
+  applied_size: number;
+  /** JSON array of {level, hash (hex)}: the compact range of the applied batches. */
+  frontier: string;
+  last_leaf_hash: Uint8Array;
+  updated_at_ms: number;
+}
+
+/** A change applied from a peer's delta log (latest per origin, kind, key). */
+export interface SyncObjectsTable {
+  origin: string;
+  kind: string;
+  key: string;
+  digest: Uint8Array;
+  value: Uint8Array;
+  sequence: number;
 }

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openpassmarket/v1/privacy.proto.
  */
 export const file_openpassmarket_v1_privacy: GenFile = /*@__PURE__*/
-  fileDesc("Ch9vcGVucGFzc21hcmtldC92MS9wcml2YWN5LnByb3RvEhFvcGVucGFzc21hcmtldC52MSKrAQoNUHJpdmFjeUJ1ZGdldBITCgtwYXJ0aWNpcGFudBgBIAEoCRIOCgZmYW1pbHkYAiABKAkSEgoKYWNjb3VudGFudBgDIAEoCRIbChN0b3RhbF9taWNyb19lcHNpbG9uGAQgASgEEhsKE3NwZW50X21pY3JvX2Vwc2lsb24YBSABKAQSEQoJZGVsdGFfcHB0GAYgASgEEhQKDHBvbGljeV9lbnRyeRgHIAEoBGIGcHJvdG8z");
+  fileDesc("Ch9vcGVucGFzc21hcmtldC92MS9wcml2YWN5LnByb3RvEhFvcGVucGFzc21hcmtldC52MSKrAQoNUHJpdmFjeUJ1ZGdldBITCgtwYXJ0aWNpcGFudBgBIAEoCRIOCgZmYW1pbHkYAiABKAkSEgoKYWNjb3VudGFudBgDIAEoCRIbChN0b3RhbF9taWNyb19lcHNpbG9uGAQgASgEEhsKE3NwZW50X21pY3JvX2Vwc2lsb24YBSABKAQSEQoJZGVsdGFfcHB0GAYgASgEEhQKDHBvbGljeV9lbnRyeRgHIAEoBCKwAQoTUHJpdmFjeUJ1ZGdldFN0YXR1cxITCgtwYXJ0aWNpcGFudBgBIAEoCRIOCgZmYW1pbHkYAiABKAkSEgoKYWNjb3VudGFudBgDIAEoCRISCgp0b3RhbF9uYW5vGAQgASgEEhIKCnNwZW50X25hbm8YBSABKAQSFgoOcmVtYWluaW5nX25hbm8YBiABKAQSDgoGcG9saWN5GAcgASgJEhAKCHJlbGVhc2VzGAggASgNIoECCgdSZWxlYXNlEg8KB3N1YmplY3QYASABKAkSEAoIcXVhbnRpdHkYAiABKAkSEgoKcHJvYmxlbV9pZBgDIAEoCRITCgtwYXJ0aWNpcGFudBgEIAEoCRIOCgZmYW1pbHkYBSABKAkSDQoFdmFsdWUYBiABKBISEQoJY2xhbXBfbWluGAcgASgSEhEKCWNsYW1wX21heBgIIAEoEhIRCgltZWNoYW5pc20YCSABKAkSEgoKYWNjb3VudGFudBgKIAEoCRIRCgljb3N0X25hbm8YCyABKAQSEwoLcmVsZWFzZWRfYnkYDCABKAkSFgoOcmVsZWFzZWRfYXRfbXMYDSABKANiBnByb3RvMw");
 
 /**
  * A participant's differential-privacy budget for a problem family.
@@ -70,4 +70,159 @@ export type PrivacyBudget = Message<"openpassmarket.v1.PrivacyBudget"> & {
  */
 export const PrivacyBudgetSchema: GenMessage<PrivacyBudget> = /*@__PURE__*/
   messageDesc(file_openpassmarket_v1_privacy, 0);
+
+/**
+ * A privacy budget as the registry keeps it: amounts are exact counts of 10^-9 epsilon
+ * (pure DP) or rho (zCDP).
+ *
+ * @generated from message openpassmarket.v1.PrivacyBudgetStatus
+ */
+export type PrivacyBudgetStatus = Message<"openpassmarket.v1.PrivacyBudgetStatus"> & {
+  /**
+   * @generated from field: string participant = 1;
+   */
+  participant: string;
+
+  /**
+   * Problem family `<compiler>/<objective>`, e.g. `llvm/ir-instcount`.
+   *
+   * @generated from field: string family = 2;
+   */
+  family: string;
+
+  /**
+   * `pure-dp` or `zcdp`.
+   *
+   * @generated from field: string accountant = 3;
+   */
+  accountant: string;
+
+  /**
+   * @generated from field: uint64 total_nano = 4;
+   */
+  totalNano: bigint;
+
+  /**
+   * @generated from field: uint64 spent_nano = 5;
+   */
+  spentNano: bigint;
+
+  /**
+   * @generated from field: uint64 remaining_nano = 6;
+   */
+  remainingNano: bigint;
+
+  /**
+   * The ledger entry of the privacy policy in effect; empty when the built-in default applies.
+   *
+   * @generated from field: string policy = 7;
+   */
+  policy: string;
+
+  /**
+   * The releases charged to it so far.
+   *
+   * @generated from field: uint32 releases = 8;
+   */
+  releases: number;
+};
+
+/**
+ * Describes the message openpassmarket.v1.PrivacyBudgetStatus.
+ * Use `create(PrivacyBudgetStatusSchema)` to create a new message.
+ */
+export const PrivacyBudgetStatusSchema: GenMessage<PrivacyBudgetStatus> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_privacy, 1);
+
+/**
+ * One DP release: a clamped, noised integer value about a private problem, made once,
+ * charged to its owner's budget, then served to everyone as it is.
+ *
+ * @generated from message openpassmarket.v1.Release
+ */
+export type Release = Message<"openpassmarket.v1.Release"> & {
+  /**
+   * What the quantity is of (the id of the signal whose result was released).
+   *
+   * @generated from field: string subject = 1;
+   */
+  subject: string;
+
+  /**
+   * The quantity and its unit, e.g. `improvement-bp`.
+   *
+   * @generated from field: string quantity = 2;
+   */
+  quantity: string;
+
+  /**
+   * The problem the subject is about.
+   *
+   * @generated from field: string problem_id = 3;
+   */
+  problemId: string;
+
+  /**
+   * @generated from field: string participant = 4;
+   */
+  participant: string;
+
+  /**
+   * @generated from field: string family = 5;
+   */
+  family: string;
+
+  /**
+   * The clamped, noised value.
+   *
+   * @generated from field: sint64 value = 6;
+   */
+  value: bigint;
+
+  /**
+   * @generated from field: sint64 clamp_min = 7;
+   */
+  clampMin: bigint;
+
+  /**
+   * @generated from field: sint64 clamp_max = 8;
+   */
+  clampMax: bigint;
+
+  /**
+   * `discrete-laplace(scale=…)` or `discrete-gaussian(sigma2=…)`.
+   *
+   * @generated from field: string mechanism = 9;
+   */
+  mechanism: string;
+
+  /**
+   * @generated from field: string accountant = 10;
+   */
+  accountant: string;
+
+  /**
+   * What it cost, in 10^-9 epsilon or rho.
+   *
+   * @generated from field: uint64 cost_nano = 11;
+   */
+  costNano: bigint;
+
+  /**
+   * @generated from field: string released_by = 12;
+   */
+  releasedBy: string;
+
+  /**
+   * @generated from field: int64 released_at_ms = 13;
+   */
+  releasedAtMs: bigint;
+};
+
+/**
+ * Describes the message openpassmarket.v1.Release.
+ * Use `create(ReleaseSchema)` to create a new message.
+ */
+export const ReleaseSchema: GenMessage<Release> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_privacy, 2);
 

@@ -10,6 +10,8 @@ import type { Compiler, Feature, Objective } from "./common_pb.js";
 import { file_openpassmarket_v1_common } from "./common_pb.js";
 import type { ContractDecl, ContractNode, GraphOfContracts, PassLevel, PassSpec } from "./contracts_pb.js";
 import { file_openpassmarket_v1_contracts } from "./contracts_pb.js";
+import type { PrivacyBudgetStatus, Release } from "./privacy_pb.js";
+import { file_openpassmarket_v1_privacy } from "./privacy_pb.js";
 import type { LocalProblem } from "./problem_pb.js";
 import { file_openpassmarket_v1_problem } from "./problem_pb.js";
 import type { PerformanceSignal, PlanStep, SignalStatus } from "./signal_pb.js";
@@ -20,7 +22,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openpassmarket/v1/registry_service.proto.
  */
 export const file_openpassmarket_v1_registry_service: GenFile = /*@__PURE__*/
-  fileDesc("CihvcGVucGFzc21hcmtldC92MS9yZWdpc3RyeV9zZXJ2aWNlLnByb3RvEhFvcGVucGFzc21hcmtldC52MSKCAQoMQ2FwYWJpbGl0aWVzEi0KCGNvbXBpbGVyGAEgASgOMhsub3BlbnBhc3NtYXJrZXQudjEuQ29tcGlsZXISGAoQY29tcGlsZXJfdmVyc2lvbhgCIAEoCRIVCg10YXJnZXRfdHJpcGxlGAMgASgJEhIKCm9iamVjdGl2ZXMYBCADKAki/AEKBUFjdG9yEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRISCgpwdWJsaWNfa2V5GAMgASgMEi4KBnN0YXR1cxgEIAEoDjIeLm9wZW5wYXNzbWFya2V0LnYxLkFjdG9yU3RhdHVzEjUKDGNhcGFiaWxpdGllcxgFIAEoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkNhcGFiaWxpdGllcxIfChdjZXJ0aWZpY2F0ZV9maW5nZXJwcmludBgGIAEoCRIVCg1jcmVhdGVkX2F0X21zGAcgASgDEhUKDXVwZGF0ZWRfYXRfbXMYCCABKAMSDQoFb3duZXIYCSABKAkicgoWUmVnaXN0ZXJBZGFwdGVyUmVxdWVzdBISCgpwdWJsaWNfa2V5GAEgASgMEjUKDGNhcGFiaWxpdGllcxgCIAEoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkNhcGFiaWxpdGllcxINCgVvd25lchgDIAEoCSJCChdSZWdpc3RlckFkYXB0ZXJSZXNwb25zZRInCgVhY3RvchgBIAEoCzIYLm9wZW5wYXNzbWFya2V0LnYxLkFjdG9yIjAKGlJlZ2lzdGVyUGFydGljaXBhbnRSZXF1ZXN0EhIKCnB1YmxpY19rZXkYASABKAwiRgobUmVnaXN0ZXJQYXJ0aWNpcGFudFJlc3BvbnNlEicKBWFjdG9yGAEgASgLMhgub3BlbnBhc3NtYXJrZXQudjEuQWN0b3IiRgoTQWRtaXRBZGFwdGVyUmVxdWVzdBIPCgdhZGFwdGVyGAEgASgJEg4KBmtleV9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiPwoUQWRtaXRBZGFwdGVyUmVzcG9uc2USJwoFYWN0b3IYASABKAsyGC5vcGVucGFzc21hcmtldC52MS5BY3RvciIfCg9HZXRBY3RvclJlcXVlc3QSDAoEbmFtZRgBIAEoCSI7ChBHZXRBY3RvclJlc3BvbnNlEicKBWFjdG9yGAEgASgLMhgub3BlbnBhc3NtYXJrZXQudjEuQWN0b3IiegoXUHVibGlzaENvbnRyYWN0c1JlcXVlc3QSLwoKcGFzc19zcGVjcxgBIAMoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBhc3NTcGVjEi4KBWRlY2xzGAIgAygLMh8ub3BlbnBhc3NtYXJrZXQudjEuQ29udHJhY3REZWNsIlsKGFB1Ymxpc2hDb250cmFjdHNSZXNwb25zZRIuCgVub2RlcxgBIAMoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkNvbnRyYWN0Tm9kZRIPCgdjcmVhdGVkGAIgASgNIvMBChVEaXNjb3ZlclBhc3Nlc1JlcXVlc3QSLQoIY29tcGlsZXIYASABKA4yGy5vcGVucGFzc21hcmtldC52MS5Db21waWxlchIYChBjb21waWxlcl92ZXJzaW9uGAIgASgJEisKBWxldmVsGAMgASgOMhwub3BlbnBhc3NtYXJrZXQudjEuUGFzc0xldmVsEhIKCmludmFyaWFudHMYBCADKAkSEwoLbmFtZV9wcmVmaXgYBSABKAkSEQoJcGFnZV9zaXplGAYgASgNEhIKCnBhZ2VfdG9rZW4YByABKAkSFAoMYWxsX3ZlcnNpb25zGAggASgIImEKFkRpc2NvdmVyUGFzc2VzUmVzcG9uc2USLgoFbm9kZXMYASADKAsyHy5vcGVucGFzc21hcmtldC52MS5Db250cmFjdE5vZGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjYKF0dldENvbnRyYWN0R3JhcGhSZXF1ZXN0EgwKBHJvb3QYASABKAkSDQoFZGVwdGgYAiABKA0iTgoYR2V0Q29udHJhY3RHcmFwaFJlc3BvbnNlEjIKBWdyYXBoGAEgASgLMiMub3BlbnBhc3NtYXJrZXQudjEuR3JhcGhPZkNvbnRyYWN0cyJIChRTdWJtaXRQcm9ibGVtUmVxdWVzdBIwCgdwcm9ibGVtGAEgASgLMh8ub3BlbnBhc3NtYXJrZXQudjEuTG9jYWxQcm9ibGVtIjwKFVN1Ym1pdFByb2JsZW1SZXNwb25zZRISCgpwcm9ibGVtX2lkGAEgASgJEg8KB2NyZWF0ZWQYAiABKAgiJwoRR2V0UHJvYmxlbVJlcXVlc3QSEgoKcHJvYmxlbV9pZBgBIAEoCSJaChJHZXRQcm9ibGVtUmVzcG9uc2USMAoHcHJvYmxlbRgBIAEoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkxvY2FsUHJvYmxlbRISCgpwcm9ibGVtX2lkGAIgASgJIksKE1N1Ym1pdFNpZ25hbFJlcXVlc3QSNAoGc2lnbmFsGAEgASgLMiQub3BlbnBhc3NtYXJrZXQudjEuUGVyZm9ybWFuY2VTaWduYWwiOgoUU3VibWl0U2lnbmFsUmVzcG9uc2USEQoJc2lnbmFsX2lkGAEgASgJEg8KB2NyZWF0ZWQYAiABKAgiTwoSTGlzdFNpZ25hbHNSZXF1ZXN0EhIKCnByb2JsZW1faWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkirAEKE0xpc3RTaWduYWxzUmVzcG9uc2USNQoHc2lnbmFscxgBIAMoCzIkLm9wZW5wYXNzbWFya2V0LnYxLlBlcmZvcm1hbmNlU2lnbmFsEhIKCnNpZ25hbF9pZHMYAiADKAkSFwoPbmV4dF9wYWdlX3Rva2VuGAMgASgJEjEKCHN0YXR1c2VzGAQgAygOMh8ub3BlbnBhc3NtYXJrZXQudjEuU2lnbmFsU3RhdHVzIk8KFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSFgoOYWZ0ZXJfc2VxdWVuY2UYASABKAQSDQoFbGltaXQYAiABKA0SDgoGbmV3ZXN0GAMgASgIIkgKF0xpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlEi0KBmV2ZW50cxgBIAMoCzIdLm9wZW5wYXNzbWFya2V0LnYxLkF1ZGl0RXZlbnQimAEKGExpc3RNYXJrZXRTaWduYWxzUmVxdWVzdBItCghjb21waWxlchgBIAEoDjIbLm9wZW5wYXNzbWFya2V0LnYxLkNvbXBpbGVyEi8KCW9iamVjdGl2ZRgCIAEoDjIcLm9wZW5wYXNzbWFya2V0LnYxLk9iamVjdGl2ZRINCgVhZnRlchgDIAEoCRINCgVsaW1pdBgEIAEoDSKwAgoMTWFya2V0U2lnbmFsEhEKCXNpZ25hbF9pZBgBIAEoCRISCgpwcm9ibGVtX2lkGAIgASgJEi0KCGNvbXBpbGVyGAMgASgOMhsub3BlbnBhc3NtYXJrZXQudjEuQ29tcGlsZXISLwoJb2JqZWN0aXZlGAQgASgOMhwub3BlbnBhc3NtYXJrZXQudjEuT2JqZWN0aXZlEhgKEGNvbXBpbGVyX3ZlcnNpb24YBSABKAkSLAoIZmVhdHVyZXMYBiADKAsyGi5vcGVucGFzc21hcmtldC52MS5GZWF0dXJlEi0KCHBpcGVsaW5lGAcgAygLMhsub3BlbnBhc3NtYXJrZXQudjEuUGxhblN0ZXASEAoIYmFzZWxpbmUYCCABKAESEAoIYWNoaWV2ZWQYCSABKAEicwoZTGlzdE1hcmtldFNpZ25hbHNSZXNwb25zZRIwCgdzaWduYWxzGAEgAygLMh8ub3BlbnBhc3NtYXJrZXQudjEuTWFya2V0U2lnbmFsEhIKCm5leHRfYWZ0ZXIYAiABKAkSEAoIaGFzX21vcmUYAyABKAgqmAEKC0FjdG9yU3RhdHVzEhwKGEFDVE9SX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFEFDVE9SX1NUQVRVU19QRU5ESU5HEAESGQoVQUNUT1JfU1RBVFVTX0FETUlUVEVEEAISGAoUQUNUT1JfU1RBVFVTX1JFVk9LRUQQAxIcChhBQ1RPUl9TVEFUVVNfUVVBUkFOVElORUQQBDLACgoPUmVnaXN0cnlTZXJ2aWNlEmgKD1JlZ2lzdGVyQWRhcHRlchIpLm9wZW5wYXNzbWFya2V0LnYxLlJlZ2lzdGVyQWRhcHRlclJlcXVlc3QaKi5vcGVucGFzc21hcmtldC52MS5SZWdpc3RlckFkYXB0ZXJSZXNwb25zZRJ0ChNSZWdpc3RlclBhcnRpY2lwYW50Ei0ub3BlbnBhc3NtYXJrZXQudjEuUmVnaXN0ZXJQYXJ0aWNpcGFudFJlcXVlc3QaLi5vcGVucGFzc21hcmtldC52MS5SZWdpc3RlclBhcnRpY2lwYW50UmVzcG9uc2USXwoMQWRtaXRBZGFwdGVyEiYub3BlbnBhc3NtYXJrZXQudjEuQWRtaXRBZGFwdGVyUmVxdWVzdBonLm9wZW5wYXNzbWFya2V0LnYxLkFkbWl0QWRhcHRlclJlc3BvbnNlElMKCEdldEFjdG9yEiIub3BlbnBhc3NtYXJrZXQudjEuR2V0QWN0b3JSZXF1ZXN0GiMub3BlbnBhc3NtYXJrZXQudjEuR2V0QWN0b3JSZXNwb25zZRJrChBQdWJsaXNoQ29udHJhY3RzEioub3BlbnBhc3NtYXJrZXQudjEuUHVibGlzaENvbnRyYWN0c1JlcXVlc3QaKy5vcGVucGFzc21hcmtldC52MS5QdWJsaXNoQ29udHJhY3RzUmVzcG9uc2USZQoORGlzY292ZXJQYXNzZXMSKC5vcGVucGFzc21hcmtldC52MS5EaXNjb3ZlclBhc3Nlc1JlcXVlc3QaKS5vcGVucGFzc21hcmtldC52MS5EaXNjb3ZlclBhc3Nlc1Jlc3BvbnNlEmsKEEdldENvbnRyYWN0R3JhcGgSKi5vcGVucGFzc21hcmtldC52MS5HZXRDb250cmFjdEdyYXBoUmVxdWVzdBorLm9wZW5wYXNzbWFya2V0LnYxLkdldENvbnRyYWN0R3JhcGhSZXNwb25zZRJiCg1TdWJtaXRQcm9ibGVtEicub3BlbnBhc3NtYXJrZXQudjEuU3VibWl0UHJvYmxlbVJlcXVlc3QaKC5vcGVucGFzc21hcmtldC52MS5TdWJtaXRQcm9ibGVtUmVzcG9uc2USWQoKR2V0UHJvYmxlbRIkLm9wZW5wYXNzbWFya2V0LnYxLkdldFByb2JsZW1SZXF1ZXN0GiUub3BlbnBhc3NtYXJrZXQudjEuR2V0UHJvYmxlbVJlc3BvbnNlEl8KDFN1Ym1pdFNpZ25hbBImLm9wZW5wYXNzbWFya2V0LnYxLlN1Ym1pdFNpZ25hbFJlcXVlc3QaJy5vcGVucGFzc21hcmtldC52MS5TdWJtaXRTaWduYWxSZXNwb25zZRJcCgtMaXN0U2lnbmFscxIlLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RTaWduYWxzUmVxdWVzdBomLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RTaWduYWxzUmVzcG9uc2USaAoPTGlzdEF1ZGl0RXZlbnRzEikub3BlbnBhc3NtYXJrZXQudjEuTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBoqLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlEm4KEUxpc3RNYXJrZXRTaWduYWxzEisub3BlbnBhc3NtYXJrZXQudjEuTGlzdE1hcmtldFNpZ25hbHNSZXF1ZXN0Giwub3BlbnBhc3NtYXJrZXQudjEuTGlzdE1hcmtldFNpZ25hbHNSZXNwb25zZWIGcHJvdG8z", [file_openpassmarket_v1_audit, file_openpassmarket_v1_common, file_openpassmarket_v1_contracts, file_openpassmarket_v1_problem, file_openpassmarket_v1_signal]);
+  fileDesc("CihvcGVucGFzc21hcmtldC92MS9yZWdpc3RyeV9zZXJ2aWNlLnByb3RvEhFvcGVucGFzc21hcmtldC52MSKCAQoMQ2FwYWJpbGl0aWVzEi0KCGNvbXBpbGVyGAEgASgOMhsub3BlbnBhc3NtYXJrZXQudjEuQ29tcGlsZXISGAoQY29tcGlsZXJfdmVyc2lvbhgCIAEoCRIVCg10YXJnZXRfdHJpcGxlGAMgASgJEhIKCm9iamVjdGl2ZXMYBCADKAki/AEKBUFjdG9yEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRISCgpwdWJsaWNfa2V5GAMgASgMEi4KBnN0YXR1cxgEIAEoDjIeLm9wZW5wYXNzbWFya2V0LnYxLkFjdG9yU3RhdHVzEjUKDGNhcGFiaWxpdGllcxgFIAEoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkNhcGFiaWxpdGllcxIfChdjZXJ0aWZpY2F0ZV9maW5nZXJwcmludBgGIAEoCRIVCg1jcmVhdGVkX2F0X21zGAcgASgDEhUKDXVwZGF0ZWRfYXRfbXMYCCABKAMSDQoFb3duZXIYCSABKAkicgoWUmVnaXN0ZXJBZGFwdGVyUmVxdWVzdBISCgpwdWJsaWNfa2V5GAEgASgMEjUKDGNhcGFiaWxpdGllcxgCIAEoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkNhcGFiaWxpdGllcxINCgVvd25lchgDIAEoCSJCChdSZWdpc3RlckFkYXB0ZXJSZXNwb25zZRInCgVhY3RvchgBIAEoCzIYLm9wZW5wYXNzbWFya2V0LnYxLkFjdG9yIjAKGlJlZ2lzdGVyUGFydGljaXBhbnRSZXF1ZXN0EhIKCnB1YmxpY19rZXkYASABKAwiRgobUmVnaXN0ZXJQYXJ0aWNpcGFudFJlc3BvbnNlEicKBWFjdG9yGAEgASgLMhgub3BlbnBhc3NtYXJrZXQudjEuQWN0b3IiRgoTQWRtaXRBZGFwdGVyUmVxdWVzdBIPCgdhZGFwdGVyGAEgASgJEg4KBmtleV9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiPwoUQWRtaXRBZGFwdGVyUmVzcG9uc2USJwoFYWN0b3IYASABKAsyGC5vcGVucGFzc21hcmtldC52MS5BY3RvciIfCg9HZXRBY3RvclJlcXVlc3QSDAoEbmFtZRgBIAEoCSI7ChBHZXRBY3RvclJlc3BvbnNlEicKBWFjdG9yGAEgASgLMhgub3BlbnBhc3NtYXJrZXQudjEuQWN0b3IiegoXUHVibGlzaENvbnRyYWN0c1JlcXVlc3QSLwoKcGFzc19zcGVjcxgBIAMoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBhc3NTcGVjEi4KBWRlY2xzGAIgAygLMh8ub3BlbnBhc3NtYXJrZXQudjEuQ29udHJhY3REZWNsIlsKGFB1Ymxpc2hDb250cmFjdHNSZXNwb25zZRIuCgVub2RlcxgBIAMoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkNvbnRyYWN0Tm9kZRIPCgdjcmVhdGVkGAIgASgNIvMBChVEaXNjb3ZlclBhc3Nlc1JlcXVlc3QSLQoIY29tcGlsZXIYASABKA4yGy5vcGVucGFzc21hcmtldC52MS5Db21waWxlchIYChBjb21waWxlcl92ZXJzaW9uGAIgASgJEisKBWxldmVsGAMgASgOMhwub3BlbnBhc3NtYXJrZXQudjEuUGFzc0xldmVsEhIKCmludmFyaWFudHMYBCADKAkSEwoLbmFtZV9wcmVmaXgYBSABKAkSEQoJcGFnZV9zaXplGAYgASgNEhIKCnBhZ2VfdG9rZW4YByABKAkSFAoMYWxsX3ZlcnNpb25zGAggASgIImEKFkRpc2NvdmVyUGFzc2VzUmVzcG9uc2USLgoFbm9kZXMYASADKAsyHy5vcGVucGFzc21hcmtldC52MS5Db250cmFjdE5vZGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjYKF0dldENvbnRyYWN0R3JhcGhSZXF1ZXN0EgwKBHJvb3QYASABKAkSDQoFZGVwdGgYAiABKA0iTgoYR2V0Q29udHJhY3RHcmFwaFJlc3BvbnNlEjIKBWdyYXBoGAEgASgLMiMub3BlbnBhc3NtYXJrZXQudjEuR3JhcGhPZkNvbnRyYWN0cyJIChRTdWJtaXRQcm9ibGVtUmVxdWVzdBIwCgdwcm9ibGVtGAEgASgLMh8ub3BlbnBhc3NtYXJrZXQudjEuTG9jYWxQcm9ibGVtIjwKFVN1Ym1pdFByb2JsZW1SZXNwb25zZRISCgpwcm9ibGVtX2lkGAEgASgJEg8KB2NyZWF0ZWQYAiABKAgiJwoRR2V0UHJvYmxlbVJlcXVlc3QSEgoKcHJvYmxlbV9pZBgBIAEoCSJaChJHZXRQcm9ibGVtUmVzcG9uc2USMAoHcHJvYmxlbRgBIAEoCzIfLm9wZW5wYXNzbWFya2V0LnYxLkxvY2FsUHJvYmxlbRISCgpwcm9ibGVtX2lkGAIgASgJIksKE1N1Ym1pdFNpZ25hbFJlcXVlc3QSNAoGc2lnbmFsGAEgASgLMiQub3BlbnBhc3NtYXJrZXQudjEuUGVyZm9ybWFuY2VTaWduYWwiOgoUU3VibWl0U2lnbmFsUmVzcG9uc2USEQoJc2lnbmFsX2lkGAEgASgJEg8KB2NyZWF0ZWQYAiABKAgiTwoSTGlzdFNpZ25hbHNSZXF1ZXN0EhIKCnByb2JsZW1faWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkirAEKE0xpc3RTaWduYWxzUmVzcG9uc2USNQoHc2lnbmFscxgBIAMoCzIkLm9wZW5wYXNzbWFya2V0LnYxLlBlcmZvcm1hbmNlU2lnbmFsEhIKCnNpZ25hbF9pZHMYAiADKAkSFwoPbmV4dF9wYWdlX3Rva2VuGAMgASgJEjEKCHN0YXR1c2VzGAQgAygOMh8ub3BlbnBhc3NtYXJrZXQudjEuU2lnbmFsU3RhdHVzIk8KFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSFgoOYWZ0ZXJfc2VxdWVuY2UYASABKAQSDQoFbGltaXQYAiABKA0SDgoGbmV3ZXN0GAMgASgIIkgKF0xpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlEi0KBmV2ZW50cxgBIAMoCzIdLm9wZW5wYXNzbWFya2V0LnYxLkF1ZGl0RXZlbnQimAEKGExpc3RNYXJrZXRTaWduYWxzUmVxdWVzdBItCghjb21waWxlchgBIAEoDjIbLm9wZW5wYXNzbWFya2V0LnYxLkNvbXBpbGVyEi8KCW9iamVjdGl2ZRgCIAEoDjIcLm9wZW5wYXNzbWFya2V0LnYxLk9iamVjdGl2ZRINCgVhZnRlchgDIAEoCRINCgVsaW1pdBgEIAEoDSLdAgoMTWFya2V0U2lnbmFsEhEKCXNpZ25hbF9pZBgBIAEoCRISCgpwcm9ibGVtX2lkGAIgASgJEi0KCGNvbXBpbGVyGAMgASgOMhsub3BlbnBhc3NtYXJrZXQudjEuQ29tcGlsZXISLwoJb2JqZWN0aXZlGAQgASgOMhwub3BlbnBhc3NtYXJrZXQudjEuT2JqZWN0aXZlEhgKEGNvbXBpbGVyX3ZlcnNpb24YBSABKAkSLAoIZmVhdHVyZXMYBiADKAsyGi5vcGVucGFzc21hcmtldC52MS5GZWF0dXJlEi0KCHBpcGVsaW5lGAcgAygLMhsub3BlbnBhc3NtYXJrZXQudjEuUGxhblN0ZXASEAoIYmFzZWxpbmUYCCABKAESEAoIYWNoaWV2ZWQYCSABKAESKwoHcmVsZWFzZRgKIAEoCzIaLm9wZW5wYXNzbWFya2V0LnYxLlJlbGVhc2UicwoZTGlzdE1hcmtldFNpZ25hbHNSZXNwb25zZRIwCgdzaWduYWxzGAEgAygLMh8ub3BlbnBhc3NtYXJrZXQudjEuTWFya2V0U2lnbmFsEhIKCm5leHRfYWZ0ZXIYAiABKAkSEAoIaGFzX21vcmUYAyABKAgiPQoUUmVsZWFzZVJlc3VsdFJlcXVlc3QSEgoKcHJvYmxlbV9pZBgBIAEoCRIRCglzaWduYWxfaWQYAiABKAkijQEKFVJlbGVhc2VSZXN1bHRSZXNwb25zZRIrCgdyZWxlYXNlGAEgASgLMhoub3BlbnBhc3NtYXJrZXQudjEuUmVsZWFzZRIPCgdjaGFyZ2VkGAIgASgIEjYKBmJ1ZGdldBgDIAEoCzImLm9wZW5wYXNzbWFya2V0LnYxLlByaXZhY3lCdWRnZXRTdGF0dXMiPgoTTGlzdFJlbGVhc2VzUmVxdWVzdBISCgpwcm9ibGVtX2lkGAEgASgJEhMKC3BhcnRpY2lwYW50GAIgASgJIkQKFExpc3RSZWxlYXNlc1Jlc3BvbnNlEiwKCHJlbGVhc2VzGAEgAygLMhoub3BlbnBhc3NtYXJrZXQudjEuUmVsZWFzZSI+ChdHZXRQcml2YWN5QnVkZ2V0UmVxdWVzdBITCgtwYXJ0aWNpcGFudBgBIAEoCRIOCgZmYW1pbHkYAiABKAkiYwoYR2V0UHJpdmFjeUJ1ZGdldFJlc3BvbnNlEjcKB2J1ZGdldHMYASADKAsyJi5vcGVucGFzc21hcmtldC52MS5Qcml2YWN5QnVkZ2V0U3RhdHVzEg4KBnBvbGljeRgCIAEoCSJlCgpNZW1iZXJzaGlwEhMKC3BhcnRpY2lwYW50GAEgASgJEg0KBWFjdG9yGAIgASgJEgwKBHJvbGUYAyABKAkSEAoIYWRkZWRfYnkYBCABKAkSEwoLYWRkZWRfYXRfbXMYBSABKAMiRAoQQWRkTWVtYmVyUmVxdWVzdBITCgtwYXJ0aWNpcGFudBgBIAEoCRINCgVhY3RvchgCIAEoCRIMCgRyb2xlGAMgASgJIlcKEUFkZE1lbWJlclJlc3BvbnNlEjEKCm1lbWJlcnNoaXAYASABKAsyHS5vcGVucGFzc21hcmtldC52MS5NZW1iZXJzaGlwEg8KB2NyZWF0ZWQYAiABKAgiRwoTUmVtb3ZlTWVtYmVyUmVxdWVzdBITCgtwYXJ0aWNpcGFudBgBIAEoCRINCgVhY3RvchgCIAEoCRIMCgRyb2xlGAMgASgJIicKFFJlbW92ZU1lbWJlclJlc3BvbnNlEg8KB3JlbW92ZWQYASABKAgiKQoSTGlzdE1lbWJlcnNSZXF1ZXN0EhMKC3BhcnRpY2lwYW50GAEgASgJIkUKE0xpc3RNZW1iZXJzUmVzcG9uc2USLgoHbWVtYmVycxgBIAMoCzIdLm9wZW5wYXNzbWFya2V0LnYxLk1lbWJlcnNoaXAqmAEKC0FjdG9yU3RhdHVzEhwKGEFDVE9SX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFEFDVE9SX1NUQVRVU19QRU5ESU5HEAESGQoVQUNUT1JfU1RBVFVTX0FETUlUVEVEEAISGAoUQUNUT1JfU1RBVFVTX1JFVk9LRUQQAxIcChhBQ1RPUl9TVEFUVVNfUVVBUkFOVElORUQQBDKJDwoPUmVnaXN0cnlTZXJ2aWNlEmgKD1JlZ2lzdGVyQWRhcHRlchIpLm9wZW5wYXNzbWFya2V0LnYxLlJlZ2lzdGVyQWRhcHRlclJlcXVlc3QaKi5vcGVucGFzc21hcmtldC52MS5SZWdpc3RlckFkYXB0ZXJSZXNwb25zZRJ0ChNSZWdpc3RlclBhcnRpY2lwYW50Ei0ub3BlbnBhc3NtYXJrZXQudjEuUmVnaXN0ZXJQYXJ0aWNpcGFudFJlcXVlc3QaLi5vcGVucGFzc21hcmtldC52MS5SZWdpc3RlclBhcnRpY2lwYW50UmVzcG9uc2USXwoMQWRtaXRBZGFwdGVyEiYub3BlbnBhc3NtYXJrZXQudjEuQWRtaXRBZGFwdGVyUmVxdWVzdBonLm9wZW5wYXNzbWFya2V0LnYxLkFkbWl0QWRhcHRlclJlc3BvbnNlElMKCEdldEFjdG9yEiIub3BlbnBhc3NtYXJrZXQudjEuR2V0QWN0b3JSZXF1ZXN0GiMub3BlbnBhc3NtYXJrZXQudjEuR2V0QWN0b3JSZXNwb25zZRJrChBQdWJsaXNoQ29udHJhY3RzEioub3BlbnBhc3NtYXJrZXQudjEuUHVibGlzaENvbnRyYWN0c1JlcXVlc3QaKy5vcGVucGFzc21hcmtldC52MS5QdWJsaXNoQ29udHJhY3RzUmVzcG9uc2USZQoORGlzY292ZXJQYXNzZXMSKC5vcGVucGFzc21hcmtldC52MS5EaXNjb3ZlclBhc3Nlc1JlcXVlc3QaKS5vcGVucGFzc21hcmtldC52MS5EaXNjb3ZlclBhc3Nlc1Jlc3BvbnNlEmsKEEdldENvbnRyYWN0R3JhcGgSKi5vcGVucGFzc21hcmtldC52MS5HZXRDb250cmFjdEdyYXBoUmVxdWVzdBorLm9wZW5wYXNzbWFya2V0LnYxLkdldENvbnRyYWN0R3JhcGhSZXNwb25zZRJiCg1TdWJtaXRQcm9ibGVtEicub3BlbnBhc3NtYXJrZXQudjEuU3VibWl0UHJvYmxlbVJlcXVlc3QaKC5vcGVucGFzc21hcmtldC52MS5TdWJtaXRQcm9ibGVtUmVzcG9uc2USWQoKR2V0UHJvYmxlbRIkLm9wZW5wYXNzbWFya2V0LnYxLkdldFByb2JsZW1SZXF1ZXN0GiUub3BlbnBhc3NtYXJrZXQudjEuR2V0UHJvYmxlbVJlc3BvbnNlEl8KDFN1Ym1pdFNpZ25hbBImLm9wZW5wYXNzbWFya2V0LnYxLlN1Ym1pdFNpZ25hbFJlcXVlc3QaJy5vcGVucGFzc21hcmtldC52MS5TdWJtaXRTaWduYWxSZXNwb25zZRJcCgtMaXN0U2lnbmFscxIlLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RTaWduYWxzUmVxdWVzdBomLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RTaWduYWxzUmVzcG9uc2USaAoPTGlzdEF1ZGl0RXZlbnRzEikub3BlbnBhc3NtYXJrZXQudjEuTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBoqLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlEm4KEUxpc3RNYXJrZXRTaWduYWxzEisub3BlbnBhc3NtYXJrZXQudjEuTGlzdE1hcmtldFNpZ25hbHNSZXF1ZXN0Giwub3BlbnBhc3NtYXJrZXQudjEuTGlzdE1hcmtldFNpZ25hbHNSZXNwb25zZRJiCg1SZWxlYXNlUmVzdWx0Eicub3BlbnBhc3NtYXJrZXQudjEuUmVsZWFzZVJlc3VsdFJlcXVlc3QaKC5vcGVucGFzc21hcmtldC52MS5SZWxlYXNlUmVzdWx0UmVzcG9uc2USXwoMTGlzdFJlbGVhc2VzEiYub3BlbnBhc3NtYXJrZXQudjEuTGlzdFJlbGVhc2VzUmVxdWVzdBonLm9wZW5wYXNzbWFya2V0LnYxLkxpc3RSZWxlYXNlc1Jlc3BvbnNlEmsKEEdldFByaXZhY3lCdWRnZXQSKi5vcGVucGFzc21hcmtldC52MS5HZXRQcml2YWN5QnVkZ2V0UmVxdWVzdBorLm9wZW5wYXNzbWFya2V0LnYxLkdldFByaXZhY3lCdWRnZXRSZXNwb25zZRJWCglBZGRNZW1iZXISIy5vcGVucGFzc21hcmtldC52MS5BZGRNZW1iZXJSZXF1ZXN0GiQub3BlbnBhc3NtYXJrZXQudjEuQWRkTWVtYmVyUmVzcG9uc2USXwoMUmVtb3ZlTWVtYmVyEiYub3BlbnBhc3NtYXJrZXQudjEuUmVtb3ZlTWVtYmVyUmVxdWVzdBonLm9wZW5wYXNzbWFya2V0LnYxLlJlbW92ZU1lbWJlclJlc3BvbnNlElwKC0xpc3RNZW1iZXJzEiUub3BlbnBhc3NtYXJrZXQudjEuTGlzdE1lbWJlcnNSZXF1ZXN0GiYub3BlbnBhc3NtYXJrZXQudjEuTGlzdE1lbWJlcnNSZXNwb25zZWIGcHJvdG8z", [file_openpassmarket_v1_audit, file_openpassmarket_v1_common, file_openpassmarket_v1_contracts, file_openpassmarket_v1_privacy, file_openpassmarket_v1_problem, file_openpassmarket_v1_signal]);
 
 /**
  * What an adapter can evaluate.
@@ -825,6 +827,14 @@ export type MarketSignal = Message<"openpassmarket.v1.MarketSignal"> & {
    * @generated from field: double achieved = 9;
    */
   achieved: number;
+
+  /**
+   * For another participant's private problem: the release of this signal's result
+   * (baseline and achieved are then 0: its exact metrics never leave its organisation).
+   *
+   * @generated from field: openpassmarket.v1.Release release = 10;
+   */
+  release?: Release | undefined;
 };
 
 /**
@@ -868,6 +878,357 @@ export type ListMarketSignalsResponse = Message<"openpassmarket.v1.ListMarketSig
  */
 export const ListMarketSignalsResponseSchema: GenMessage<ListMarketSignalsResponse> = /*@__PURE__*/
   messageDesc(file_openpassmarket_v1_registry_service, 28);
+
+/**
+ * ReleaseResult input.
+ *
+ * @generated from message openpassmarket.v1.ReleaseResultRequest
+ */
+export type ReleaseResultRequest = Message<"openpassmarket.v1.ReleaseResultRequest"> & {
+  /**
+   * A private problem of an organisation where the caller is a `lead`.
+   *
+   * @generated from field: string problem_id = 1;
+   */
+  problemId: string;
+
+  /**
+   * An accepted signal on that problem whose result to release.
+   *
+   * @generated from field: string signal_id = 2;
+   */
+  signalId: string;
+};
+
+/**
+ * Describes the message openpassmarket.v1.ReleaseResultRequest.
+ * Use `create(ReleaseResultRequestSchema)` to create a new message.
+ */
+export const ReleaseResultRequestSchema: GenMessage<ReleaseResultRequest> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 29);
+
+/**
+ * ReleaseResult output.
+ *
+ * @generated from message openpassmarket.v1.ReleaseResultResponse
+ */
+export type ReleaseResultResponse = Message<"openpassmarket.v1.ReleaseResultResponse"> & {
+  /**
+   * @generated from field: openpassmarket.v1.Release release = 1;
+   */
+  release?: Release | undefined;
+
+  /**
+   * True when this call made (and paid for) the release; false when it was made before.
+   *
+   * @generated from field: bool charged = 2;
+   */
+  charged: boolean;
+
+  /**
+   * The budget after the release.
+   *
+   * @generated from field: openpassmarket.v1.PrivacyBudgetStatus budget = 3;
+   */
+  budget?: PrivacyBudgetStatus | undefined;
+};
+
+/**
+ * Describes the message openpassmarket.v1.ReleaseResultResponse.
+ * Use `create(ReleaseResultResponseSchema)` to create a new message.
+ */
+export const ReleaseResultResponseSchema: GenMessage<ReleaseResultResponse> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 30);
+
+/**
+ * ListReleases input; empty filters match everything.
+ *
+ * @generated from message openpassmarket.v1.ListReleasesRequest
+ */
+export type ListReleasesRequest = Message<"openpassmarket.v1.ListReleasesRequest"> & {
+  /**
+   * @generated from field: string problem_id = 1;
+   */
+  problemId: string;
+
+  /**
+   * @generated from field: string participant = 2;
+   */
+  participant: string;
+};
+
+/**
+ * Describes the message openpassmarket.v1.ListReleasesRequest.
+ * Use `create(ListReleasesRequestSchema)` to create a new message.
+ */
+export const ListReleasesRequestSchema: GenMessage<ListReleasesRequest> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 31);
+
+/**
+ * ListReleases output, oldest first.
+ *
+ * @generated from message openpassmarket.v1.ListReleasesResponse
+ */
+export type ListReleasesResponse = Message<"openpassmarket.v1.ListReleasesResponse"> & {
+  /**
+   * @generated from field: repeated openpassmarket.v1.Release releases = 1;
+   */
+  releases: Release[];
+};
+
+/**
+ * Describes the message openpassmarket.v1.ListReleasesResponse.
+ * Use `create(ListReleasesResponseSchema)` to create a new message.
+ */
+export const ListReleasesResponseSchema: GenMessage<ListReleasesResponse> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 32);
+
+/**
+ * GetPrivacyBudget input.
+ *
+ * @generated from message openpassmarket.v1.GetPrivacyBudgetRequest
+ */
+export type GetPrivacyBudgetRequest = Message<"openpassmarket.v1.GetPrivacyBudgetRequest"> & {
+  /**
+   * The organisation (participant); empty: the caller.
+   *
+   * @generated from field: string participant = 1;
+   */
+  participant: string;
+
+  /**
+   * One problem family; empty: every family it has a budget for.
+   *
+   * @generated from field: string family = 2;
+   */
+  family: string;
+};
+
+/**
+ * Describes the message openpassmarket.v1.GetPrivacyBudgetRequest.
+ * Use `create(GetPrivacyBudgetRequestSchema)` to create a new message.
+ */
+export const GetPrivacyBudgetRequestSchema: GenMessage<GetPrivacyBudgetRequest> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 33);
+
+/**
+ * GetPrivacyBudget output.
+ *
+ * @generated from message openpassmarket.v1.GetPrivacyBudgetResponse
+ */
+export type GetPrivacyBudgetResponse = Message<"openpassmarket.v1.GetPrivacyBudgetResponse"> & {
+  /**
+   * @generated from field: repeated openpassmarket.v1.PrivacyBudgetStatus budgets = 1;
+   */
+  budgets: PrivacyBudgetStatus[];
+
+  /**
+   * The ledger entry of the policy in effect for `family` (or `*`), or a description of
+   * the built-in default when no policy was approved.
+   *
+   * @generated from field: string policy = 2;
+   */
+  policy: string;
+};
+
+/**
+ * Describes the message openpassmarket.v1.GetPrivacyBudgetResponse.
+ * Use `create(GetPrivacyBudgetResponseSchema)` to create a new message.
+ */
+export const GetPrivacyBudgetResponseSchema: GenMessage<GetPrivacyBudgetResponse> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 34);
+
+/**
+ * One role of one member actor in an organisation.
+ *
+ * @generated from message openpassmarket.v1.Membership
+ */
+export type Membership = Message<"openpassmarket.v1.Membership"> & {
+  /**
+   * The organisation: a participant's name.
+   *
+   * @generated from field: string participant = 1;
+   */
+  participant: string;
+
+  /**
+   * @generated from field: string actor = 2;
+   */
+  actor: string;
+
+  /**
+   * `lead`, `write`, `read` or `audit`.
+   *
+   * @generated from field: string role = 3;
+   */
+  role: string;
+
+  /**
+   * @generated from field: string added_by = 4;
+   */
+  addedBy: string;
+
+  /**
+   * @generated from field: int64 added_at_ms = 5;
+   */
+  addedAtMs: bigint;
+};
+
+/**
+ * Describes the message openpassmarket.v1.Membership.
+ * Use `create(MembershipSchema)` to create a new message.
+ */
+export const MembershipSchema: GenMessage<Membership> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 35);
+
+/**
+ * AddMember input.
+ *
+ * @generated from message openpassmarket.v1.AddMemberRequest
+ */
+export type AddMemberRequest = Message<"openpassmarket.v1.AddMemberRequest"> & {
+  /**
+   * The organisation; empty: the caller.
+   *
+   * @generated from field: string participant = 1;
+   */
+  participant: string;
+
+  /**
+   * A registered actor.
+   *
+   * @generated from field: string actor = 2;
+   */
+  actor: string;
+
+  /**
+   * @generated from field: string role = 3;
+   */
+  role: string;
+};
+
+/**
+ * Describes the message openpassmarket.v1.AddMemberRequest.
+ * Use `create(AddMemberRequestSchema)` to create a new message.
+ */
+export const AddMemberRequestSchema: GenMessage<AddMemberRequest> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 36);
+
+/**
+ * AddMember output.
+ *
+ * @generated from message openpassmarket.v1.AddMemberResponse
+ */
+export type AddMemberResponse = Message<"openpassmarket.v1.AddMemberResponse"> & {
+  /**
+   * @generated from field: openpassmarket.v1.Membership membership = 1;
+   */
+  membership?: Membership | undefined;
+
+  /**
+   * False when the actor already held the role.
+   *
+   * @generated from field: bool created = 2;
+   */
+  created: boolean;
+};
+
+/**
+ * Describes the message openpassmarket.v1.AddMemberResponse.
+ * Use `create(AddMemberResponseSchema)` to create a new message.
+ */
+export const AddMemberResponseSchema: GenMessage<AddMemberResponse> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 37);
+
+/**
+ * RemoveMember input.
+ *
+ * @generated from message openpassmarket.v1.RemoveMemberRequest
+ */
+export type RemoveMemberRequest = Message<"openpassmarket.v1.RemoveMemberRequest"> & {
+  /**
+   * @generated from field: string participant = 1;
+   */
+  participant: string;
+
+  /**
+   * @generated from field: string actor = 2;
+   */
+  actor: string;
+
+  /**
+   * @generated from field: string role = 3;
+   */
+  role: string;
+};
+
+/**
+ * Describes the message openpassmarket.v1.RemoveMemberRequest.
+ * Use `create(RemoveMemberRequestSchema)` to create a new message.
+ */
+export const RemoveMemberRequestSchema: GenMessage<RemoveMemberRequest> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 38);
+
+/**
+ * RemoveMember output.
+ *
+ * @generated from message openpassmarket.v1.RemoveMemberResponse
+ */
+export type RemoveMemberResponse = Message<"openpassmarket.v1.RemoveMemberResponse"> & {
+  /**
+   * False when the actor did not hold the role.
+   *
+   * @generated from field: bool removed = 1;
+   */
+  removed: boolean;
+};
+
+/**
+ * Describes the message openpassmarket.v1.RemoveMemberResponse.
+ * Use `create(RemoveMemberResponseSchema)` to create a new message.
+ */
+export const RemoveMemberResponseSchema: GenMessage<RemoveMemberResponse> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 39);
+
+/**
+ * ListMembers input.
+ *
+ * @generated from message openpassmarket.v1.ListMembersRequest
+ */
+export type ListMembersRequest = Message<"openpassmarket.v1.ListMembersRequest"> & {
+  /**
+   * The organisation; empty: the caller.
+   *
+   * @generated from field: string participant = 1;
+   */
+  participant: string;
+};
+
+/**
+ * Describes the message openpassmarket.v1.ListMembersRequest.
+ * Use `create(ListMembersRequestSchema)` to create a new message.
+ */
+export const ListMembersRequestSchema: GenMessage<ListMembersRequest> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 40);
+
+/**
+ * ListMembers output.
+ *
+ * @generated from message openpassmarket.v1.ListMembersResponse
+ */
+export type ListMembersResponse = Message<"openpassmarket.v1.ListMembersResponse"> & {
+  /**
+   * @generated from field: repeated openpassmarket.v1.Membership members = 1;
+   */
+  members: Membership[];
+};
+
+/**
+ * Describes the message openpassmarket.v1.ListMembersResponse.
+ * Use `create(ListMembersResponseSchema)` to create a new message.
+ */
+export const ListMembersResponseSchema: GenMessage<ListMembersResponse> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_registry_service, 41);
 
 /**
  * The lifecycle of an actor.
@@ -1054,6 +1415,70 @@ export const RegistryService: GenService<{
     methodKind: "unary";
     input: typeof ListMarketSignalsRequestSchema;
     output: typeof ListMarketSignalsResponseSchema;
+  },
+  /**
+   * Releases the result of an accepted signal on the caller's organisation's private
+   * problem: its improvement over the baseline, clamped and noised under the privacy
+   * policy in effect, charged to the organisation's budget for the problem's family
+   * (role `lead`). Made once: asking again returns the stored release, charged nothing.
+   * RESOURCE_EXHAUSTED, naming the budget and what remains, when the budget cannot pay.
+   *
+   * @generated from rpc openpassmarket.v1.RegistryService.ReleaseResult
+   */
+  releaseResult: {
+    methodKind: "unary";
+    input: typeof ReleaseResultRequestSchema;
+    output: typeof ReleaseResultResponseSchema;
+  },
+  /**
+   * Lists releases (public: a release is made to be served to everyone).
+   *
+   * @generated from rpc openpassmarket.v1.RegistryService.ListReleases
+   */
+  listReleases: {
+    methodKind: "unary";
+    input: typeof ListReleasesRequestSchema;
+    output: typeof ListReleasesResponseSchema;
+  },
+  /**
+   * Reads an organisation's privacy budgets: total, spent, remaining, policy (role `audit`).
+   *
+   * @generated from rpc openpassmarket.v1.RegistryService.GetPrivacyBudget
+   */
+  getPrivacyBudget: {
+    methodKind: "unary";
+    input: typeof GetPrivacyBudgetRequestSchema;
+    output: typeof GetPrivacyBudgetResponseSchema;
+  },
+  /**
+   * Gives a member actor a role in an organisation (role `lead` of it).
+   *
+   * @generated from rpc openpassmarket.v1.RegistryService.AddMember
+   */
+  addMember: {
+    methodKind: "unary";
+    input: typeof AddMemberRequestSchema;
+    output: typeof AddMemberResponseSchema;
+  },
+  /**
+   * Takes a role from a member actor (role `lead` of the organisation).
+   *
+   * @generated from rpc openpassmarket.v1.RegistryService.RemoveMember
+   */
+  removeMember: {
+    methodKind: "unary";
+    input: typeof RemoveMemberRequestSchema;
+    output: typeof RemoveMemberResponseSchema;
+  },
+  /**
+   * Lists an organisation's members and their roles (role `lead` of it).
+   *
+   * @generated from rpc openpassmarket.v1.RegistryService.ListMembers
+   */
+  listMembers: {
+    methodKind: "unary";
+    input: typeof ListMembersRequestSchema;
+    output: typeof ListMembersResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_openpassmarket_v1_registry_service, 0);

@@ -5,6 +5,8 @@ import { migration0003 } from "./0003-ledger.js";
 import { migration0004 } from "./0004-spot-checks.js";
 import { migration0005 } from "./0005-market-signals.js";
 import { migration0006 } from "./0006-privacy.js";
+import { migration0007 } from "./0007-members.js";
+import { migration0008 } from "./0008-delta-log.js";
 
 /**
  * Every migration, by name, in order. A migration never changes once it has landed:
@@ -17,4 +19,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0004-spot-checks": migration0004,
   "0005-market-signals": migration0005,
   "0006-privacy": migration0006,
+  "0007-members": migration0007,
+  "0008-delta-log": migration0008,
 };

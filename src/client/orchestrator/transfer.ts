@@ -1,0 +1,133 @@
+import type { PlanSet } from "../../gen/openpassmarket/v1/planset_pb.js";
+import { OpmError } from "../../kernel/errors/index.js";
+import { compilerToProto, objectiveToProto, planKey, type Plan, type PlanStep, type SearchSpace } from "../../kernel/plan/index.js";
+import { buildPlanSet, rankPlans, type PlanRanking } from "../planset/index.js";
+import { RandomSearch } from "./random-search.js";
+import { seededRandom } from "./seeded-random.js";
+import { bestOf, type Evaluation, type Strategy, type StrategyContext, type StrategyDefinition } from "./strategy.js";
+
+/**
+ * `--strategy transfer`: the plan set of the problem's compiler version and objective,
+ * built from the market's signals as `opm planset build` builds it, ranked for this
+ * problem by its nearest neighbours' scores; then local moves around the best so far.
+ */
+export const transfer: StrategyDefinition = {
+  name: "transfer",
+  summary: "the market's plan set (a few plans that cover most problems), nearest problems' best first, then local moves",
+  async prepare(context: StrategyContext): Promise<Strategy> {
+    const { problem } = context;
+    const signals = await context.signals.list({ compiler: problem.compiler, objective: problem.objective });
+    let set: PlanSet | undefined;
+    try {
+      set = buildPlanSet(signals, { compiler: problem.compiler, objective: problem.objective, compilerVersion: problem.compilerVersion });
+    } catch (err) {
+      if (!(err instanceof OpmError && err.code === "failed_precondition")) throw err;
+      set = undefined; // nothing to learn from yet: local moves from the default alone
+    }
+    return transferSearch(context, set);
+  },
+};
+
+/**
+ * The transfer strategy on a given plan set (a signed file, a benchmark's leave-one-out
+ * set): deterministic given the context's seed and problem, the history and the set's
+ * version. Throws failed_precondition when the set is for another compiler version or objective.
+ */
+export function transferSearch(context: StrategyContext, set: PlanSet | undefined, ranking: PlanRanking = "nearest"): Strategy {
+  const { problem, space, seed } = context;
+  if (set !== undefined) {
+    const wrong = set.compiler !== compilerToProto(problem.compiler) ? "compiler" : set.objective !== objectiveToProto(problem.objective) ? "objective"
+      : set.compilerVersion !== problem.compilerVersion ? `compiler version (${set.compilerVersion}, the problem's ${problem.compilerVersion})` : undefined;
+    if (wrong !== undefined) throw new OpmError("failed_precondition", `the plan set is for another ${wrong}`, { field: "plan_set" });
+  }
+  const plans = set === undefined ? [] : rankPlans(set, problem.features, ranking).filter((p) => withinSpace(p, space));
+  return new TransferSearch(space, seed, plans);
+}
+
+/**
+ * Proposes the compiler's default, then `plans` in order, then plans one random edit
+ * (insert, remove, replace or swap of a step after the prefix) away from the best plan so
+ * far; when no new neighbour turns up, random plans.
+ */
+export class TransferSearch implements Strategy {
+  readonly name = "transfer";
+  private readonly queue: Plan[];
+  private readonly proposed = new Set<string>();
+  private readonly random: () => number;
+  private readonly fallback: RandomSearch;
+  private started = false;
+
+  constructor(private readonly space: SearchSpace, seed: number, plans: readonly Plan[]) {
+    this.queue = [...plans];
+    this.random = seededRandom(seed);
+    this.fallback = new RandomSearch(space, seed ^ 0x5f3759df);
+  }
+
+  next(history: readonly Evaluation[], max: number): Plan[] {
+    const out: Plan[] = [];
+    const take = (plan: Plan): void => {
+      const key = planKey(plan);
+      if (this.proposed.has(key)) return;
+      this.proposed.add(key);
+      out.push(plan);
+    };
+    if (!this.started) {
+      this.started = true;
+      take({ steps: [...this.space.prefix] });
+    }
+    while (out.length < max && this.queue.length > 0) take(this.queue.shift()!);
+    const best = bestOf(history)?.plan ?? { steps: [...this.space.prefix] };
+    for (let tries = 0; out.length < max && tries < max * 50 && this.space.moves.length > 0; tries++) {
+      const edited = this.edit(best);
+      if (edited !== undefined) take(edited);
+    }
+    for (let rounds = 0; out.length < max && rounds < 20; rounds++) {
+      const extra = this.fallback.next(history, max - out.length);
+      if (extra.length === 0) break;
+      extra.forEach(take);
+    }
+    return out;
+  }
+
+  /** One random edit of `plan` after its prefix, within `maxSteps`; undefined when the drawn edit does not apply. */
+  private edit(plan: Plan): Plan | undefined {
+    const { prefix, moves, maxSteps } = this.space;
+    const head = startsWith(plan.steps, prefix) ? prefix.length : 0;
+    const steps = [...plan.steps];
+    const tail = steps.length - head;
+    const pick = (n: number): number => Math.floor(this.random() * n);
+    const move = (): PlanStep => moves[pick(moves.length)]!;
+    switch (pick(4)) {
+      case 0: // insert
+        if (steps.length >= maxSteps) return undefined;
+        steps.splice(head + pick(tail + 1), 0, move());
+        break;
+      case 1: // remove
+        if (tail === 0) return undefined;
+        steps.splice(head + pick(tail), 1);
+        break;
+      case 2: // replace
+        if (tail === 0) return undefined;
+        steps[head + pick(tail)] = move();
+        break;
+      default: { // swap two steps
+        if (tail < 2) return undefined;
+        const i = head + pick(tail), j = head + pick(tail);
+        if (i === j) return undefined;
+        [steps[i], steps[j]] = [steps[j]!, steps[i]!];
+      }
+    }
+    return { steps };
+  }
+}
+
+function startsWith(steps: readonly PlanStep[], prefix: readonly PlanStep[]): boolean {
+  return prefix.length <= steps.length && prefix.every((s, i) => planKey({ steps: [s] }) === planKey({ steps: [steps[i]!] }));
+}
+
+/** Whether every step of `plan` is one the space offers and it is not too long (another version's catalog may differ). */
+function withinSpace(plan: Plan, space: SearchSpace): boolean {
+  if (plan.steps.length > space.maxSteps) return false;
+  const offered = new Set([...space.prefix, ...space.alternatives.flat(), ...space.moves].map((s) => planKey({ steps: [s] })));
+  return plan.steps.every((s) => offered.has(planKey({ steps: [s] })));
+}

@@ -1,0 +1,105 @@
+import { create } from "@bufbuild/protobuf";
+import { PlanSetSchema, type PlanSet } from "../../gen/openpassmarket/v1/planset_pb.js";
+import { contentId } from "../../kernel/codec/index.js";
+import { OpmError } from "../../kernel/errors/index.js";
+import { compilerToProto, objectiveToProto, planKey, type CompilerKind, type Objective, type Plan } from "../../kernel/plan/index.js";
+import type { MarketSignal } from "../orchestrator/signal-source.js";
+import { selectPlans } from "./select-plans.js";
+
+/** What a plan set is built for. */
+export interface PlanSetTarget {
+  compiler: CompilerKind;
+  objective: Objective;
+  /** Exact compiler version; default: the version most of the signals carry (the greatest among equals). */
+  compilerVersion?: string;
+  /** Most plans kept; default 50. */
+  maxPlans?: number;
+}
+
+/** The default size of a plan set (Coreset-NVP's 50 sequences). */
+export const DEFAULT_MAX_PLANS = 50;
+
+/**
+ * Builds the (unsigned) plan set of `target` from `signals` — results the market verified
+ * and accepted, as a `SignalSource` returns them (they are all for `target`'s compiler and
+ * objective). Per problem, each plan's improvement over the baseline is divided by the
+ * best improvement any plan reached there (capped at 1); problems no plan improved are
+ * left out; then `selectPlans` keeps at most `maxPlans` plans. Deterministic: the same
+ * signals, in any order, give the same bytes and so the same version (`planSetVersion`).
+ * Throws failed_precondition when no signal of the version improved anything.
+ */
+export function buildPlanSet(signals: readonly MarketSignal[], target: PlanSetTarget): PlanSet {
+  const maxPlans = target.maxPlans ?? DEFAULT_MAX_PLANS;
+  if (!Number.isInteger(maxPlans) || maxPlans < 1) throw new OpmError("invalid_argument", `max plans must be a positive integer, got ${maxPlans}`, { field: "max_plans" });
+  const version = target.compilerVersion ?? commonestVersion(signals);
+  const used = signals
+    .filter((s) => s.compilerVersion === version && s.baseline > 0 && s.achieved > 0 && Number.isFinite(s.baseline) && Number.isFinite(s.achieved))
+    .sort((a, b) => (a.signalId < b.signalId ? -1 : a.signalId > b.signalId ? 1 : 0));
+
+  // Per problem: its baseline, features and the best value of each plan (first signal by id wins ties).
+  const problems = new Map<string, { baseline: number; features: Readonly<Record<string, number>>; best: Map<string, number> }>();
+  const planOf = new Map<string, Plan>();
+  for (const s of used) {
+    let p = problems.get(s.problemId);
+    if (p === undefined) problems.set(s.problemId, (p = { baseline: s.baseline, features: s.features, best: new Map() }));
+    const key = planKey(s.plan);
+    if (!planOf.has(key)) planOf.set(key, { steps: s.plan.steps.map((st) => (st.value === undefined || st.value === "" ? { pass: st.pass } : { pass: st.pass, value: st.value })) });
+    const held = p.best.get(key);
+    if (held === undefined || s.achieved < held) p.best.set(key, s.achieved);
+  }
+  const problemIds = [...problems.keys()].filter((id) => bestImprovement(problems.get(id)!) > 0).sort();
+  if (problemIds.length === 0) {
+    throw new OpmError("failed_precondition", `no accepted signal of ${target.compiler} ${version || "(no version)"} ${target.objective} improved on its baseline (${signals.length} signals seen, ${used.length} of this version)`);
+  }
+  const candidates = [...planOf.keys()].sort();
+  const bests = problemIds.map((id) => bestImprovement(problems.get(id)!));
+  const scores = candidates.map((key) => problemIds.map((id, p) => normalisedImprovement(problems.get(id)!, key, bests[p]!)));
+  const chosen = selectPlans({ candidates, scores }, maxPlans);
+
+  const ids = used.filter((s) => problemIds.includes(s.problemId)).map((s) => `${s.signalId}\n`).join("");
+  return create(PlanSetSchema, {
+    compiler: compilerToProto(target.compiler),
+    compilerVersion: version,
+    objective: objectiveToProto(target.objective),
+    plans: chosen.map((c) => ({ steps: planOf.get(candidates[c.index]!)!.steps.map((st) => ({ pass: st.pass, value: st.value ?? "" })), gain: c.gain })),
+    problems: problemIds.map((id, p) => ({
+      problemId: id,
+      features: Object.entries(problems.get(id)!.features).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value })),
+      scores: chosen.map((c) => scores[c.index]![p]!),
+    })),
+    maxPlans,
+    signalCount: ids === "" ? 0 : ids.split("\n").length - 1,
+    signalsDigest: contentId(new TextEncoder().encode(ids)),
+    coverage: chosen.reduce((sum, c) => sum + c.gain, 0),
+  });
+}
+
+type ProblemResults = { baseline: number; best: Map<string, number> };
+
+function improvement(p: ProblemResults, achieved: number): number {
+  return (p.baseline - achieved) / p.baseline;
+}
+
+function bestImprovement(p: ProblemResults): number {
+  let best = 0;
+  for (const v of p.best.values()) best = Math.max(best, improvement(p, v));
+  return best;
+}
+
+/** The plan's improvement on the problem over the best known there, in [0, 1]; 0 when not measured. */
+function normalisedImprovement(p: ProblemResults, key: string, best: number): number {
+  const achieved = p.best.get(key);
+  if (achieved === undefined) return 0;
+  const share = improvement(p, achieved) / best;
+  return share <= 0 ? 0 : Math.min(1, share);
+}
+
+/** The compiler version most signals carry; the greatest string among equals; "" when there are none. */
+function commonestVersion(signals: readonly MarketSignal[]): string {
+  const counts = new Map<string, number>();
+  for (const s of signals) counts.set(s.compilerVersion, (counts.get(s.compilerVersion) ?? 0) + 1);
+  let best = "";
+  let n = 0;
+  for (const [v, c] of counts) if (c > n || (c === n && v > best)) [best, n] = [v, c];
+  return best;
+}

@@ -1,0 +1,33 @@
+import type { PlanSet } from "../../gen/openpassmarket/v1/planset_pb.js";
+import type { Plan } from "../../kernel/plan/index.js";
+import { cosine } from "../orchestrator/market-first.js";
+
+/** How a new problem orders a plan set's plans. */
+export type PlanRanking =
+  /** Selection order: the plan that covers most first, whatever the problem (unweighted). */
+  | "selection"
+  /** By the scores on the problems most similar to the new one (cosine of features, as market-first). */
+  | "nearest";
+
+/** Default number of neighbours `rankPlans` weighs. */
+export const DEFAULT_NEIGHBOURS = 5;
+
+/**
+ * The plans of `set` in the order a new problem with `features` should try them. With
+ * "nearest": each plan's score is the similarity-weighted mean of its normalised scores on
+ * the `neighbours` problems of the set most similar to the new one (ties by problem id);
+ * plans are ordered by that score, then by selection order. Falls back to selection order
+ * when no problem of the set is similar at all (similarity 0) or the features are empty.
+ */
+export function rankPlans(set: PlanSet, features: Readonly<Record<string, number>>, ranking: PlanRanking = "nearest", neighbours = DEFAULT_NEIGHBOURS): Plan[] {
+  const plans = set.plans.map((p): Plan => ({ steps: p.steps.map((s) => (s.value === "" ? { pass: s.pass } : { pass: s.pass, value: s.value })) }));
+  if (ranking === "selection") return plans;
+  const near = set.problems
+    .map((p) => ({ p, similarity: cosine(features, Object.fromEntries(p.features.map((f) => [f.name, f.value]))) }))
+    .filter((x) => x.similarity > 0)
+    .sort((a, b) => b.similarity - a.similarity || (a.p.problemId < b.p.problemId ? -1 : a.p.problemId > b.p.problemId ? 1 : 0))
+    .slice(0, neighbours);
+  if (near.length === 0) return plans;
+  const score = plans.map((_, i) => near.reduce((sum, x) => sum + x.similarity * (x.p.scores[i] ?? 0), 0));
+  return plans.map((plan, i) => ({ plan, i })).sort((a, b) => score[b.i]! - score[a.i]! || a.i - b.i).map((x) => x.plan);
+}

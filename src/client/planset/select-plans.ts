@@ -1,0 +1,107 @@
+/**
+ * Greedy submodular selection of a few plans that together come closest to the best
+ * known result on the most problems (the "coreset" of Coreset-NVP, Liang et al. 2023).
+ * Pure: a score matrix in, the chosen plans out.
+ */
+
+/** Scores of candidate plans on problems: `scores[c][p]` in [0, 1], higher is better. */
+export interface ScoreMatrix {
+  /** One key per candidate (a `planKey`); ties are broken by it, so it must be unique. */
+  candidates: readonly string[];
+  /** `scores[c]` has one entry per problem (the same count for every candidate). */
+  scores: readonly (readonly number[])[];
+}
+
+/** One chosen candidate, in selection order. */
+export interface Selected {
+  /** Index into `ScoreMatrix.candidates`. */
+  index: number;
+  /** What it added to the objective when chosen (> 0). */
+  gain: number;
+}
+
+/**
+ * Chooses at most `max` candidates maximising Σ over problems of the best score among
+ * the chosen (a monotone submodular coverage function), greedily: each round takes the
+ * candidate with the largest marginal gain, the smallest key among equal gains. Stops
+ * early when no candidate adds anything. Lazy evaluation (Minoux): a candidate's last
+ * gain bounds its next one, so only candidates whose bound could still win are
+ * re-evaluated; the result is exactly the plain greedy's. Requires scores ≥ 0.
+ */
+export function selectPlans(matrix: ScoreMatrix, max: number): Selected[] {
+  const { candidates, scores } = matrix;
+  const problems = scores[0]?.length ?? 0;
+  const covered = new Array<number>(problems).fill(0);
+  const gainOf = (c: number): number => {
+    let g = 0;
+    const row = scores[c]!;
+    for (let p = 0; p < problems; p++) if (row[p]! > covered[p]!) g += row[p]! - covered[p]!;
+    return g;
+  };
+  // Max-heap on (bound, then smaller key first); `fresh` marks bounds computed this round.
+  const before = (a: Entry, b: Entry): boolean => a.bound > b.bound || (a.bound === b.bound && candidates[a.index]! < candidates[b.index]!);
+  const heap = new Heap<Entry>(before);
+  for (let c = 0; c < candidates.length; c++) heap.push({ index: c, bound: gainOf(c), round: 0 });
+  const out: Selected[] = [];
+  for (let round = 0; out.length < max && heap.size > 0; ) {
+    const top = heap.pop()!;
+    if (top.round !== round) {
+      // Stale bound: re-evaluate; the true gain is ≤ the bound (submodularity).
+      heap.push({ index: top.index, bound: gainOf(top.index), round });
+      continue;
+    }
+    if (top.bound <= 0) break;
+    out.push({ index: top.index, gain: top.bound });
+    const row = scores[top.index]!;
+    for (let p = 0; p < problems; p++) if (row[p]! > covered[p]!) covered[p] = row[p]!;
+    round++;
+  }
+  return out;
+}
+
+interface Entry {
+  index: number;
+  bound: number;
+  /** The round whose coverage `bound` was computed against. */
+  round: number;
+}
+
+/** A binary heap; `before(a, b)` says a comes out first. */
+class Heap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly before: (a: T, b: T) => boolean) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(item: T): void {
+    const a = this.items;
+    a.push(item);
+    for (let i = a.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(a[i]!, a[parent]!)) break;
+      [a[i], a[parent]] = [a[parent]!, a[i]!];
+      i = parent;
+    }
+  }
+
+  pop(): T | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < a.length && this.before(a[l]!, a[m]!)) m = l;
+        if (r < a.length && this.before(a[r]!, a[m]!)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}

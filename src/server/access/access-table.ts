@@ -1,0 +1,100 @@
+import type { Role } from "./roles.js";
+
+/** Where the organisation a role is checked in comes from. */
+export type OrganisationOf =
+  /** The participant named by the request field (the caller when empty). */
+  | { from: "participant"; field: string }
+  /** The owner of the problem named by the request field. */
+  | { from: "problem"; field: string }
+  /** The owner of the problem of the job named by the request field. */
+  | { from: "job"; field: string }
+  /** `problem.participant` of a SubmitProblem request (the caller when empty). */
+  | { from: "submitted-problem" };
+
+/**
+ * Who may call a method:
+ * - `anyone` — any holder of a certificate from the node's CA (registration, the public
+ *   catalog, the transparency log, and reads that serve only public data and releases);
+ * - `registered` — a registered actor;
+ * - `operator` — the node's operator (kind `admin`): node administration;
+ * - `kind` — an actor of one of these kinds (the handler checks admission and ownership);
+ * - `role` — a member holding `role` in the organisation `of` names;
+ * - `problem-reader` — anyone for a public problem; for a private one, `read` in its
+ *   organisation or one of the organisation's own adapters;
+ * - `audit-reader` — the operator (every event), or a holder of `audit` in at least one
+ *   organisation (its organisations' events; see `auditScopeOf`).
+ * `filter: "jobs"` drops from the reply the jobs of private problems the caller may not read.
+ */
+export type AccessRule =
+  | { who: "anyone" }
+  | { who: "registered" }
+  | { who: "operator" }
+  | { who: "kind"; kinds: readonly string[] }
+  | { who: "role"; role: Role; of: OrganisationOf }
+  | { who: "problem-reader"; field: string; filter?: "jobs" }
+  | { who: "jobs-reader"; filter: "jobs" }
+  | { who: "audit-reader" };
+
+const ADAPTER = { who: "kind", kinds: ["adapter"] } as const;
+
+/**
+ * THE access table: every RPC of the governed services → who may call it. Applied once,
+ * at the RPC boundary (`AccessControl`, called by `unaryHandler` before the method runs);
+ * a refusal is PERMISSION_DENIED naming what is missing, and audited (`access.deny`).
+ * A governed service's method without an entry fails the node at start.
+ */
+export const ACCESS_TABLE: Readonly<Record<string, AccessRule>> = {
+  "RegistryService.RegisterAdapter": { who: "anyone" },
+  "RegistryService.RegisterParticipant": { who: "anyone" },
+  "RegistryService.AdmitAdapter": { who: "operator" },
+  "RegistryService.GetActor": { who: "anyone" },
+  "RegistryService.PublishContracts": { who: "kind", kinds: ["adapter", "admin"] },
+  "RegistryService.DiscoverPasses": { who: "anyone" },
+  "RegistryService.GetContractGraph": { who: "anyone" },
+  "RegistryService.SubmitProblem": { who: "role", role: "write", of: { from: "submitted-problem" } },
+  "RegistryService.GetProblem": { who: "problem-reader", field: "problemId" },
+  "RegistryService.SubmitSignal": ADAPTER,
+  "RegistryService.ListSignals": { who: "problem-reader", field: "problemId" },
+  "RegistryService.ListAuditEvents": { who: "audit-reader" },
+  // Public problems exactly, other participants' private problems as releases only (marketViewOf).
+  "RegistryService.ListMarketSignals": { who: "anyone" },
+  "RegistryService.ReleaseResult": { who: "role", role: "lead", of: { from: "problem", field: "problemId" } },
+  // Releases are made to be served to everyone.
+  "RegistryService.ListReleases": { who: "anyone" },
+  "RegistryService.GetPrivacyBudget": { who: "role", role: "audit", of: { from: "participant", field: "participant" } },
+  "RegistryService.AddMember": { who: "role", role: "lead", of: { from: "participant", field: "participant" } },
+  "RegistryService.RemoveMember": { who: "role", role: "lead", of: { from: "participant", field: "participant" } },
+  "RegistryService.ListMembers": { who: "role", role: "lead", of: { from: "participant", field: "participant" } },
+
+  "JobService.EnqueueJobs": { who: "role", role: "write", of: { from: "problem", field: "problemId" } },
+  "JobService.ClaimJobs": ADAPTER,
+  "JobService.Heartbeat": ADAPTER,
+  "JobService.CompleteJob": ADAPTER,
+  "JobService.FailJob": ADAPTER,
+  "JobService.GetJobs": { who: "jobs-reader", filter: "jobs" },
+  // By problem: as GetProblem; by state across problems: only the jobs the caller may read.
+  "JobService.ListJobs": { who: "problem-reader", field: "problemId", filter: "jobs" },
+  "JobService.ReportDiscrepancy": { who: "role", role: "write", of: { from: "job", field: "jobId" } },
+
+  "LedgerService.Init": { who: "operator" },
+  // The handler admits only keys a genesis or rotation names.
+  "LedgerService.RegisterGovernor": { who: "anyone" },
+  "LedgerService.Propose": { who: "kind", kinds: ["governor"] },
+  "LedgerService.Approve": { who: "kind", kinds: ["governor"] },
+  // The transparency log is public.
+  "LedgerService.ListEntries": { who: "anyone" },
+  "LedgerService.ListProposals": { who: "anyone" },
+  "LedgerService.GetCheckpoint": { who: "anyone" },
+  "LedgerService.ProveInclusion": { who: "anyone" },
+  "LedgerService.ProveConsistency": { who: "anyone" },
+  "LedgerService.Export": { who: "anyone" },
+};
+
+/** The services the table governs: each of their methods must have an entry. */
+export const GOVERNED_SERVICES = ["openpassmarket.v1.RegistryService", "openpassmarket.v1.JobService", "openpassmarket.v1.LedgerService"] as const;
+
+/** `RegistryService.GetProblem` for the path `/openpassmarket.v1.RegistryService/GetProblem`. */
+export function tableKeyOf(methodPath: string): string {
+  const [, service = "", method = ""] = methodPath.split("/");
+  return `${service.slice(service.lastIndexOf(".") + 1)}.${method}`;
+}

@@ -1,0 +1,92 @@
+import type { Kysely } from "kysely";
+import type { Ed25519KeyPair } from "../../kernel/codec/index.js";
+import { isOpmError } from "../../kernel/errors/index.js";
+import type { Logger } from "../../kernel/logger/index.js";
+import type { Identity } from "../../kernel/pki/index.js";
+import { createRpcClient } from "../../kernel/wire/index.js";
+import { SyncService } from "../../gen/openpassmarket/v1/sync_service_pb.js";
+import type { Database } from "../storage/index.js";
+import { DeltaBatcher } from "./delta-batcher.js";
+import { pullDeltas, type PullResult } from "./delta-puller.js";
+import { PgPeerStore } from "./peer-store.js";
+
+/** A peer this node pulls from: where, as whom (an identity the peer's CA issued), and its pinned log key. */
+export interface PeerConfig {
+  address: string;
+  identity: Identity;
+  /** The peer's delta-log verifier key (its `opm serve` listening line prints it as `deltaKey`). */
+  logKey: string;
+}
+
+export interface DeltaSyncOptions {
+  db: Kysely<Database>;
+  /** The node's key (its ledger log key): signs batches and checkpoints. */
+  key: Ed25519KeyPair;
+  log: Logger;
+  /** Batcher pass interval (ms, default 250). */
+  batchIntervalMs?: number;
+  peers?: readonly PeerConfig[];
+  /** Pull interval per peer (ms, default 1000). */
+  pullIntervalMs?: number;
+  /** Refuse peer checkpoints older than this (ms, default 10 minutes). */
+  maxCheckpointAgeMs?: number;
+}
+
+/** The delta log of a running node and its continuous pulls from peers. */
+export interface DeltaSync {
+  batcher: DeltaBatcher;
+  /** Pulls once from every peer now (errors are logged and returned, never thrown). */
+  pullAll(): Promise<Array<PullResult | { error: string }>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens the node's delta log, starts its batcher and a pull loop per peer. A refused pull
+ * (a DeltaError: tampered, rolled back, frozen…) is logged with its reason and retried
+ * next interval; the node keeps serving and nothing of the refused page is applied.
+ */
+export async function startDeltaSync(options: DeltaSyncOptions): Promise<DeltaSync> {
+  const batcher = await DeltaBatcher.open(options.db, options.key, options.log);
+  batcher.start(options.batchIntervalMs ?? 250);
+  const peers = (options.peers ?? []).map((p) => ({
+    config: p,
+    client: createRpcClient(SyncService, { address: p.address, identity: p.identity, deadlineMs: 30_000 }),
+    store: new PgPeerStore(options.db, p.logKey, p.address),
+    busy: undefined as Promise<PullResult | { error: string }> | undefined,
+  }));
+  const pullOne = (peer: (typeof peers)[number]): Promise<PullResult | { error: string }> => {
+    peer.busy ??= pullDeltas(peer.client, peer.store, { maxCheckpointAgeMs: options.maxCheckpointAgeMs })
+      .then((r) => {
+        if (r.batches > 0) options.log.info("delta sync applied", { peer: peer.config.address, origin: r.origin, batches: r.batches, changes: r.changes, size: Number(r.appliedSize) });
+        return r;
+      }, (err: unknown) => {
+        const detail = isOpmError(err) ? { code: err.code, reason: (err as { reason?: string }).reason, message: err.message } : { message: String(err) };
+        options.log.warn("delta sync refused", { peer: peer.config.address, ...detail });
+        return { error: detail.message };
+      })
+      .finally(() => { peer.busy = undefined; });
+    return peer.busy;
+  };
+  let stopped = false;
+  const timers = peers.map((peer) => {
+    const loop = (): void => {
+      if (stopped) return;
+      void pullOne(peer).finally(() => {
+        if (!stopped) timer.ref = setTimeout(loop, options.pullIntervalMs ?? 1000);
+      });
+    };
+    const timer: { ref?: NodeJS.Timeout } = { ref: setTimeout(loop, 0) };
+    return timer;
+  });
+  return {
+    batcher,
+    pullAll: () => Promise.all(peers.map(pullOne)),
+    stop: async () => {
+      stopped = true;
+      timers.forEach((t) => clearTimeout(t.ref));
+      await Promise.all(peers.map((p) => p.busy?.catch(() => undefined)));
+      peers.forEach((p) => p.client.close());
+      await batcher.stop();
+    },
+  };
+}
