@@ -177,7 +177,7 @@ describe("GCC on a real program of the corpus", () => {
     const verified = performance.now();
     // BZ2_bz__AssertH__fail runs only when bzip2's own invariants break: no honest run enters it.
     expect(undecided.decided, JSON.stringify(undecided, null, 1)).toBe(false);
-    expect(undecided.layers[2]!.evidence).toMatch(/changed function\(s\) the program can run \(\+\d+ it never calls\): \d+ entered by the runs, 0 tested directly, 1 not exercised; .* not exercised: BZ2_bz__AssertH__fail \(no run entered it\)/);
+    expect(undecided.layers[2]!.evidence).toMatch(/changed function\(s\) the program can run \(\+\d+ it never calls\): \d+ entered by the runs, 0 completed by direct tests, 1 not exercised; .* not exercised: BZ2_bz__AssertH__fail \(no run entered it\)/);
     const verdict = await verifyTransform({ ...request, requiredCoverage: 0.99 });
     const again = performance.now();
     expect(verdict.ok, JSON.stringify(verdict, null, 1)).toBe(true);

@@ -35,7 +35,7 @@ export interface ProblemInput {
   libraries?: readonly string[];
   /** The participant's runs of the program, which the verifier's semantics layer executes. */
   runs?: readonly RunSpec[];
-  /** Share of the changed code the runs or direct tests must exercise (`VerifyRequest.requiredCoverage`); default all. */
+  /** Share of the changed code that must execute in the runs or direct tests (`VerifyRequest.requiredCoverage`); unset: every changed function covered. */
   requiredCoverage?: number;
 }
 

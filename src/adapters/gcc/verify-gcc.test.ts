@@ -82,7 +82,7 @@ describe("GCC semantics must be earned", () => {
   it("accepts a smaller share of changed bytes when the request requires less", async () => {
     const v = await verifyTransform(request(good.o, { requiredCoverage: 0.5 }));
     expect(v.ok, layers(v)).toBe(true);
-    expect(semantics(v).evidence).toMatch(/1 not exercised; [\d.]+ % of changed instructions covered \(required 50\.0 %\); entered: main; not exercised: maybe/);
+    expect(semantics(v).evidence).toMatch(/1 not exercised; [\d.]+ % of changed instructions in covered functions \(blocks not traced\); required: 50\.0 % of changed instructions; entered: main; not exercised: maybe/);
   });
 
   it("is undecided, saying why, when clang cannot compile the program (a GCC-only extension)", async () => {
@@ -114,7 +114,7 @@ describe("GCC semantics on a bundle: each unit's statics apart", () => {
     const without = await gcc.verifyEvaluation({ input: problem.input, plan, objective: "text-size", measured: m }, cache);
     expect(without.decided, layers(without)).toBe(false);
     const s = semantics(without).evidence;
-    expect(s).toMatch(/2 entered by the runs, 0 tested directly, 2 not exercised/);
+    expect(s).toMatch(/2 entered by the runs, 0 completed by direct tests, 2 not exercised/);
     expect(s).toMatch(/entered: (main\.c:helper, main|main, main\.c:helper);/);
     expect(s).toMatch(/not exercised: fromb \(no run entered it\), b\.c:helper \(no run entered it\)/);
     const ran = await gcc.verifyEvaluation({ input: { ...problem.input, runs: [withArgument] }, plan, objective: "text-size", measured: m }, cache);

@@ -20,7 +20,7 @@ describe("judgeCoverage", () => {
   it("passes when the runs entered every changed function, and says so", () => {
     const r = judgeCoverage({ runsEvidence, changed: [fn("main"), fn("f")], executed: new Set(["main", "f"]) });
     expect(r.ok).toBe(true);
-    expect(r.evidence).toMatch(/2 entered by the runs, 0 completed by direct tests, 0 not exercised; 100\.0 % of changed instructions covered/);
+    expect(r.evidence).toMatch(/2 entered by the runs, 0 completed by direct tests, 0 not exercised; 100\.0 % of changed instructions in covered functions/);
   });
 
   it("is undecided, naming what no run entered, when the runs miss a changed function", () => {
@@ -47,23 +47,22 @@ describe("judgeCoverage", () => {
     expect(r.evidence).toMatch(/1 changed function\(s\) the program can run \(\+1 new, reached through them\) \(\+1 it never calls\)/);
   });
 
-  it("counts by basic block when blocks were traced: a changed block no run or agreeing test executed is not covered", () => {
+  it("with traced blocks: reports the share executed, and direct tests count only when they executed the changed blocks", () => {
     const blockFn = (name: string, changedBlocks: number[], added = false): ChangedFunction => ({ name, instructions: 30, added, changedBlocks });
-    const changed = [blockFn("main", [4, 0, 6]), blockFn("work", [10, 10]), blockFn("main.cold", [3], true)];
+    const changed = [blockFn("main", [4, 0, 6]), blockFn("work", [10, 10]), blockFn("helper", [5, 5]), blockFn("main.cold", [3], true)];
     const entered = new Set(["main", "work"]);
     const runs = new Map([["main", new Set([0, 2])], ["work", new Set([0])], ["main.cold", new Set([0])]]);
-    // `work`'s second changed block never ran: half of it is open, whatever function-level entry says.
-    const partial = judgeCoverage({ runsEvidence, changed, executed: entered, blocks: { runs } });
-    expect(partial).toMatchObject({ ok: false, decided: false });
-    expect(partial.evidence).toMatch(/not exercised: work \(1 changed block\(s\) never executed; the runs skipped it\)/);
-    expect(partial.evidence).toMatch(/69\.7 % of changed instructions executed .*counted by basic block/);
-    // A direct test that agreed and executed the block completes it; one that did not execute it does not.
-    const direct = { agreed: ["work"], untestable: [], callsPerFunction: 64 };
-    expect(judgeCoverage({ runsEvidence, changed, executed: entered, direct, blocks: { runs, direct: new Map([["work", new Set([0])]]) } }).ok).toBe(false);
-    const full = judgeCoverage({ runsEvidence, changed, executed: entered, direct, blocks: { runs, direct: new Map([["work", new Set([1])]]) } });
+    const direct = { agreed: ["helper"], untestable: [], callsPerFunction: 64 };
+    // Agreeing calls that never ran helper's second changed block prove nothing about it.
+    const half = judgeCoverage({ runsEvidence, changed, executed: entered, direct, blocks: { runs, direct: new Map([["helper", new Set([0])]]) } });
+    expect(half).toMatchObject({ ok: false, decided: false });
+    expect(half.evidence).toMatch(/not exercised: helper \(1 changed block\(s\) never executed; direct tests agreed without executing it\)/);
+    const full = judgeCoverage({ runsEvidence, changed, executed: entered, direct, blocks: { runs, direct: new Map([["helper", new Set([0, 1])]]) } });
     expect(full.ok).toBe(true);
-    expect(full.evidence).toMatch(/2 executed by the runs, 1 completed by direct tests/);
-    // Outlined code is held to the same rule.
-    expect(judgeCoverage({ runsEvidence, changed, executed: entered, direct, blocks: { runs: new Map([...runs, ["main.cold", new Set<number>()]]), direct: new Map([["work", new Set([1])]]) } }).ok).toBe(false);
+    expect(full.evidence).toMatch(/2 entered by the runs, 1 completed by direct tests .* 76\.7 % of changed instructions executed \(counted by basic block\)/);
+    // A required share counts executed blocks: work's second block never ran.
+    const strict = judgeCoverage({ runsEvidence, changed, executed: entered, direct, required: 1, blocks: { runs, direct: new Map([["helper", new Set([0, 1])]]) } });
+    expect(strict.ok).toBe(false);
+    expect(judgeCoverage({ runsEvidence, changed, executed: entered, direct, required: 0.75, blocks: { runs, direct: new Map([["helper", new Set([0, 1])]]) } }).ok).toBe(true);
   });
 });

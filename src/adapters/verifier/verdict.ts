@@ -97,9 +97,10 @@ export interface VerifyRequest {
    */
   inputs?: readonly string[];
   /**
-   * Share of the changed code (LLVM: instructions of changed functions; GCC: their bytes
-   * in the plan's object) that the runs or direct tests of functions must exercise for
-   * the semantics layer to pass; default 1 (`DEFAULT_REQUIRED_COVERAGE`). Cranelift's
+   * When set, the semantics layer passes when this share of the changed code executed in
+   * the runs or direct tests (LLVM: instructions of changed blocks, by basic block; GCC:
+   * bytes of changed functions, by function); unset, it passes when every changed
+   * function was entered by a run or tested directly (`judgeCoverage`). Cranelift's
    * semantics layer tests every function directly, so it does not apply there.
    */
   requiredCoverage?: number;

@@ -53,9 +53,10 @@ export interface OptimizeOptions {
    */
   runs?: readonly RunSpec[];
   /**
-   * Share (0..1] of the changed code the runs or direct tests must exercise before an
-   * evaluation counts as verified; default all. Lower it knowingly: a miscompile in the
-   * code left out would be signed.
+   * When set, an evaluation counts as verified when this share (0..1] of the changed code
+   * executed in the runs or direct tests (`VerifyRequest.requiredCoverage`); unset, when
+   * every changed function was entered by a run or tested directly. Below 1, a
+   * miscompile in the code left out would be signed.
    */
   requiredCoverage?: number;
   onProgress?: (done: number, total: number, best: Evaluation | undefined) => void;
