@@ -19,8 +19,30 @@ export const plansetCommand: Command = {
   summary: "build a plan set (the few plans that come closest to the best on most problems) from the market's signals; show one",
   usage: `${BUILD_USAGE}\n      ${SHOW_USAGE}`,
   subcommands: [
-    { name: "build", summary: "select the plans from the market's accepted signals, sign them, write the file", usage: BUILD_USAGE },
-    { name: "show", summary: "check a plan set file's signature and print its plans", usage: SHOW_USAGE },
+    {
+      name: "build", summary: "select the plans from the market's accepted signals, sign them, write the file", usage: BUILD_USAGE,
+      help: [
+        "Reads the signals the identity may see (from --registry, or a recorded --signals file), scores each plan per",
+        "problem against the best known result there, selects at most --max-plans plans greedily (submodular), signs",
+        "the set with --identity's key and writes it to --out. The same signals always give the same set and version.",
+        "",
+        "  --registry HOST:PORT   read the signals from this registry (as --identity)",
+        "  --signals FILE         or from a recorded file, offline",
+        "  --identity DIR         who signs",
+        "  --out FILE             where the signed plan set goes",
+        `  --max-plans N          default ${DEFAULT_MAX_PLANS}`,
+      ].join("\n"),
+    },
+    {
+      name: "show", summary: "check a plan set file's signature and print its plans", usage: SHOW_USAGE,
+      help: [
+        "Verifies the plan set file's Ed25519 signature (and, with --trust KEY_ID, that a trusted key made it), then",
+        "prints its version, signer, compiler, objective and plans with their gains. A tampered file is refused.",
+        "",
+        "  FILE               the plan set file",
+        "  --trust KEY_ID     refuse a set signed by any other key (repeatable)",
+      ].join("\n"),
+    },
   ],
   help: [
     "A plan set is learned from the signals the identity may see (ListMarketSignals: accepted, verified results on",
