@@ -194,9 +194,10 @@ describe.each(testDatabases())("lying adapters at the default spot-check setting
 
   it("releases the job a quarantined liar holds at once and refuses its heartbeats: the search does not wait for it", async () => {
     // Lies on its first evaluation (checked: its first completions), then holds its second
-    // job, heartbeating every second on a 3 s lease — it could hold it for ever.
+    // job, heartbeating every 3 s on a 9 s lease — it could hold it for ever. (A shorter
+    // lease made the lying completion itself late on a loaded machine.)
     const toolchain = new PolicyLyingToolchain(async ({ index, real }) => (index === 1 ? smaller(real.value) : undefined), 2);
-    const liar = await market.start("liar-hold", toolchain, 3_000);
+    const liar = await market.start("liar-hold", toolchain, 9_000);
     const result = await market.search("nqueens", 8);
     // The search is over while the liar still holds on to the job it was given.
     expect(toolchain.holding).toBe(true);
@@ -206,14 +207,14 @@ describe.each(testDatabases())("lying adapters at the default spot-check setting
     expect(released.length, `no job of the liar was released:\n${liar.log()}`).toBeGreaterThan(0);
     expect(released.every((j) => j.claimedBy !== "liar-hold")).toBe(true);
     // Its next heartbeat (one a second) is refused, naming the quarantine.
-    for (const deadline = Date.now() + 10_000; !/heartbeat failed.*is quarantined/.test(liar.log());) {
+    for (const deadline = Date.now() + 20_000; !/heartbeat failed.*is quarantined/.test(liar.log());) {
       expect(Date.now(), `no heartbeat of the liar was refused:\n${liar.log()}`).toBeLessThan(deadline);
       await sleep(100);
     }
     await market.expectNoLieStands(result, "liar-hold", await market.prepared("nqueens"));
     toolchain.release();
     await liar.stop();
-  }, 120_000);
+  }, 180_000);
 
   it("catches a liar that lies on 1 job in 5", async () => {
     const toolchain = new PolicyLyingToolchain(everyKth(5));
