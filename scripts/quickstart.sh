@@ -37,10 +37,6 @@ node bin/opm.js admit llvm-alice-1 --registry "$ADDR" --identity "$DATA/identiti
 
 # field JSON NAME: the top-level field NAME of the JSON document.
 field() { node -e 'process.stdout.write(String(JSON.parse(process.argv[1])[process.argv[2]] ?? ""))' "$1" "$2"; }
-# Where this run's audit events start: the sequence number of the latest event so far.
-seen=$(node bin/opm.js audit --registry "$ADDR" --identity "$DATA/identities/alice" --newest --limit 1 --json \
-  | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => process.stdout.write(JSON.parse(s).events?.at(-1)?.sequence ?? "0"))')
-
 echo "quickstart: optimizing $FILE ($EVALS evaluations, random search)" >&2
 result=$(node bin/opm.js optimize "$FILE" --compiler llvm --objective ir-instcount --max-evals "$EVALS" \
   --registry "$ADDR" --identity "$DATA/identities/alice" --ir-store "$DATA/ir" --json)
@@ -79,6 +75,6 @@ console.log(`  ${byHand(file)}`);
 console.log(`quickstart: the audit events of the winning job ${r.bestJobId} and of its signal ${r.bestSignalId}:`);
 process.exitCode = measured === r.best ? 0 : 1;
 NODE
-node bin/opm.js audit --registry "$ADDR" --identity "$DATA/identities/alice" --after "$seen" \
+node bin/opm.js audit --registry "$ADDR" --identity "$DATA/identities/alice" \
   --object "$(field "$result" bestJobId)" --object "$(field "$result" bestSignalId)" >&2
 exit $rc
