@@ -8,3 +8,6 @@ export { compareSemver, formatSemver, parseCompilerVersion, parseSemver } from "
 export type { Semver } from "./semver.js";
 export { DEFAULT_COMPARE, RUN_OUTPUTS, RUN_SET_LIMITS, runSetBytes, runSetDigest, runSetFromBytes, runSetFromProto, runSetToProto, validateRuns } from "./run-spec.js";
 export type { RunOutput, RunSpec } from "./run-spec.js";
+export { applyPlanEdit, describePlanEdit, headLength, noEvidence, planEditOutsideSpace, planEditProblem } from "./plan-delta.js";
+export type { PlanDelta, PlanEdit, PlanEvidence } from "./plan-delta.js";
+export { planDeltaFromProto, planDeltaToProto } from "./plan-delta-mapping.js";

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openpassmarket/v1/signal.proto.
  */
 export const file_openpassmarket_v1_signal: GenFile = /*@__PURE__*/
-  fileDesc("Ch5vcGVucGFzc21hcmtldC92MS9zaWduYWwucHJvdG8SEW9wZW5wYXNzbWFya2V0LnYxIicKCFBsYW5TdGVwEgwKBHBhc3MYASABKAkSDQoFdmFsdWUYAiABKAkiOwoNVmVyaWZpZXJMYXllchIMCgRuYW1lGAEgASgJEgoKAm9rGAIgASgIEhAKCGV2aWRlbmNlGAMgASgJImEKD1ZlcmlmaWVyVmVyZGljdBIKCgJvaxgBIAEoCBIwCgZsYXllcnMYAiADKAsyIC5vcGVucGFzc21hcmtldC52MS5WZXJpZmllckxheWVyEhAKCHZlcmlmaWVyGAMgASgJIskDChFQZXJmb3JtYW5jZVNpZ25hbBISCgpwcm9ibGVtX2lkGAEgASgJEi8KCW9iamVjdGl2ZRgCIAEoDjIcLm9wZW5wYXNzbWFya2V0LnYxLk9iamVjdGl2ZRIQCghiYXNlbGluZRgDIAEoARIQCghhY2hpZXZlZBgEIAEoARItCghwaXBlbGluZRgFIAMoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TdGVwEhQKDGlucHV0X2RpZ2VzdBgGIAEoCRIVCg1vdXRwdXRfZGlnZXN0GAcgASgJEhgKEGNvbXBpbGVyX3ZlcnNpb24YCCABKAkSMwoHdmVyZGljdBgJIAEoCzIiLm9wZW5wYXNzbWFya2V0LnYxLlZlcmlmaWVyVmVyZGljdBIiChpwcml2YWN5X2Nvc3RfbWljcm9fZXBzaWxvbhgKIAEoBBIPCgdhZGFwdGVyGAsgASgJEhYKDm1lYXN1cmVkX2F0X21zGAwgASgDEhIKCmVsYXBzZWRfbXMYDSABKA0SDgoGam9iX2lkGA4gASgJEi8KCXNpZ25hdHVyZRgPIAEoCzIcLm9wZW5wYXNzbWFya2V0LnYxLlNpZ25hdHVyZSL1AQoJUGxhbkRlbHRhEhIKCnByb2JsZW1faWQYASABKAkSKwoCb3AYAiABKA4yHy5vcGVucGFzc21hcmtldC52MS5QbGFuRGVsdGEuT3ASEAoIcG9zaXRpb24YAyABKA0SKQoEc3RlcBgEIAEoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TdGVwEhAKCGV2aWRlbmNlGAUgAygJEhAKCHNlcXVlbmNlGAYgASgNIkYKAk9wEhIKDk9QX1VOU1BFQ0lGSUVEEAASDQoJT1BfSU5TRVJUEAESDQoJT1BfUkVNT1ZFEAISDgoKT1BfUkVQTEFDRRADKoMBCgxTaWduYWxTdGF0dXMSHQoZU0lHTkFMX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFlNJR05BTF9TVEFUVVNfQUNDRVBURUQQARIdChlTSUdOQUxfU1RBVFVTX1BST1ZJU0lPTkFMEAISGQoVU0lHTkFMX1NUQVRVU19SRUZVU0VEEANiBnByb3RvMw", [file_openpassmarket_v1_common]);
+  fileDesc("Ch5vcGVucGFzc21hcmtldC92MS9zaWduYWwucHJvdG8SEW9wZW5wYXNzbWFya2V0LnYxIicKCFBsYW5TdGVwEgwKBHBhc3MYASABKAkSDQoFdmFsdWUYAiABKAkiOwoNVmVyaWZpZXJMYXllchIMCgRuYW1lGAEgASgJEgoKAm9rGAIgASgIEhAKCGV2aWRlbmNlGAMgASgJImEKD1ZlcmlmaWVyVmVyZGljdBIKCgJvaxgBIAEoCBIwCgZsYXllcnMYAiADKAsyIC5vcGVucGFzc21hcmtldC52MS5WZXJpZmllckxheWVyEhAKCHZlcmlmaWVyGAMgASgJIskDChFQZXJmb3JtYW5jZVNpZ25hbBISCgpwcm9ibGVtX2lkGAEgASgJEi8KCW9iamVjdGl2ZRgCIAEoDjIcLm9wZW5wYXNzbWFya2V0LnYxLk9iamVjdGl2ZRIQCghiYXNlbGluZRgDIAEoARIQCghhY2hpZXZlZBgEIAEoARItCghwaXBlbGluZRgFIAMoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TdGVwEhQKDGlucHV0X2RpZ2VzdBgGIAEoCRIVCg1vdXRwdXRfZGlnZXN0GAcgASgJEhgKEGNvbXBpbGVyX3ZlcnNpb24YCCABKAkSMwoHdmVyZGljdBgJIAEoCzIiLm9wZW5wYXNzbWFya2V0LnYxLlZlcmlmaWVyVmVyZGljdBIiChpwcml2YWN5X2Nvc3RfbWljcm9fZXBzaWxvbhgKIAEoBBIPCgdhZGFwdGVyGAsgASgJEhYKDm1lYXN1cmVkX2F0X21zGAwgASgDEhIKCmVsYXBzZWRfbXMYDSABKA0SDgoGam9iX2lkGA4gASgJEi8KCXNpZ25hdHVyZRgPIAEoCzIcLm9wZW5wYXNzbWFya2V0LnYxLlNpZ25hdHVyZSK/AgoJUGxhbkRlbHRhEhIKCnByb2JsZW1faWQYASABKAkSKwoCb3AYAiABKA4yHy5vcGVucGFzc21hcmtldC52MS5QbGFuRGVsdGEuT3ASEAoIcG9zaXRpb24YAyABKA0SKQoEc3RlcBgEIAEoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TdGVwEhAKCGV2aWRlbmNlGAUgAygJEhAKCHNlcXVlbmNlGAYgASgNEhYKDm90aGVyX3Bvc2l0aW9uGAcgASgNEg4KBnJlYXNvbhgIIAEoCRITCgtldmFsdWF0aW9ucxgJIAMoDSJTCgJPcBISCg5PUF9VTlNQRUNJRklFRBAAEg0KCU9QX0lOU0VSVBABEg0KCU9QX1JFTU9WRRACEg4KCk9QX1JFUExBQ0UQAxILCgdPUF9TV0FQEAQqgwEKDFNpZ25hbFN0YXR1cxIdChlTSUdOQUxfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWU0lHTkFMX1NUQVRVU19BQ0NFUFRFRBABEh0KGVNJR05BTF9TVEFUVVNfUFJPVklTSU9OQUwQAhIZChVTSUdOQUxfU1RBVFVTX1JFRlVTRUQQA2IGcHJvdG8z", [file_openpassmarket_v1_common]);
 
 /**
  * One step of a plan: a pass, flag or setting and its value.
@@ -206,7 +206,9 @@ export const PerformanceSignalSchema: GenMessage<PerformanceSignal> = /*@__PURE_
   messageDesc(file_openpassmarket_v1_signal, 3);
 
 /**
- * One step of an optimization plan's history.
+ * One step of an optimization plan's history: insert, remove, replace or swap a step at
+ * a position (0-based, the compiler's default prefix included), with the evidence that
+ * motivated it (src/kernel/plan/plan-delta.ts maps it).
  *
  * @generated from message openpassmarket.v1.PlanDelta
  */
@@ -222,26 +224,53 @@ export type PlanDelta = Message<"openpassmarket.v1.PlanDelta"> & {
   op: PlanDelta_Op;
 
   /**
+   * The inserted step's index, or the removed, replaced or first swapped step's.
+   *
    * @generated from field: uint32 position = 3;
    */
   position: number;
 
   /**
+   * The step inserted or put in (OP_INSERT, OP_REPLACE).
+   *
    * @generated from field: openpassmarket.v1.PlanStep step = 4;
    */
   step?: PlanStep | undefined;
 
   /**
-   * Content ids of the signals that motivated the edit.
+   * Content ids of the market signals (other problems' verified results) that motivated the edit.
    *
    * @generated from field: repeated string evidence = 5;
    */
   evidence: string[];
 
   /**
+   * The delta's index in the plan's history.
+   *
    * @generated from field: uint32 sequence = 6;
    */
   sequence: number;
+
+  /**
+   * The other swapped step's index (OP_SWAP).
+   *
+   * @generated from field: uint32 other_position = 7;
+   */
+  otherPosition: number;
+
+  /**
+   * Why, in one sentence: "remove: step 7 (gvn) made no difference in evaluation 12".
+   *
+   * @generated from field: string reason = 8;
+   */
+  reason: string;
+
+  /**
+   * The search's own evaluations (indices into its history) that motivated the edit.
+   *
+   * @generated from field: repeated uint32 evaluations = 9;
+   */
+  evaluations: number[];
 };
 
 /**
@@ -276,6 +305,11 @@ export enum PlanDelta_Op {
    * @generated from enum value: OP_REPLACE = 3;
    */
   REPLACE = 3,
+
+  /**
+   * @generated from enum value: OP_SWAP = 4;
+   */
+  SWAP = 4,
 }
 
 /**
