@@ -6,13 +6,21 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli/main.js";
 import { canonicalBytes, objectId } from "../src/kernel/codec/index.js";
 import { writeIdentity, type Identity } from "../src/kernel/pki/index.js";
+import { parseVerifierKey } from "../src/ledger/index.js";
+import type { Proposal } from "../src/gen/openpassmarket/v1/ledger_service_pb.js";
 import { createRpcClient } from "../src/kernel/wire/index.js";
 import { LocalProblemSchema, Visibility, type LocalProblem } from "../src/gen/openpassmarket/v1/problem_pb.js";
 import { PerformanceSignalSchema } from "../src/gen/openpassmarket/v1/signal_pb.js";
 import { SyncService } from "../src/gen/openpassmarket/v1/sync_service_pb.js";
+import { ReleaseRecordSchema } from "../src/gen/openpassmarket/v1/sync_pb.js";
 import { PgPeerStore, pullDeltas } from "../src/server/sync/index.js";
+import { chargeAndRelease } from "../src/server/privacy/index.js";
+import { createCallContext } from "../src/server/rpc/index.js";
+import { laplaceForEpsilon, parseAmount, rational } from "../src/privacy/index.js";
 import { testDatabases } from "./support/databases.js";
-import { llvmProblem, signedSignal } from "./support/fixtures.js";
+import { BASE_DECLS, llvmProblem, passSpec, signedSignal } from "./support/fixtures.js";
+import { approveAs, governorKey, ledgerClient } from "./support/ledger-client.js";
+import { rejection } from "./support/rejection.js";
 import { startHarness, type RegistryHarness } from "./support/registry-harness.js";
 
 async function opm(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string; json: any }> {
@@ -29,6 +37,9 @@ async function opm(...argv: string[]): Promise<{ code: number; stdout: string; s
   }
 }
 
+/** A private problem's measured metrics: distinct values whose float64 bytes must never cross. */
+const PRIVATE_METRICS = [1234.5, 2345.25, 3456.125];
+
 /** Writes a problem, an admitted adapter and signals straight into a node's tables (what its RPCs would commit). */
 async function seed(h: RegistryHarness, tag: string, adapter: Identity): Promise<{ pub: LocalProblem; priv: LocalProblem; privSignalIds: string[] }> {
   const db = h.node.database.db;
@@ -41,33 +52,60 @@ async function seed(h: RegistryHarness, tag: string, adapter: Identity): Promise
   const priv = llvmProblem(`bob-${tag}`, `private-${tag}`, "14.0.6", Visibility.PRIVATE);
   priv.label = `SECRET-LABEL-${tag}`;
   priv.baseline = 4242.5;
+  // The private problem's source as stored (a node that holds it must still not send it).
+  priv.ir = new TextEncoder().encode(`; SECRET module of bob-${tag}\ndefine i32 @secret_kernel_${tag}(i32 %x) {\n  %y = mul i32 %x, 7919\n  ret i32 %y\n}\n`);
   const privSignalIds: string[] = [];
   for (const p of [pub, priv]) {
     const id = objectId(LocalProblemSchema, p);
     await db.insertInto("problems").values({ id, participant: p.participant, compiler: p.compiler, objective: p.objective, visibility: p.visibility, body: canonicalBytes(LocalProblemSchema, p), created_at_ms: now }).execute();
-    for (const achieved of [400, 399, 3131]) {
+    for (const achieved of p === priv ? PRIVATE_METRICS : [400, 399, 3131]) {
       const s = signedSignal(adapter, p, { achieved });
       const sid = objectId(PerformanceSignalSchema, s);
       if (p === priv) privSignalIds.push(sid);
       await db.insertInto("signals").values({ id: sid, problem_id: id, adapter: adapter.name, body: canonicalBytes(PerformanceSignalSchema, s), created_at_ms: now }).execute();
     }
   }
+  // The one way a private problem's metric may leave: a DP release (what chargeAndRelease stores).
+  await chargeAndRelease(createCallContext(db, { actor: priv.participant, certificateFingerprint: "", method: "/test/Release", correlationId: tag, requestDigest: "", now }), {
+    participant: priv.participant, family: "llvm/ir-instcount", subject: privSignalIds[0]!, quantity: "improvement_bp", value: 1234n,
+    clamp: { min: 0n, max: 5000n }, mechanism: laplaceForEpsilon(5000n, rational(parseAmount("0.25"), 1_000_000_000n)),
+    terms: { accountant: "pure-dp", total: parseAmount("1") },
+  });
   await db.insertInto("audit_events").values({ actor: "test", action: "seed", object: tag, at_ms: now, correlation_id: tag, request_digest: "", detail: "" }).execute();
   return { pub, priv, privSignalIds };
 }
+
+/** A one-governor ledger genesis on `h`; returns a function that proposes and approves one entry. */
+async function initLedger(h: RegistryHarness): Promise<(kind: Parameters<ReturnType<typeof ledgerClient>["propose"]>[0]["kind"]) => Promise<Proposal>> {
+  const gov: Identity = await h.identity("gov");
+  const admin = ledgerClient(h, h.admin);
+  const genesis = (await admin.init({ governors: [governorKey(gov)], threshold: 1 })).proposal!;
+  admin.close();
+  const lc = ledgerClient(h, gov);
+  await lc.registerGovernor({ publicKey: gov.keys.publicKeyRaw });
+  await approveAs(lc, gov, genesis);
+  return async (kind) => approveAs(lc, gov, (await lc.propose({ kind })).proposal!);
+}
+
+const countPulled = async (h: RegistryHarness): Promise<number> => (await h.node.database.db.selectFrom("sync_objects").select("key").execute()).length;
 
 describe.each(testDatabases())("delta-sync between two nodes on $kind", (database) => {
   let a: RegistryHarness;
   let b: RegistryHarness;
   let dir: string;
   let seeded: Awaited<ReturnType<typeof seed>>;
+  let asB: Identity;
   const pulled: Uint8Array[] = [];
+  const publish = async (name: string) => {
+    await a.client(a.admin).publishContracts({ decls: BASE_DECLS, passSpecs: [passSpec(name)] });
+    await a.node.sync.batcher.runOnce(true);
+  };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "opm-sync-"));
     const fast = { sync: { batchIntervalMs: 60_000, pullIntervalMs: 600_000 } };
     a = await startHarness(database, fast);
-    const asB = await a.identity("node-b");
+    asB = await a.identity("node-b");
     b = await startHarness(database, { ...fast, peers: [{ address: a.node.address, identity: asB, logKey: a.node.deltaKey }] });
     seeded = await seed(a, "a", await a.identity("adapter-a"));
   }, 120_000);
@@ -96,7 +134,7 @@ describe.each(testDatabases())("delta-sync between two nodes on $kind", (databas
     pulled.push(...objects.map((o) => o.value));
   });
 
-  it("capture: nothing a peer pulls carries a private problem's label, baseline, signals or signal ids", async () => {
+  it("capture: what a peer pulls of a private problem has no IR bytes, label, baseline or measured metric; its metric crosses only as a release", async () => {
     const client = createRpcClient(SyncService, { address: a.node.address, identity: await a.identity("capture"), deadlineMs: 20_000 });
     try {
       const cp = await client.getDeltaCheckpoint({ fromSize: 0n });
@@ -106,7 +144,21 @@ describe.each(testDatabases())("delta-sync between two nodes on $kind", (databas
       baseline.writeDoubleLE(4242.5);
       expect(wire.includes(baseline)).toBe(false);
       expect(wire.includes(Buffer.from("SECRET-LABEL"))).toBe(false);
-      for (const id of seeded.privSignalIds) expect(wire.includes(Buffer.from(id))).toBe(false);
+      // No IR/source bytes: not one 17-byte window of the private module's text crosses.
+      const ir = Buffer.from(seeded.priv.ir);
+      for (let i = 0; i + 17 <= ir.length; i++) expect(wire.includes(ir.subarray(i, i + 17)), `IR bytes ${i}..${i + 17}`).toBe(false);
+      // Metrics only as releases: no measured value (float64) of a private signal crosses, nor
+      // the ids of unreleased signals; the released one crosses as a release record only.
+      for (const m of PRIVATE_METRICS) {
+        const f = Buffer.alloc(8);
+        f.writeDoubleLE(m);
+        expect(wire.includes(f), `metric ${m}`).toBe(false);
+      }
+      for (const id of seeded.privSignalIds.slice(1)) expect(wire.includes(Buffer.from(id))).toBe(false);
+      const objects = await b.node.database.db.selectFrom("sync_objects").select(["kind", "key", "value"]).execute();
+      const naming = objects.filter((o) => Buffer.from(o.key).includes(Buffer.from(seeded.privSignalIds[0]!)) || Buffer.from(o.value).includes(Buffer.from(seeded.privSignalIds[0]!)));
+      expect(naming.map((o) => o.kind)).toEqual(["release"]);
+      expect(fromBinary(ReleaseRecordSchema, naming[0]!.value)).toMatchObject({ subject: seeded.privSignalIds[0], quantity: "improvement_bp" });
       expect(wire.includes(Buffer.from(seeded.priv.irDigest))).toBe(true); // digests do cross
     } finally {
       client.close();
@@ -177,6 +229,55 @@ describe.each(testDatabases())("delta-sync between two nodes on $kind", (databas
       expect((await client.getSyncStatus({})).origin).toMatch(/^openpassmarket\/delta\//);
     } finally {
       client.close();
+    }
+  });
+
+  // Peer admission by the governance ledger (these run last: they start each node's ledger).
+  it("before a genesis the operator's pin admits: B pulls A", async () => {
+    await publish("instcombine");
+    const [r] = await b.node.sync.pullAll();
+    expect(r).toMatchObject({ batches: 1 });
+  });
+
+  it("after B's genesis, A's log is refused (peer_not_admitted, PERMISSION_DENIED) and nothing of it is applied", async () => {
+    const proposeB = await initLedger(b);
+    const before = await countPulled(b);
+    await publish("gvn");
+    const [r] = await b.node.sync.pullAll();
+    expect(r).toMatchObject({ code: "permission_denied", reason: "peer_not_admitted" });
+    expect((r as { error: string }).error).toMatch(/no peer_admission entry in effect admits/);
+    expect(await countPulled(b)).toBe(before);
+    // B's governors admit A's key: the next pull applies what was refused.
+    await proposeB({ case: "peerAdmission", value: { peer: "node-a", publicKey: parseVerifierKey(a.node.deltaKey).publicKey, reason: "federate" } });
+    const [ok] = await b.node.sync.pullAll();
+    expect(ok).toMatchObject({ batches: 1 });
+    expect(await countPulled(b)).toBeGreaterThan(before);
+    // Revoked: refused again, from the next page on.
+    await proposeB({ case: "peerRevocation", value: { peer: "node-a", reason: "test" } });
+    await publish("sroa");
+    const [again] = await b.node.sync.pullAll();
+    expect(again).toMatchObject({ code: "permission_denied", reason: "peer_not_admitted" });
+    expect((again as { error: string }).error).toMatch(/revoked peers: node-a/);
+  });
+
+  it("after A's genesis only the operator and admitted peers read A's log; an unadmitted caller gets PERMISSION_DENIED", async () => {
+    const proposeA = await initLedger(a);
+    const asPeer = createRpcClient(SyncService, { address: a.node.address, identity: asB, deadlineMs: 20_000 });
+    const asOperator = createRpcClient(SyncService, { address: a.node.address, identity: a.admin, deadlineMs: 20_000 });
+    try {
+      const denied = await rejection(asPeer.getDeltaCheckpoint({ fromSize: 0n }));
+      expect(denied.code).toBe("permission_denied");
+      expect(denied.message).toMatch(/node-b is not a peer admitted by the governance ledger/);
+      expect((await rejection(asPeer.getDeltaBatches({ fromSequence: 0n, toSize: 1n, maxBytes: 0 }))).code).toBe("permission_denied");
+      expect((await asOperator.getDeltaCheckpoint({ fromSize: 0n })).note).toMatch(/^openpassmarket\/delta\//);
+      await proposeA({ case: "peerAdmission", value: { peer: "node-b", publicKey: parseVerifierKey(b.node.deltaKey).publicKey, reason: "federate" } });
+      expect((await asPeer.getDeltaCheckpoint({ fromSize: 0n })).note).toMatch(/^openpassmarket\/delta\//);
+      // One key, one peer: a second admission of B's key under another name is refused by the ledger.
+      const dup = await rejection(proposeA({ case: "peerAdmission", value: { peer: "node-b2", publicKey: parseVerifierKey(b.node.deltaKey).publicKey, reason: "" } }));
+      expect(dup.message).toMatch(/key already admitted as peer node-b/);
+    } finally {
+      asPeer.close();
+      asOperator.close();
     }
   });
 });

@@ -5,6 +5,7 @@ import {
   Ed25519NoteVerifier,
   LedgerError,
   openCheckpoint,
+  parseVerifierKey,
   signEntry,
   verifyExport,
   verifyInclusion,
@@ -18,6 +19,8 @@ import {
   ContractStage,
   GovernorKeySchema,
   GovernorRotationSchema,
+  PeerAdmissionSchema,
+  PeerRevocationSchema,
   PrivacyAccountant,
   PrivacyPolicyUpdateSchema,
   type GovernorKey,
@@ -55,7 +58,7 @@ const SUBCOMMANDS: readonly CommandHelp[] = [
   {
     name: "propose",
     summary: "propose an entry: admit, revoke, rotate, policy or promote (governor)",
-    usage: "opm ledger propose admit ADAPTER [--compiler C] | revoke ADAPTER | rotate --governor… --threshold K | policy --policy-id ID --family F --accountant A --epsilon E --delta D --policy-version V | promote --contract ID --from STAGE --to STAGE  [--reason R] [--approve] --identity GOVERNOR_DIR",
+    usage: "opm ledger propose admit ADAPTER [--compiler C] | revoke ADAPTER | admit-peer NAME --peer-key VKEY | revoke-peer NAME | rotate --governor… --threshold K | policy --policy-id ID --family F --accountant A --epsilon E --delta D --policy-version V | promote --contract ID --from STAGE --to STAGE  [--reason R] [--approve] --identity GOVERNOR_DIR",
     help: [
       "Proposes one ledger entry as a governor (registering the governor's key first) and prints the proposal with",
       "its id and tally. It lands, with a signed checkpoint, once K distinct governors have approved it.",
@@ -63,6 +66,9 @@ const SUBCOMMANDS: readonly CommandHelp[] = [
       "  admit ADAPTER      admit a registered adapter (its key and compiler are read from the registry;",
       "                     --compiler C overrides the compiler)",
       "  revoke ADAPTER     revoke an admitted adapter",
+      "  admit-peer NAME    admit a federation peer node: it may read this node's delta log under the certificate",
+      "                     name NAME, and its delta log (signed by --peer-key VKEY, its deltaKey) is applied here",
+      "  revoke-peer NAME   revoke an admitted peer",
       "  rotate             replace the governor set: --governor NAME:HEXKEY / --governor-identity DIR (repeatable)",
       "                     and --threshold K",
       "  policy             create or replace a privacy policy: --policy-id ID, --family F (default *), --accountant",
@@ -164,7 +170,7 @@ const FLAGS = {
   compiler: { type: "string" }, reason: { type: "string" }, approve: { type: "boolean" },
   "policy-id": { type: "string" }, family: { type: "string" }, accountant: { type: "string" }, epsilon: { type: "string" }, delta: { type: "string" }, "policy-version": { type: "string" },
   "release-cost": { type: "string" }, "clamp-min": { type: "string" }, "clamp-max": { type: "string" }, "refresh-period-ms": { type: "string" },
-  contract: { type: "string" }, from: { type: "string" }, to: { type: "string" },
+  contract: { type: "string" }, from: { type: "string" }, to: { type: "string" }, "peer-key": { type: "string" },
   proposals: { type: "boolean" }, limit: { type: "string" }, size: { type: "string" }, consistency: { type: "string" },
   out: { type: "string" }, "page-bytes": { type: "string" }, file: { type: "string" }, "log-key": { type: "string" }, "trusted-checkpoint": { type: "string" },
 } as const;
@@ -237,6 +243,12 @@ async function proposalKind(args: ParsedArgs, what: string | undefined, target: 
       }
     }
     case "revoke": return { case: "adapterRevocation", value: create(ProposalSchemaFor.revocation, { adapter: need(target), reason }) };
+    // A federation peer: its certificate name at this node and its delta-log key (its `opm serve` line's deltaKey).
+    case "admit-peer": return {
+      case: "peerAdmission",
+      value: create(PeerAdmissionSchema, { peer: need(target), publicKey: parseVerifierKey(stringFlag(args, "peer-key", true)).publicKey, reason }),
+    };
+    case "revoke-peer": return { case: "peerRevocation", value: create(PeerRevocationSchema, { peer: need(target), reason }) };
     case "rotate": return { case: "governorRotation", value: create(ProposalSchemaFor.rotation, { newGovernors: governorFlags(args), newThreshold: Number(bigFlag(args, "threshold") ?? 0n), reason }) };
     case "policy": return {
       case: "privacyPolicyUpdate",
@@ -251,7 +263,7 @@ async function proposalKind(args: ParsedArgs, what: string | undefined, target: 
       case: "contractPromotion",
       value: create(ProposalSchemaFor.promotion, { contractId: stringFlag(args, "contract", true), fromStage: enumFlag(args, "from", ContractStage), toStage: enumFlag(args, "to", ContractStage), reason }),
     };
-    default: throw new OpmError("invalid_argument", `unknown proposal ${JSON.stringify(what ?? "")}; expected admit, revoke, rotate, policy or promote`);
+    default: throw new OpmError("invalid_argument", `unknown proposal ${JSON.stringify(what ?? "")}; expected admit, revoke, admit-peer, revoke-peer, rotate, policy or promote`);
   }
 }
 

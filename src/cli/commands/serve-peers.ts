@@ -23,9 +23,14 @@ export function peersFlag(args: ParsedArgs): Pick<RegistryNodeOptions, "peers" |
   });
   const age = stringFlag(args, "max-checkpoint-age");
   if (age !== undefined && !(Number(age) > 0)) throw new OpmError("invalid_argument", `--max-checkpoint-age: ${JSON.stringify(age)} is not a positive number of seconds`);
-  const pullMs = Number(process.env.OPM_SYNC_PULL_INTERVAL_MS ?? "") || undefined;
+  // Test knobs (small pages and batches make a sync long enough to interrupt); unset in use.
+  const knob = (name: string): number | undefined => Number(process.env[name] ?? "") || undefined;
+  const [pullMs, pageBytes, batchChanges] = [knob("OPM_SYNC_PULL_INTERVAL_MS"), knob("OPM_SYNC_PAGE_BYTES"), knob("OPM_DELTA_BATCH_CHANGES")];
   return {
     peers,
-    sync: { ...(age === undefined ? {} : { maxCheckpointAgeMs: Number(age) * 1000 }), ...(pullMs === undefined ? {} : { pullIntervalMs: pullMs }) },
+    sync: {
+      ...(age === undefined ? {} : { maxCheckpointAgeMs: Number(age) * 1000 }), ...(pullMs === undefined ? {} : { pullIntervalMs: pullMs }),
+      ...(pageBytes === undefined ? {} : { pageBytes }), ...(batchChanges === undefined ? {} : { batchChanges }),
+    },
   };
 }

@@ -16,7 +16,8 @@ export type DeltaErrorReason =
   | "split_view"
   | "frozen"
   | "root_mismatch"
-  | "malformed_export";
+  | "malformed_export"
+  | "peer_not_admitted";
 
 const CODE_OF: Record<DeltaErrorReason, ErrorCode> = {
   malformed_batch: "invalid_argument",
@@ -31,6 +32,7 @@ const CODE_OF: Record<DeltaErrorReason, ErrorCode> = {
   frozen: "failed_precondition",
   root_mismatch: "verification_failed",
   malformed_export: "invalid_argument",
+  peer_not_admitted: "permission_denied",
 };
 
 /** Every refusal of the delta-log verifier: an OpmError with a `reason` and the batch at fault. */

@@ -10,13 +10,20 @@ import { LedgerError } from "../errors.js";
 import { approvalCount, type GovernorSet } from "./approvals.js";
 import { decodeEntry, entryLeafHash, entrySigningPayload } from "./entry-codec.js";
 import { governorSetFrom } from "./governor-set.js";
-import { checkAdmission, checkPolicy, checkPromotion, checkRevocation, type PayloadContext } from "./validate-payload.js";
+import { checkAdmission, checkPeerAdmission, checkPeerRevocation, checkPolicy, checkPromotion, checkRevocation, type PayloadContext } from "./validate-payload.js";
 
 /** An adapter whose admission is in effect. */
 export interface AdmittedAdapter {
   name: string;
   publicKey: Uint8Array;
   compiler: string;
+  admittedAt: bigint;
+}
+
+/** A federation peer whose admission is in effect: its certificate name here and delta-log key. */
+export interface AdmittedPeer {
+  name: string;
+  publicKey: Uint8Array;
   admittedAt: bigint;
 }
 
@@ -43,6 +50,9 @@ export class GovernanceState {
   /** The index of the entry that set each policy's current version. */
   readonly policyEntries = new Map<string, bigint>();
   readonly contracts = new Map<string, { stage: ContractStage; effectiveAt: bigint }>();
+  /** Federation peers (delta-sync) admitted and not since revoked, by name. */
+  readonly peers = new Map<string, AdmittedPeer>();
+  readonly revokedPeers = new Map<string, { revokedAt: bigint; reason: string }>();
 
   /** True while `adapter`'s admission is in effect (admitted and not since revoked). */
   isAdmitted(adapter: string): boolean {
@@ -81,6 +91,8 @@ export class GovernanceState {
     for (const [k, v] of this.policies) c.policies.set(k, v);
     for (const [k, v] of this.policyEntries) c.policyEntries.set(k, v);
     for (const [k, v] of this.contracts) c.contracts.set(k, v);
+    for (const [k, v] of this.peers) c.peers.set(k, v);
+    for (const [k, v] of this.revokedPeers) c.revokedPeers.set(k, v);
     return c;
   }
 
@@ -119,6 +131,8 @@ export class GovernanceState {
       case "adapterRevocation": checkRevocation(ctx, kind.value); break;
       case "privacyPolicyUpdate": checkPolicy(ctx, kind.value); break;
       case "contractPromotion": checkPromotion(ctx, kind.value); break;
+      case "peerAdmission": checkPeerAdmission(ctx, kind.value, this.peers); break;
+      case "peerRevocation": checkPeerRevocation(ctx, kind.value, this.peers); break;
       default: throw new LedgerError("malformed_entry", `entry ${at}: no payload`, { entryIndex: at });
     }
     return [{ set: "current", governors: this.governors }];
@@ -193,6 +207,14 @@ export class GovernanceState {
         break;
       case "contractPromotion":
         this.contracts.set(kind.value.contractId, { stage: kind.value.toStage, effectiveAt: at });
+        break;
+      case "peerAdmission":
+        this.peers.set(kind.value.peer, { name: kind.value.peer, publicKey: kind.value.publicKey, admittedAt: at });
+        this.revokedPeers.delete(kind.value.peer);
+        break;
+      case "peerRevocation":
+        this.peers.delete(kind.value.peer);
+        this.revokedPeers.set(kind.value.peer, { revokedAt: at, reason: kind.value.reason });
         break;
       default:
         break;

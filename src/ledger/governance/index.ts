@@ -12,7 +12,7 @@ export {
   signEntry,
 } from "./entry-codec.js";
 export { GovernanceState } from "./governance-state.js";
-export type { AdmittedAdapter, ApprovalTally } from "./governance-state.js";
+export type { AdmittedAdapter, AdmittedPeer, ApprovalTally } from "./governance-state.js";
 export { governorSetFrom } from "./governor-set.js";
 export { Proposal } from "./proposal.js";
 export type { EntryKind } from "./proposal.js";

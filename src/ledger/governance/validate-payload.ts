@@ -4,8 +4,11 @@ import {
   type AdapterAdmission,
   type AdapterRevocation,
   type ContractPromotion,
+  type PeerAdmission,
+  type PeerRevocation,
   type PrivacyPolicyUpdate,
 } from "../../gen/openpassmarket/v1/ledger_pb.js";
+import { equalBytes } from "../bytes.js";
 import { LedgerError } from "../errors.js";
 
 /** The parts of the governance state that payload checks read. */
@@ -39,6 +42,22 @@ export function checkAdmission(ctx: PayloadContext, p: AdapterAdmission): void {
 /** Revocation: the adapter must be admitted now. */
 export function checkRevocation(ctx: PayloadContext, p: AdapterRevocation): void {
   if (!ctx.isAdmitted(p.adapter)) throw fail(ctx, "adapter_revocation.adapter", `adapter ${JSON.stringify(p.adapter)} is not admitted`);
+}
+
+/** Peer admission: a valid name, a 32-byte key, and neither name nor key admitted already. */
+export function checkPeerAdmission(ctx: PayloadContext, p: PeerAdmission, peers: ReadonlyMap<string, { publicKey: Uint8Array }>): void {
+  checkName(ctx, "peer_admission.peer", p.peer);
+  if (p.publicKey.length !== 32) throw fail(ctx, "peer_admission.public_key", `${p.publicKey.length} bytes, want 32`);
+  if (peers.has(p.peer)) throw fail(ctx, "peer_admission.peer", `peer ${p.peer} is already admitted`);
+  // One key, one peer: the key is what a pulled log is matched on.
+  for (const [name, q] of peers) {
+    if (equalBytes(q.publicKey, p.publicKey)) throw fail(ctx, "peer_admission.public_key", `key already admitted as peer ${name}`);
+  }
+}
+
+/** Peer revocation: the peer must be admitted now. */
+export function checkPeerRevocation(ctx: PayloadContext, p: PeerRevocation, peers: ReadonlyMap<string, unknown>): void {
+  if (!peers.has(p.peer)) throw fail(ctx, "peer_revocation.peer", `peer ${JSON.stringify(p.peer)} is not admitted`);
 }
 
 /**

@@ -12,7 +12,7 @@ import { ensureLedgerKey, ensureNodePki } from "../../kernel/pki/index.js";
 import { ActorKeys, AdminAdmission, ProblemCache, registerBuiltin, registryImplementation, type AdmissionAuthority } from "../registry/index.js";
 import { CommitGroup, createCallContext, RateLimiter, startRpcServer } from "../rpc/index.js";
 import { openDatabase, type OpenDatabase } from "../storage/index.js";
-import { startDeltaSync, syncImplementation, type DeltaSync, type PeerConfig } from "../sync/index.js";
+import { LedgerPeerAdmission, startDeltaSync, syncImplementation, type DeltaSync, type PeerConfig } from "../sync/index.js";
 import { file_openpassmarket_v1_sync_service, SyncService } from "../../gen/openpassmarket/v1/sync_service_pb.js";
 import { AccessControl } from "../access/index.js";
 import { DEFAULT_RELEASE_POLICY, describePolicy, ledgerReleasePolicies } from "../privacy/index.js";
@@ -50,7 +50,7 @@ export interface RegistryNodeOptions {
   /** Peers whose delta logs this node pulls continuously (`opm serve --peer`). */
   peers?: readonly PeerConfig[];
   /** Delta batcher pass interval and peer pull interval (ms). */
-  sync?: { batchIntervalMs?: number; pullIntervalMs?: number; maxCheckpointAgeMs?: number };
+  sync?: { batchIntervalMs?: number; pullIntervalMs?: number; maxCheckpointAgeMs?: number; pageBytes?: number; batchChanges?: number };
 }
 
 export interface RegistryNode {
@@ -108,14 +108,16 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
     const env = { db, commits, verifier, log, limiter: new RateLimiter(limit.perSecond, limit.burst), keyOf: (a: string) => keys.keyOf(a), timestampWindowMs, access: new AccessControl() };
     const jobsConfig = { ...DEFAULT_JOBS_CONFIG, ...options.jobs };
     // The delta log is signed with the node's key (its ledger log key, under another origin).
-    const deltaSync = await startDeltaSync({ db, key: ledgerKey, log, peers: options.peers, ...options.sync });
+    // Peers are admitted like adapters: by the operator until a ledger genesis, by the ledger after.
+    const peerAuthority = new LedgerPeerAdmission((d) => ledger.state(d), pki.admin.name, options.admissionMode ?? "auto");
+    const deltaSync = await startDeltaSync({ db, key: ledgerKey, log, peers: options.peers, authority: peerAuthority, ...options.sync });
     sync = deltaSync;
     const server = await startRpcServer({
       host: options.host,
       port: options.port,
       tls: { caPem: pki.ca.certPem, certPem: pki.server.certPem, keyPem: pki.server.keyPem },
       services: [
-        { service: SyncService, implementation: syncImplementation(deltaSync.batcher, env) },
+        { service: SyncService, implementation: syncImplementation(deltaSync.batcher, env, peerAuthority) },
         { service: RegistryService, implementation: registryImplementation(deps, env) },
         { service: JobService, implementation: jobImplementation(deps, jobsConfig, { key: spotCheckKeyOf(ledgerKey), revocations: new LedgerRevocations(ledger) }, env) },
         { service: LedgerService, implementation: ledgerImplementation({ ledger, keys }, env) },

@@ -9,6 +9,7 @@ import {
   deltaNoteSigner,
   deltaOrigin,
   MAX_BATCH_BYTES,
+  MAX_BATCH_CHANGES,
   MemoryTreeStore,
   rootAt,
   signDeltaBatch,
@@ -44,14 +45,20 @@ export class DeltaBatcher {
   private lastSeen = "";
   private passes = 0;
 
-  private constructor(private readonly db: Kysely<Database>, private readonly key: Ed25519KeyPair, private readonly log: Logger) {
+  private constructor(private readonly db: Kysely<Database>, private readonly key: Ed25519KeyPair, private readonly log: Logger, private readonly batchChanges: number) {
     this.origin = deltaOrigin(key);
     this.signer = deltaNoteSigner(key);
   }
 
-  /** Loads the committed log (leaf hashes) and returns a batcher that continues it. */
-  static async open(db: Kysely<Database>, key: Ed25519KeyPair, log: Logger): Promise<DeltaBatcher> {
-    const b = new DeltaBatcher(db, key, log);
+  /**
+   * Loads the committed log (leaf hashes) and returns a batcher that continues it, writing
+   * at most `batchChanges` changes a batch (1..MAX_BATCH_CHANGES; small only in tests).
+   */
+  static async open(db: Kysely<Database>, key: Ed25519KeyPair, log: Logger, batchChanges = BATCH_CHANGES): Promise<DeltaBatcher> {
+    if (!(Number.isInteger(batchChanges) && batchChanges >= 1 && batchChanges <= MAX_BATCH_CHANGES)) {
+      throw new OpmError("invalid_argument", `delta batch size ${batchChanges} is not in 1..${MAX_BATCH_CHANGES}`);
+    }
+    const b = new DeltaBatcher(db, key, log, batchChanges);
     const rows = await db.selectFrom("delta_batches").select(["sequence", "leaf_hash"]).orderBy("sequence").execute();
     for (const [i, r] of rows.entries()) {
       if (Number(r.sequence) !== i) throw new OpmError("internal", `delta_batches: sequence ${r.sequence} at position ${i}`);
@@ -117,7 +124,7 @@ export class DeltaBatcher {
 
   /** Collects, signs and commits one batch; false when there was nothing to log. */
   private async appendBatch(): Promise<boolean> {
-    const candidates = await collectChanges(this.db, BATCH_CHANGES);
+    const candidates = await collectChanges(this.db, this.batchChanges);
     if (candidates.length === 0) return false;
     const changes: Candidate[] = [];
     const skipped: Candidate[] = [];

@@ -14,6 +14,11 @@ export interface PullPolicy {
   /** Bytes per page of batches asked for (default 4 MiB). */
   pageBytes?: number;
   now?: () => number;
+  /**
+   * Asked before the checkpoint is trusted and before each page is applied: throws when
+   * the peer is not (or no longer) admitted here (`PeerAuthority.requireSource`).
+   */
+  admit?: () => Promise<void>;
   /** Called after each committed page (tests kill a node here). */
   onPage?: (appliedSize: bigint) => void;
 }
@@ -39,6 +44,7 @@ const trustedSize = (trust: DeltaTrust): bigint => (trust.trustedNote === undefi
  */
 export async function pullDeltas(source: DeltaSource, store: PeerStore, policy: PullPolicy = {}): Promise<PullResult> {
   const now = policy.now ?? Date.now;
+  await policy.admit?.();
   let trust = await store.load();
   const offered = await source.getDeltaCheckpoint({ fromSize: trustedSize(trust) });
   const cp = acceptDeltaCheckpoint(trust, offered.note, offered.consistencyProof, { nowMs: now(), maxAgeMs: policy.maxCheckpointAgeMs ?? 10 * 60_000 });
@@ -53,6 +59,7 @@ export async function pullDeltas(source: DeltaSource, store: PeerStore, policy: 
       throw new DeltaError("gap", `peer sent no batches from ${from} although its checkpoint covers ${cp.checkpoint.size}`, { sequence: from });
     }
     const accepted = acceptDeltaBatches(trust, cp, page.batches, page.consistencyProof);
+    await policy.admit?.();
     await store.apply(trust, accepted.opened, accepted.trust);
     trust = accepted.trust;
     batches += accepted.opened.length;

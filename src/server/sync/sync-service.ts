@@ -9,6 +9,7 @@ import {
 } from "../../gen/openpassmarket/v1/sync_service_pb.js";
 import { bindMethods, type HandlerEnv, type MethodImpl } from "../rpc/index.js";
 import type { DeltaBatcher } from "./delta-batcher.js";
+import { OPERATOR_PEERS, type PeerAuthority } from "./peer-admission.js";
 import { stateRoots } from "./state-roots.js";
 
 type Methods = (typeof SyncService)["method"];
@@ -18,14 +19,17 @@ type Impl = { [K in keyof Methods]: MethodImpl<Methods[K]["input"], Methods[K]["
 const MAX_PAGE_BYTES = 12 * 1024 * 1024;
 
 /**
- * The SyncService methods: all reads (no signature, no transaction), open to any
- * certificate of this node's CA — the log carries only what may cross nodes.
+ * The SyncService methods: all reads (no signature, no transaction), served to the
+ * callers `peers` admits (the operator and admitted peers once the governance ledger
+ * decides; any certificate of this node's CA before) — the log carries only what may
+ * cross nodes.
  */
-export function syncMethods(batcher: DeltaBatcher): Impl {
+export function syncMethods(batcher: DeltaBatcher, authority: PeerAuthority = OPERATOR_PEERS): Impl {
   return {
     getDeltaCheckpoint: {
       mutates: false,
-      handle: async (_ctx, req) => {
+      handle: async (ctx, req) => {
+        await authority.requireReader(ctx.db, ctx.actor);
         const { note, proof } = await batcher.checkpoint(req.fromSize);
         return create(GetDeltaCheckpointResponseSchema, { note, consistencyProof: proof, logKey: batcher.logKey });
       },
@@ -33,6 +37,7 @@ export function syncMethods(batcher: DeltaBatcher): Impl {
     getDeltaBatches: {
       mutates: false,
       handle: async (ctx, req) => {
+        await authority.requireReader(ctx.db, ctx.actor);
         const size = batcher.size;
         if (req.toSize > size) throw new OpmError("invalid_argument", `to_size ${req.toSize} > log size ${size}`, { field: "to_size" });
         if (req.fromSequence >= req.toSize) throw new OpmError("invalid_argument", `from_sequence ${req.fromSequence} >= to_size ${req.toSize}`, { field: "from_sequence" });
@@ -62,6 +67,7 @@ export function syncMethods(batcher: DeltaBatcher): Impl {
     getSyncStatus: {
       mutates: false,
       handle: async (ctx) => {
+        await authority.requireReader(ctx.db, ctx.actor);
         const roots = await stateRoots(ctx.db);
         const peers = await ctx.db.selectFrom("sync_peers").selectAll().orderBy("origin").execute();
         return create(GetSyncStatusResponseSchema, {
@@ -74,6 +80,6 @@ export function syncMethods(batcher: DeltaBatcher): Impl {
 }
 
 /** The SyncService bound to the shared handler machinery. */
-export function syncImplementation(batcher: DeltaBatcher, env: HandlerEnv): UntypedServiceImplementation {
-  return bindMethods(SyncService, syncMethods(batcher) as never, env);
+export function syncImplementation(batcher: DeltaBatcher, env: HandlerEnv, peers: PeerAuthority = OPERATOR_PEERS): UntypedServiceImplementation {
+  return bindMethods(SyncService, syncMethods(batcher, peers) as never, env);
 }

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openpassmarket/v1/ledger.proto.
  */
 export const file_openpassmarket_v1_ledger: GenFile = /*@__PURE__*/
-  fileDesc("Ch5vcGVucGFzc21hcmtldC92MS9sZWRnZXIucHJvdG8SEW9wZW5wYXNzbWFya2V0LnYxIi8KC0dvdmVybm9yS2V5EgwKBG5hbWUYASABKAkSEgoKcHVibGljX2tleRgCIAEoDCJjCgdHZW5lc2lzEjEKCWdvdmVybm9ycxgBIAMoCzIeLm9wZW5wYXNzbWFya2V0LnYxLkdvdmVybm9yS2V5EhEKCXRocmVzaG9sZBgCIAEoDRISCgpsb2dfb3JpZ2luGAMgASgJImEKEEFkYXB0ZXJBZG1pc3Npb24SDwoHYWRhcHRlchgBIAEoCRIaChJhZGFwdGVyX3B1YmxpY19rZXkYAiABKAwSEAoIY29tcGlsZXIYAyABKAkSDgoGcmVhc29uGAQgASgJIjQKEUFkYXB0ZXJSZXZvY2F0aW9uEg8KB2FkYXB0ZXIYASABKAkSDgoGcmVhc29uGAIgASgJIqgCChNQcml2YWN5UG9saWN5VXBkYXRlEhEKCXBvbGljeV9pZBgBIAEoCRIOCgZmYW1pbHkYAiABKAkSOAoKYWNjb3VudGFudBgDIAEoDjIkLm9wZW5wYXNzbWFya2V0LnYxLlByaXZhY3lBY2NvdW50YW50EhUKDXRvdGFsX2Vwc2lsb24YBCABKAkSEwoLdG90YWxfZGVsdGEYBSABKAkSDwoHdmVyc2lvbhgGIAEoBBIOCgZyZWFzb24YByABKAkSFAoMcmVsZWFzZV9jb3N0GAggASgJEhAKCHF1YW50aXR5GAkgASgJEhEKCWNsYW1wX21pbhgKIAEoEhIRCgljbGFtcF9tYXgYCyABKBISGQoRcmVmcmVzaF9wZXJpb2RfbXMYDCABKAQiogEKEUNvbnRyYWN0UHJvbW90aW9uEhMKC2NvbnRyYWN0X2lkGAEgASgJEjQKCmZyb21fc3RhZ2UYAiABKA4yIC5vcGVucGFzc21hcmtldC52MS5Db250cmFjdFN0YWdlEjIKCHRvX3N0YWdlGAMgASgOMiAub3BlbnBhc3NtYXJrZXQudjEuQ29udHJhY3RTdGFnZRIOCgZyZWFzb24YBCABKAkicAoQR292ZXJub3JSb3RhdGlvbhI1Cg1uZXdfZ292ZXJub3JzGAEgAygLMh4ub3BlbnBhc3NtYXJrZXQudjEuR292ZXJub3JLZXkSFQoNbmV3X3RocmVzaG9sZBgCIAEoDRIOCgZyZWFzb24YAyABKAki9AMKC0xlZGdlckVudHJ5Eg0KBWluZGV4GAEgASgEEhsKE3ByZXZpb3VzX2VudHJ5X2hhc2gYAiABKAwSEAoIcHJvcG9zZXIYAyABKAkSGwoTcHJvcG9zZWRfYXRfdW5peF9tcxgEIAEoAxItCgdnZW5lc2lzGAogASgLMhoub3BlbnBhc3NtYXJrZXQudjEuR2VuZXNpc0gAEkAKEWFkYXB0ZXJfYWRtaXNzaW9uGAsgASgLMiMub3BlbnBhc3NtYXJrZXQudjEuQWRhcHRlckFkbWlzc2lvbkgAEkIKEmFkYXB0ZXJfcmV2b2NhdGlvbhgMIAEoCzIkLm9wZW5wYXNzbWFya2V0LnYxLkFkYXB0ZXJSZXZvY2F0aW9uSAASRwoVcHJpdmFjeV9wb2xpY3lfdXBkYXRlGA0gASgLMiYub3BlbnBhc3NtYXJrZXQudjEuUHJpdmFjeVBvbGljeVVwZGF0ZUgAEkIKEmNvbnRyYWN0X3Byb21vdGlvbhgOIAEoCzIkLm9wZW5wYXNzbWFya2V0LnYxLkNvbnRyYWN0UHJvbW90aW9uSAASQAoRZ292ZXJub3Jfcm90YXRpb24YDyABKAsyIy5vcGVucGFzc21hcmtldC52MS5Hb3Zlcm5vclJvdGF0aW9uSABCBgoEa2luZCI4Cg9MZWRnZXJTaWduYXR1cmUSEgoKcHVibGljX2tleRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwiWgoRU2lnbmVkTGVkZ2VyRW50cnkSDQoFZW50cnkYASABKAwSNgoKc2lnbmF0dXJlcxgCIAMoCzIiLm9wZW5wYXNzbWFya2V0LnYxLkxlZGdlclNpZ25hdHVyZSIgChBMZWRnZXJDaGVja3BvaW50EgwKBG5vdGUYASABKAkisAEKDExlZGdlckV4cG9ydBIOCgZmb3JtYXQYASABKAkSDgoGb3JpZ2luGAIgASgJEg8KB2xvZ19rZXkYAyABKAkSNQoHZW50cmllcxgEIAMoCzIkLm9wZW5wYXNzbWFya2V0LnYxLlNpZ25lZExlZGdlckVudHJ5EjgKC2NoZWNrcG9pbnRzGAUgAygLMiMub3BlbnBhc3NtYXJrZXQudjEuTGVkZ2VyQ2hlY2twb2ludCqzAQoRUHJpdmFjeUFjY291bnRhbnQSIgoeUFJJVkFDWV9BQ0NPVU5UQU5UX1VOU1BFQ0lGSUVEEAASGwoXUFJJVkFDWV9BQ0NPVU5UQU5UX1BVUkUQARIiCh5QUklWQUNZX0FDQ09VTlRBTlRfQVBQUk9YSU1BVEUQAhIbChdQUklWQUNZX0FDQ09VTlRBTlRfWkNEUBADEhwKGFBSSVZBQ1lfQUNDT1VOVEFOVF9SRU5ZSRAEKsMBCg1Db250cmFjdFN0YWdlEh4KGkNPTlRSQUNUX1NUQUdFX1VOU1BFQ0lGSUVEEAASGwoXQ09OVFJBQ1RfU1RBR0VfUFJPUE9TRUQQARIfChtDT05UUkFDVF9TVEFHRV9FWFBFUklNRU5UQUwQAhIZChVDT05UUkFDVF9TVEFHRV9TVEFCTEUQAxIdChlDT05UUkFDVF9TVEFHRV9ERVBSRUNBVEVEEAQSGgoWQ09OVFJBQ1RfU1RBR0VfUkVUSVJFRBAFYgZwcm90bzM");
+  fileDesc("Ch5vcGVucGFzc21hcmtldC92MS9sZWRnZXIucHJvdG8SEW9wZW5wYXNzbWFya2V0LnYxIi8KC0dvdmVybm9yS2V5EgwKBG5hbWUYASABKAkSEgoKcHVibGljX2tleRgCIAEoDCJjCgdHZW5lc2lzEjEKCWdvdmVybm9ycxgBIAMoCzIeLm9wZW5wYXNzbWFya2V0LnYxLkdvdmVybm9yS2V5EhEKCXRocmVzaG9sZBgCIAEoDRISCgpsb2dfb3JpZ2luGAMgASgJImEKEEFkYXB0ZXJBZG1pc3Npb24SDwoHYWRhcHRlchgBIAEoCRIaChJhZGFwdGVyX3B1YmxpY19rZXkYAiABKAwSEAoIY29tcGlsZXIYAyABKAkSDgoGcmVhc29uGAQgASgJIjQKEUFkYXB0ZXJSZXZvY2F0aW9uEg8KB2FkYXB0ZXIYASABKAkSDgoGcmVhc29uGAIgASgJIkEKDVBlZXJBZG1pc3Npb24SDAoEcGVlchgBIAEoCRISCgpwdWJsaWNfa2V5GAIgASgMEg4KBnJlYXNvbhgDIAEoCSIuCg5QZWVyUmV2b2NhdGlvbhIMCgRwZWVyGAEgASgJEg4KBnJlYXNvbhgCIAEoCSKoAgoTUHJpdmFjeVBvbGljeVVwZGF0ZRIRCglwb2xpY3lfaWQYASABKAkSDgoGZmFtaWx5GAIgASgJEjgKCmFjY291bnRhbnQYAyABKA4yJC5vcGVucGFzc21hcmtldC52MS5Qcml2YWN5QWNjb3VudGFudBIVCg10b3RhbF9lcHNpbG9uGAQgASgJEhMKC3RvdGFsX2RlbHRhGAUgASgJEg8KB3ZlcnNpb24YBiABKAQSDgoGcmVhc29uGAcgASgJEhQKDHJlbGVhc2VfY29zdBgIIAEoCRIQCghxdWFudGl0eRgJIAEoCRIRCgljbGFtcF9taW4YCiABKBISEQoJY2xhbXBfbWF4GAsgASgSEhkKEXJlZnJlc2hfcGVyaW9kX21zGAwgASgEIqIBChFDb250cmFjdFByb21vdGlvbhITCgtjb250cmFjdF9pZBgBIAEoCRI0Cgpmcm9tX3N0YWdlGAIgASgOMiAub3BlbnBhc3NtYXJrZXQudjEuQ29udHJhY3RTdGFnZRIyCgh0b19zdGFnZRgDIAEoDjIgLm9wZW5wYXNzbWFya2V0LnYxLkNvbnRyYWN0U3RhZ2USDgoGcmVhc29uGAQgASgJInAKEEdvdmVybm9yUm90YXRpb24SNQoNbmV3X2dvdmVybm9ycxgBIAMoCzIeLm9wZW5wYXNzbWFya2V0LnYxLkdvdmVybm9yS2V5EhUKDW5ld190aHJlc2hvbGQYAiABKA0SDgoGcmVhc29uGAMgASgJIu4ECgtMZWRnZXJFbnRyeRINCgVpbmRleBgBIAEoBBIbChNwcmV2aW91c19lbnRyeV9oYXNoGAIgASgMEhAKCHByb3Bvc2VyGAMgASgJEhsKE3Byb3Bvc2VkX2F0X3VuaXhfbXMYBCABKAMSLQoHZ2VuZXNpcxgKIAEoCzIaLm9wZW5wYXNzbWFya2V0LnYxLkdlbmVzaXNIABJAChFhZGFwdGVyX2FkbWlzc2lvbhgLIAEoCzIjLm9wZW5wYXNzbWFya2V0LnYxLkFkYXB0ZXJBZG1pc3Npb25IABJCChJhZGFwdGVyX3Jldm9jYXRpb24YDCABKAsyJC5vcGVucGFzc21hcmtldC52MS5BZGFwdGVyUmV2b2NhdGlvbkgAEkcKFXByaXZhY3lfcG9saWN5X3VwZGF0ZRgNIAEoCzImLm9wZW5wYXNzbWFya2V0LnYxLlByaXZhY3lQb2xpY3lVcGRhdGVIABJCChJjb250cmFjdF9wcm9tb3Rpb24YDiABKAsyJC5vcGVucGFzc21hcmtldC52MS5Db250cmFjdFByb21vdGlvbkgAEkAKEWdvdmVybm9yX3JvdGF0aW9uGA8gASgLMiMub3BlbnBhc3NtYXJrZXQudjEuR292ZXJub3JSb3RhdGlvbkgAEjoKDnBlZXJfYWRtaXNzaW9uGBAgASgLMiAub3BlbnBhc3NtYXJrZXQudjEuUGVlckFkbWlzc2lvbkgAEjwKD3BlZXJfcmV2b2NhdGlvbhgRIAEoCzIhLm9wZW5wYXNzbWFya2V0LnYxLlBlZXJSZXZvY2F0aW9uSABCBgoEa2luZCI4Cg9MZWRnZXJTaWduYXR1cmUSEgoKcHVibGljX2tleRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwiWgoRU2lnbmVkTGVkZ2VyRW50cnkSDQoFZW50cnkYASABKAwSNgoKc2lnbmF0dXJlcxgCIAMoCzIiLm9wZW5wYXNzbWFya2V0LnYxLkxlZGdlclNpZ25hdHVyZSIgChBMZWRnZXJDaGVja3BvaW50EgwKBG5vdGUYASABKAkisAEKDExlZGdlckV4cG9ydBIOCgZmb3JtYXQYASABKAkSDgoGb3JpZ2luGAIgASgJEg8KB2xvZ19rZXkYAyABKAkSNQoHZW50cmllcxgEIAMoCzIkLm9wZW5wYXNzbWFya2V0LnYxLlNpZ25lZExlZGdlckVudHJ5EjgKC2NoZWNrcG9pbnRzGAUgAygLMiMub3BlbnBhc3NtYXJrZXQudjEuTGVkZ2VyQ2hlY2twb2ludCqzAQoRUHJpdmFjeUFjY291bnRhbnQSIgoeUFJJVkFDWV9BQ0NPVU5UQU5UX1VOU1BFQ0lGSUVEEAASGwoXUFJJVkFDWV9BQ0NPVU5UQU5UX1BVUkUQARIiCh5QUklWQUNZX0FDQ09VTlRBTlRfQVBQUk9YSU1BVEUQAhIbChdQUklWQUNZX0FDQ09VTlRBTlRfWkNEUBADEhwKGFBSSVZBQ1lfQUNDT1VOVEFOVF9SRU5ZSRAEKsMBCg1Db250cmFjdFN0YWdlEh4KGkNPTlRSQUNUX1NUQUdFX1VOU1BFQ0lGSUVEEAASGwoXQ09OVFJBQ1RfU1RBR0VfUFJPUE9TRUQQARIfChtDT05UUkFDVF9TVEFHRV9FWFBFUklNRU5UQUwQAhIZChVDT05UUkFDVF9TVEFHRV9TVEFCTEUQAxIdChlDT05UUkFDVF9TVEFHRV9ERVBSRUNBVEVEEAQSGgoWQ09OVFJBQ1RfU1RBR0VfUkVUSVJFRBAFYgZwcm90bzM");
 
 /**
  * One governor: a human-readable name and a raw 32-byte Ed25519 public key.
@@ -140,6 +140,63 @@ export const AdapterRevocationSchema: GenMessage<AdapterRevocation> = /*@__PURE_
   messageDesc(file_openpassmarket_v1_ledger, 3);
 
 /**
+ * Admits another registry node as a federation peer (delta-sync): it may read this
+ * node's delta log under the certificate name `peer` (an identity this node's CA
+ * issued), and its own delta log, signed by `public_key`, is applied here.
+ *
+ * @generated from message openpassmarket.v1.PeerAdmission
+ */
+export type PeerAdmission = Message<"openpassmarket.v1.PeerAdmission"> & {
+  /**
+   * @generated from field: string peer = 1;
+   */
+  peer: string;
+
+  /**
+   * Raw 32-byte Ed25519 key that signs the peer's delta batches and checkpoints.
+   *
+   * @generated from field: bytes public_key = 2;
+   */
+  publicKey: Uint8Array;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message openpassmarket.v1.PeerAdmission.
+ * Use `create(PeerAdmissionSchema)` to create a new message.
+ */
+export const PeerAdmissionSchema: GenMessage<PeerAdmission> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_ledger, 4);
+
+/**
+ * Revokes an admitted peer: its reads are refused and its deltas no longer applied.
+ *
+ * @generated from message openpassmarket.v1.PeerRevocation
+ */
+export type PeerRevocation = Message<"openpassmarket.v1.PeerRevocation"> & {
+  /**
+   * @generated from field: string peer = 1;
+   */
+  peer: string;
+
+  /**
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message openpassmarket.v1.PeerRevocation.
+ * Use `create(PeerRevocationSchema)` to create a new message.
+ */
+export const PeerRevocationSchema: GenMessage<PeerRevocation> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_ledger, 5);
+
+/**
  * Creates or replaces a privacy policy. Totals are decimal strings
  * (`1.5`, `1e-9`) so that no float rounding enters signed bytes.
  *
@@ -228,7 +285,7 @@ export type PrivacyPolicyUpdate = Message<"openpassmarket.v1.PrivacyPolicyUpdate
  * Use `create(PrivacyPolicyUpdateSchema)` to create a new message.
  */
 export const PrivacyPolicyUpdateSchema: GenMessage<PrivacyPolicyUpdate> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_ledger, 4);
+  messageDesc(file_openpassmarket_v1_ledger, 6);
 
 /**
  * Moves a contract from one stage to another.
@@ -262,7 +319,7 @@ export type ContractPromotion = Message<"openpassmarket.v1.ContractPromotion"> &
  * Use `create(ContractPromotionSchema)` to create a new message.
  */
 export const ContractPromotionSchema: GenMessage<ContractPromotion> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_ledger, 5);
+  messageDesc(file_openpassmarket_v1_ledger, 7);
 
 /**
  * Replaces the governor set. Needs the threshold of the old set AND the new
@@ -292,7 +349,7 @@ export type GovernorRotation = Message<"openpassmarket.v1.GovernorRotation"> & {
  * Use `create(GovernorRotationSchema)` to create a new message.
  */
 export const GovernorRotationSchema: GenMessage<GovernorRotation> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_ledger, 6);
+  messageDesc(file_openpassmarket_v1_ledger, 8);
 
 /**
  * One governance record. Its canonical bytes are what governors sign (as DSSE
@@ -366,6 +423,18 @@ export type LedgerEntry = Message<"openpassmarket.v1.LedgerEntry"> & {
      */
     value: GovernorRotation;
     case: "governorRotation";
+  } | {
+    /**
+     * @generated from field: openpassmarket.v1.PeerAdmission peer_admission = 16;
+     */
+    value: PeerAdmission;
+    case: "peerAdmission";
+  } | {
+    /**
+     * @generated from field: openpassmarket.v1.PeerRevocation peer_revocation = 17;
+     */
+    value: PeerRevocation;
+    case: "peerRevocation";
   } | { case: undefined; value?: undefined };
 };
 
@@ -374,7 +443,7 @@ export type LedgerEntry = Message<"openpassmarket.v1.LedgerEntry"> & {
  * Use `create(LedgerEntrySchema)` to create a new message.
  */
 export const LedgerEntrySchema: GenMessage<LedgerEntry> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_ledger, 7);
+  messageDesc(file_openpassmarket_v1_ledger, 9);
 
 /**
  * A governor's Ed25519 signature over PAE(`openpassmarket.v1.LedgerEntry`, entry).
@@ -400,7 +469,7 @@ export type LedgerSignature = Message<"openpassmarket.v1.LedgerSignature"> & {
  * Use `create(LedgerSignatureSchema)` to create a new message.
  */
 export const LedgerSignatureSchema: GenMessage<LedgerSignature> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_ledger, 8);
+  messageDesc(file_openpassmarket_v1_ledger, 10);
 
 /**
  * An entry with its approvals. The Merkle leaf is SHA-256(0x00 || canonical
@@ -429,7 +498,7 @@ export type SignedLedgerEntry = Message<"openpassmarket.v1.SignedLedgerEntry"> &
  * Use `create(SignedLedgerEntrySchema)` to create a new message.
  */
 export const SignedLedgerEntrySchema: GenMessage<SignedLedgerEntry> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_ledger, 9);
+  messageDesc(file_openpassmarket_v1_ledger, 11);
 
 /**
  * A signed checkpoint: C2SP tlog-checkpoint body plus signed-note signature
@@ -449,7 +518,7 @@ export type LedgerCheckpoint = Message<"openpassmarket.v1.LedgerCheckpoint"> & {
  * Use `create(LedgerCheckpointSchema)` to create a new message.
  */
 export const LedgerCheckpointSchema: GenMessage<LedgerCheckpoint> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_ledger, 10);
+  messageDesc(file_openpassmarket_v1_ledger, 12);
 
 /**
  * The self-contained export file (`opm ledger export`): the protobuf encoding
@@ -500,7 +569,7 @@ export type LedgerExport = Message<"openpassmarket.v1.LedgerExport"> & {
  * Use `create(LedgerExportSchema)` to create a new message.
  */
 export const LedgerExportSchema: GenMessage<LedgerExport> = /*@__PURE__*/
-  messageDesc(file_openpassmarket_v1_ledger, 11);
+  messageDesc(file_openpassmarket_v1_ledger, 13);
 
 /**
  * The differential-privacy accountant a policy is expressed in.
