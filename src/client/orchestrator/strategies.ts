@@ -1,5 +1,7 @@
 import { OpmError } from "../../kernel/errors/index.js";
+import { ensembleSearch } from "./ensemble.js";
 import { greedySearch } from "./greedy-search.js";
+import { localSearch } from "./local-search.js";
 import { marketFirst } from "./market-first.js";
 import { randomSearch } from "./random-search.js";
 import { screenSearch } from "./screen-search.js";
@@ -7,7 +9,7 @@ import type { StrategyDefinition } from "./strategy.js";
 import { transfer } from "./transfer.js";
 
 /** Every strategy `--strategy NAME` can select. Adding one is one file and one entry here. */
-export const STRATEGIES: readonly StrategyDefinition[] = [randomSearch, greedySearch, screenSearch, marketFirst, transfer];
+export const STRATEGIES: readonly StrategyDefinition[] = [randomSearch, greedySearch, screenSearch, marketFirst, transfer, localSearch, ensembleSearch];
 
 /** The strategy called `name`; throws invalid_argument naming the flag and the choices. */
 export function strategyNamed(name: string, flag = "strategy"): StrategyDefinition {
