@@ -50,6 +50,7 @@ export class LocalSearch implements Strategy {
   private readonly kickSize: number;
   private readonly proposals = new Map<string, Proposal>();
   private readonly valueOf = new Map<string, number | undefined>();
+  private readonly counted = new Set<string>();
   private processed = 0;
   private started = false;
   private current: Plan | undefined;
@@ -100,11 +101,14 @@ export class LocalSearch implements Strategy {
 
   /** Reads the evaluations it has not seen yet: their values, and what each of its edits did against its parent. */
   private absorb(history: readonly Evaluation[]): void {
+    // Values are read afresh: a signal refused after a spot check leaves the history (its value becomes undefined).
+    this.valueOf.clear();
+    for (const e of history) if (!this.valueOf.has(planKey(e.plan))) this.valueOf.set(planKey(e.plan), e.value);
     for (; this.processed < history.length; this.processed++) {
       const e = history[this.processed]!;
       const key = planKey(e.plan);
-      if (this.valueOf.has(key)) continue;
-      this.valueOf.set(key, e.value);
+      if (this.counted.has(key)) continue;
+      this.counted.add(key);
       const p = this.proposals.get(key);
       const parent = p === undefined ? undefined : this.valueOf.get(planKey(p.parent));
       if (p === undefined || p.kick || parent === undefined) continue;
