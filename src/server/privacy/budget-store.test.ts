@@ -161,6 +161,33 @@ describe.each(testDatabases())("privacy budget store on $kind", (database) => {
     expect((await readPrivacyBudget(open.db, { participant: "erin", family: FAMILY }))!.spent).toBe(parseAmount("0.2"));
   });
 
+  it("starts a budget over when its refresh period has passed (an injected clock, no waiting)", async () => {
+    const DAY = 86_400_000;
+    const t0 = Date.UTC(2027, 0, 1);
+    const at = (now: number): CallContext => createCallContext(open.db, {
+      actor: "registry", certificateFingerprint: "AA", method: "/test/Refresh", correlationId: `r-${now}`, requestDigest: "d", now,
+    });
+    const key = { participant: "gina", family: FAMILY };
+    // The refresh period holding `now` under a daily policy (as `periodStartOf` computes it).
+    const daily = (now: number, subject: string) => request("gina", subject, "0.5", { periodStartMs: now - (now % DAY) });
+    await chargeAndRelease(at(t0 + 1_000), daily(t0 + 1_000, "g-1"));
+    await chargeAndRelease(at(t0 + 2_000), daily(t0 + 2_000, "g-2"));
+    const full = await refusal(chargeAndRelease(at(t0 + DAY - 1), daily(t0 + DAY - 1, "g-3")));
+    expect(full.message).toContain("ε 0 of 1 remains");
+    expect((await readPrivacyBudget(open.db, key, t0))!.spent).toBe(parseAmount("1"));
+    // The next day: spending starts over (reading and charging agree), the earlier charges stay recorded.
+    expect((await readPrivacyBudget(open.db, key, t0 + DAY))!.spent).toBe(0n);
+    const next = await chargeAndRelease(at(t0 + DAY), daily(t0 + DAY, "g-3"));
+    expect([next.charged, next.budget.spent]).toEqual([true, parseAmount("0.5")]);
+    expect((await listCharges(open.db, key)).map((c) => c.spentAfter)).toEqual(["0.5", "1", "0.5"].map((e) => parseAmount(e)));
+    expect((await readPrivacyBudget(open.db, key, t0 + DAY))!.spent).toBe(parseAmount("0.5"));
+    // Within the same day, no second refresh; without a period, none ever.
+    const sameDay = await refusal(chargeAndRelease(at(t0 + DAY + 5), { ...daily(t0 + DAY + 5, "g-4"), mechanism: epsilon("0.75") }));
+    expect(sameDay.message).toContain("ε 0.5 of 1 remains");
+    await chargeAndRelease(at(t0 + 2 * DAY + 1), daily(t0 + 2 * DAY + 1, "g-4"));
+    expect((await refusal(chargeAndRelease(at(t0 + 9 * DAY), request("gina", "g-5", "0.75")))).message).toContain("ε 0.5 of 1 remains");
+  });
+
   it("keeps zCDP budgets in ρ, and refuses a release key reused for another budget", async () => {
     const out = await chargeAndRelease(ctx(), request("frank", "f-1", "0.1", {
       mechanism: { kind: "discrete-gaussian", sigma2: rational(5000n) }, terms: { accountant: "zcdp", total: parseAmount("2") },

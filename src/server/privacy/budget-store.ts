@@ -6,7 +6,7 @@ import {
 } from "../../privacy/index.js";
 import { createCallContext, type CallContext } from "../rpc/index.js";
 import type { Database } from "../storage/index.js";
-import { budgetFromRow, mechanismColumns, readPrivacyBudget, readRelease, type PrivacyRelease } from "./privacy-repository.js";
+import { budgetFromRow, mechanismColumns, readPrivacyBudget, readRelease, spentInPeriod, type PrivacyRelease } from "./privacy-repository.js";
 
 /** One quantity to release, charged to its owner's budget for its problem family. */
 export interface ReleaseRequest extends PrivacyBudgetKey {
@@ -80,8 +80,8 @@ async function chargeLocked(ctx: CallContext, request: ReleaseRequest, cost: big
     throw new OpmError("failed_precondition", `${budgetName(request)} is kept by the ${row.accountant} accountant, not ${request.terms.accountant}`);
   }
   const { updatedAtMs, ...kept } = row;
-  const refreshed = request.periodStartMs !== undefined && request.periodStartMs > 0 && updatedAtMs < request.periodStartMs;
-  const budget: PrivacyBudget = { ...kept, total: request.terms.total, ...(refreshed ? { spent: 0n } : {}) };
+  // A new refresh period starts the budget over; the charges of earlier periods stay recorded.
+  const budget: PrivacyBudget = { ...kept, total: request.terms.total, spent: spentInPeriod(kept.spent, updatedAtMs, request.periodStartMs) };
   const { spentAfter } = requireCharge(budget, cost, what);
 
   const value = noisedValue(request.value, request.clamp, request.mechanism, source);
@@ -127,7 +127,7 @@ async function storedRelease(db: Kysely<Database>, request: ReleaseRequest): Pro
     throw new OpmError("failed_precondition",
       `${request.subject}/${request.quantity} was released for participant ${JSON.stringify(release.participant)} family ${JSON.stringify(release.family)}, not ${JSON.stringify(request.participant)} ${JSON.stringify(request.family)}`);
   }
-  const budget = await readPrivacyBudget(db, request);
+  const budget = await readPrivacyBudget(db, request, request.periodStartMs);
   if (budget === undefined) throw new OpmError("internal", `${budgetName(request)}: missing, yet it paid for ${request.subject}/${request.quantity}`);
   return { release, charged: false, budget };
 }

@@ -5,7 +5,7 @@
  */
 export { chargeAndRelease } from "./budget-store.js";
 export type { ReleaseOutcome, ReleaseRequest } from "./budget-store.js";
-export { listCharges, listReleases, readPrivacyBudget, readRelease } from "./privacy-repository.js";
+export { listCharges, listReleases, readPrivacyBudget, readRelease, spentInPeriod } from "./privacy-repository.js";
 export type { PrivacyCharge, PrivacyRelease } from "./privacy-repository.js";
 export { DEFAULT_RELEASE_POLICY, IMPROVEMENT_BP, describePolicy, mechanismOf, periodStartOf, policyFromUpdate, releasePolicyFor } from "./release-policy.js";
 export type { ReleasePolicy } from "./release-policy.js";

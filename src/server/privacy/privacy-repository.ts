@@ -37,11 +37,26 @@ export interface PrivacyCharge extends PrivacyBudgetKey {
   chargedAtMs: number;
 }
 
-/** The budget of `key` as stored, or undefined if nothing was ever charged to it. */
-export async function readPrivacyBudget(db: Kysely<Database>, key: PrivacyBudgetKey): Promise<PrivacyBudget | undefined> {
+/**
+ * The budget of `key` as stored, or undefined if nothing was ever charged to it. With
+ * `periodStartMs` (the start of the policy's current refresh period), a budget last charged
+ * before the period started reads as nothing spent (`spentInPeriod`).
+ */
+export async function readPrivacyBudget(db: Kysely<Database>, key: PrivacyBudgetKey, periodStartMs?: number): Promise<PrivacyBudget | undefined> {
   const row = await db.selectFrom("privacy_budgets").selectAll()
     .where("participant", "=", key.participant).where("family", "=", key.family).executeTakeFirst();
-  return row === undefined ? undefined : budgetFromRow(row);
+  if (row === undefined) return undefined;
+  const budget = budgetFromRow(row);
+  return { ...budget, spent: spentInPeriod(budget.spent, Number(row.updated_at_ms), periodStartMs) };
+}
+
+/**
+ * What counts as spent in the refresh period starting at `periodStartMs`: `spent`, or
+ * nothing when the budget was last charged (`lastChargedAtMs`) before the period began.
+ * Without a period (undefined or 0) spending never starts over.
+ */
+export function spentInPeriod(spent: bigint, lastChargedAtMs: number, periodStartMs: number | undefined): bigint {
+  return periodStartMs !== undefined && periodStartMs > 0 && lastChargedAtMs < periodStartMs ? 0n : spent;
 }
 
 /** The release of (subject, quantity), or undefined if none was made. */

@@ -98,8 +98,10 @@ export async function getPrivacyBudget(ctx: CallContext, policies: ReleasePolici
   const families = (await q.orderBy("family").execute()).map((r) => r.family);
   const budgets: PrivacyBudgetStatus[] = [];
   for (const family of families) {
-    const budget = await readPrivacyBudget(ctx.db, { participant, family });
-    if (budget !== undefined) budgets.push(await budgetToProto(ctx, budget, await policies.policyFor(ctx, family)));
+    const policy = await policies.policyFor(ctx, family);
+    // As a release now would see it: a new refresh period shows nothing spent yet.
+    const budget = await readPrivacyBudget(ctx.db, { participant, family }, periodStartOf(policy, ctx.now));
+    if (budget !== undefined) budgets.push(await budgetToProto(ctx, budget, policy));
   }
   if (req.family !== "" && budgets.length === 0) {
     const policy = await policies.policyFor(ctx, req.family);
