@@ -3,6 +3,7 @@ import type { Command, CommandHelp } from "./command.js";
 import { adapterCommand } from "./commands/adapter.js";
 import { ledgerCommand } from "./commands/ledger.js";
 import { optimizeCommand } from "./commands/optimize.js";
+import { campaignCommand } from "./commands/campaign.js";
 import { pkiCommand } from "./commands/pki.js";
 import { admitCommand, auditCommand, discoverCommand, graphCommand } from "./commands/registry-commands.js";
 import { serveCommand } from "./commands/serve.js";
@@ -13,7 +14,7 @@ import { plansetCommand } from "./commands/planset.js";
 import { budgetCommand, memberCommand, releaseCommand } from "./commands/privacy-commands.js";
 
 /** Every command, in the order `opm --help` lists them. */
-export const COMMANDS: Command[] = [serveCommand, optimizeCommand, adapterCommand, pkiCommand, admitCommand, discoverCommand, graphCommand, auditCommand, verifyCommand, ledgerCommand, budgetCommand, releaseCommand, memberCommand, syncCommand, replayCommand, plansetCommand];
+export const COMMANDS: Command[] = [serveCommand, optimizeCommand, campaignCommand, adapterCommand, pkiCommand, admitCommand, discoverCommand, graphCommand, auditCommand, verifyCommand, ledgerCommand, budgetCommand, releaseCommand, memberCommand, syncCommand, replayCommand, plansetCommand];
 
 /** Exit code for an error: 2 for bad input, a missing tool or an undecided verdict (could not decide), 1 otherwise. */
 function exitCodeOf(code: ErrorCode): number {

@@ -1,6 +1,5 @@
 import { basename } from "node:path";
 import type { IrStore } from "../../adapters/framework/ir-store.js";
-import type { Measurement } from "../../adapters/framework/toolchain.js";
 import type { ProgramSource } from "../../adapters/framework/program-source.js";
 import { toolchainFor } from "../../adapters/framework/toolchains.js";
 import { JobService } from "../../gen/openpassmarket/v1/job_service_pb.js";
@@ -11,11 +10,12 @@ import { createLogger, type Logger } from "../../kernel/logger/index.js";
 import type { Identity } from "../../kernel/pki/index.js";
 import { compilerToProto, objectiveToProto, runSetBytes, runSetDigest, runSetToProto, validateRuns, type CompilerKind, type Objective, type Plan, type RunSpec } from "../../kernel/plan/index.js";
 import { createRpcClient } from "../../kernel/wire/index.js";
-import { METRIC_UNITS, percentChange, tallyFailures } from "./result-summary.js";
-import { corroborateBest, type Unreproduced } from "./corroborate-best.js";
-import { reportUnreproduced } from "./report-unreproduced.js";
-import { releaseBest, type ReleaseReport } from "./release-best.js";
-import { runSearch } from "./run-search.js";
+import { CampaignService } from "../../gen/openpassmarket/v1/campaign_service_pb.js";
+import { planSetVersionOf, strategyBudgetOf } from "./campaign-session.js";
+import type { Unreproduced } from "./corroborate-best.js";
+import type { ReleaseReport } from "./release-best.js";
+import type { StopReason } from "./run-search.js";
+import { searchAndReport } from "./search-and-report.js";
 import { registrySignalSource } from "./signal-source.js";
 import { strategyNamed } from "./strategies.js";
 import type { Evaluation } from "./strategy.js";
@@ -38,7 +38,14 @@ export interface OptimizeOptions {
   program?: ProgramSource;
   compiler: CompilerKind;
   objective: Objective;
+  /** Evaluations to spend; 0: no limit by count (then `timeLimitMs` must be set). */
   maxEvaluations: number;
+  /** Search time to spend, in ms (0 or absent: no limit by time); the search stops at the first limit reached. */
+  timeLimitMs?: number;
+  /** How long evaluations in flight at the time limit are still waited for (default 2 s); later ones still count in the campaign. */
+  graceMs?: number;
+  /** Aborting stops the search: the best so far is corroborated and returned, the campaign stays resumable (Ctrl-C). */
+  stop?: AbortSignal;
   /** A strategy name of `STRATEGIES`. */
   strategy: string;
   seed: number;
@@ -116,25 +123,36 @@ export interface OptimizeResult {
    * *Privacy*) — or why nothing was released. Absent for public problems (shown exactly).
    */
   release?: ReleaseReport;
+  /** The registry's record of this search: `opm optimize --resume ID` goes on with it while it is active. */
+  campaignId: string;
+  /** Why the search ended: `max_evaluations`, `time_limit`, `strategy_done` (the campaign is finished) or `interrupted` (it can resume). */
+  stopReason: StopReason;
+  /** Evaluations of a resumed campaign recorded before this run (re-driven, not repeated). */
+  resumedEvaluations: number;
+  /** Jobs enqueued and not waited for (past the time limit's grace, or at a stop): they still run and count in the campaign. */
+  unsettledJobs: string[];
+  /** Search time spent over every run of the campaign. */
+  searchSeconds: number;
   seconds: number;
 }
 
 /**
  * Poses `file` as a problem on `options.market` and searches for the plan that minimises
  * the objective: prepares the IR and features locally (only digest and features leave,
- * unless public), prepares the strategy with what the market measured elsewhere, runs it
- * through evaluation jobs that adapters claim, then re-runs the best plans locally and
- * reports the best that reproduces exactly; each that does not is reported to the
- * registry as evidence against its adapter.
+ * unless public), prepares the strategy with what the market measured elsewhere, starts a
+ * campaign (the registry's record of the search: strategy, seed, budget, batches) and runs
+ * it through evaluation jobs that adapters claim, then reports the best result that
+ * reproduces here exactly (`searchAndReport`).
  */
 export async function optimize(options: OptimizeOptions): Promise<OptimizeResult> {
   const started = performance.now();
   const log = options.log ?? createLogger({ silent: true });
   const definition = strategyNamed(options.strategy);
+  const timeLimitMs = options.timeLimitMs ?? 0;
+  if (options.maxEvaluations <= 0 && timeLimitMs <= 0) throw new OpmError("invalid_argument", "a search needs --max-evals or --time-limit (or both)");
   const toolchain = await toolchainFor(options.compiler);
   const target = options.market;
-  const registry = createRpcClient(RegistryService, { address: target.address, identity: target.identity });
-  const jobs = createRpcClient(JobService, { address: target.address, identity: target.identity });
+  const clients = marketClients(target);
   try {
     const info = await toolchain.info();
     const prepared = await toolchain.prepare(options.program ?? options.file, options.objective);
@@ -144,11 +162,11 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
     const runsDigest = runSetDigest(runs);
     if (runs.length > 0) target.irStore.put(runSetBytes(runs));
     const input = { ...prepared.input, runs };
-    await registry.registerParticipant({ publicKey: target.identity.keys.publicKeyRaw }).catch((err: unknown) => {
+    await clients.registry.registerParticipant({ publicKey: target.identity.keys.publicKeyRaw }).catch((err: unknown) => {
       if (!(err instanceof OpmError && err.code === "already_exists")) throw err;
     });
     const features = Object.entries(prepared.features).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value }));
-    const { problemId } = await registry.submitProblem({
+    const { problemId } = await clients.registry.submitProblem({
       problem: {
         participant: target.identity.name, compiler: compilerToProto(options.compiler), compilerVersion: info.version,
         objective: objectiveToProto(options.objective), irDigest: prepared.digest, irFormat: prepared.input.format, features,
@@ -165,57 +183,38 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
     const space = toolchain.searchSpace(catalog, options.objective, options.maxSteps);
     const strategy = await definition.prepare({
       problem: { compiler: options.compiler, compilerVersion: info.version, objective: options.objective, features: prepared.features, baseline: prepared.baseline.value },
-      space, seed: options.seed, budget: { maxEvaluations: options.maxEvaluations }, signals: registrySignalSource(registry),
+      space, seed: options.seed, budget: { maxEvaluations: strategyBudgetOf(options.maxEvaluations) }, signals: registrySignalSource(clients.registry),
     });
-    log.info("search started", { problemId, strategy: definition.name, moves: space.moves.length });
-    const result = await runSearch({
-      jobs, problemId, strategy, maxEvaluations: options.maxEvaluations,
-      batchSize: Math.max(2, 2 * target.parallelism),
-      onProgress: (done, best) => options.onProgress?.(done, options.maxEvaluations, best),
-      ...(target.stopped ? { signal: target.stopped } : {}),
+    const { campaign } = await clients.campaigns.startCampaign({
+      problemId, strategy: definition.name, seed: options.seed, budget: { maxEvaluations: options.maxEvaluations, timeLimitMs: BigInt(timeLimitMs) },
+      batchSize: Math.max(2, 2 * target.parallelism), planSetVersion: planSetVersionOf(strategy),
     });
-    if (result.best?.value === undefined) {
-      const why = result.failures[0];
-      throw new OpmError("compiler_failed", `no evaluation succeeded${why ? `: ${why.code}: ${why.message}` : ""}`);
-    }
-    // Only a corroborated result is reported: the best one this toolchain reproduces here.
-    const measurements = new Map<number, Measurement>();
-    const corroborated = await corroborateBest(result, async (plan, index) => {
-      const m = await toolchain.evaluate(input, plan, options.objective);
-      measurements.set(index, m);
-      return m;
+    log.info("search started", { problemId, campaign: campaign!.id, strategy: definition.name, moves: space.moves.length });
+    return await searchAndReport({
+      ...clients, campaign: campaign!, toolchain, input, baseline: prepared.baseline, defaultPlan: { steps: [...space.prefix] }, strategy,
+      file: options.file, compiler: options.compiler, compilerVersion: info.version, objective: options.objective, inputDigest: prepared.digest,
+      visibility: options.visibility, parallelism: target.parallelism, log, started,
+      ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}), ...(options.stop ? { stop: options.stop } : {}),
+      ...(target.stopped ? { stopped: target.stopped } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-    for (const u of corroborated.unreproduced) {
-      log.warn("a reported result did not reproduce locally", { job: u.jobId, adapter: u.adapter, claimed: u.claimed, measured: u.measured });
-    }
-    // A claim that did not reproduce is evidence: the registry re-runs its job on another adapter.
-    const unreproduced = await reportUnreproduced(jobs, corroborated.unreproduced, log);
-    const bestIndex = corroborated.index;
-    const bestPlan = bestIndex === undefined ? { steps: [...space.prefix] } : result.history[bestIndex]!.plan;
-    const check = bestIndex === undefined ? prepared.baseline : measurements.get(bestIndex)!;
-    const baseline = prepared.baseline.value, best = check.value;
-    const bestJob = bestIndex === undefined ? undefined : result.jobs[bestIndex];
-    const failures = tallyFailures(result.failures);
-    // A private problem's exact result stays here; others see only its release, charged to the budget.
-    const release = options.visibility === "private" && bestJob !== undefined && bestJob.signalId !== ""
-      ? await releaseBest(registry, problemId, bestJob.signalId, log) : undefined;
-    return {
-      file: options.file, compiler: options.compiler, compilerVersion: info.version,
-      objective: options.objective, unit: METRIC_UNITS[options.objective],
-      strategy: options.strategy, seed: options.seed, problemId,
-      baseline, baselinePlan: toolchain.renderPlan({ steps: [...space.prefix] }), best,
-      change: percentChange(baseline, best), sizeRatio: baseline / best,
-      pipeline: toolchain.renderPlan(bestPlan), plan: bestPlan,
-      ...(toolchain.planArguments ? { flags: toolchain.planArguments(bestPlan) } : {}),
-      reproduction: check.reproduction, inputDigest: prepared.digest,
-      bestJobId: bestJob?.jobId ?? "", bestSignalId: bestJob?.signalId ?? "",
-      evaluations: result.history.length, failedEvaluations: result.failures.length,
-      failuresByReason: failures.byReason, firstFailureMessages: failures.firstMessages,
-      unreproduced, ...(release === undefined ? {} : { release }), seconds: (performance.now() - started) / 1000,
-    };
   } finally {
-    registry.close();
-    jobs.close();
+    clients.close();
     await toolchain.close();
   }
+}
+
+/** The registry, job and campaign clients of `target`, closed together. */
+export function marketClients(target: MarketTarget) {
+  const connection = { address: target.address, identity: target.identity };
+  const registry = createRpcClient(RegistryService, connection);
+  const jobs = createRpcClient(JobService, connection);
+  const campaigns = createRpcClient(CampaignService, connection);
+  return {
+    registry, jobs, campaigns,
+    close: () => {
+      registry.close();
+      jobs.close();
+      campaigns.close();
+    },
+  };
 }

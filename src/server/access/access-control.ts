@@ -147,6 +147,12 @@ async function organisationOf(ctx: CallContext, of: OrganisationOf, req: Request
       if (row === undefined) throw new OpmError("not_found", `field \`${fieldName(of.field)}\`: unknown job ${JSON.stringify(id)}`, { field: fieldName(of.field) });
       return (await loadProblem(ctx, row.problem_id, "job.problem_id")).participant;
     }
+    case "campaign": {
+      const id = String(req[of.field] ?? "");
+      const row = await ctx.db.selectFrom("campaigns").select("owner").where("id", "=", id).executeTakeFirst();
+      if (row === undefined) throw new OpmError("not_found", `field \`${fieldName(of.field)}\`: unknown campaign ${JSON.stringify(id)}`, { field: fieldName(of.field) });
+      return row.owner;
+    }
   }
 }
 

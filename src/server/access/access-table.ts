@@ -9,7 +9,9 @@ export type OrganisationOf =
   /** The owner of the problem of the job named by the request field. */
   | { from: "job"; field: string }
   /** `problem.participant` of a SubmitProblem request (the caller when empty). */
-  | { from: "submitted-problem" };
+  | { from: "submitted-problem" }
+  /** The organisation owning the campaign named by the request field. */
+  | { from: "campaign"; field: string };
 
 /**
  * Who may call a method:
@@ -76,6 +78,16 @@ export const ACCESS_TABLE: Readonly<Record<string, AccessRule>> = {
   "JobService.ListJobs": { who: "problem-reader", field: "problemId", filter: "jobs" },
   "JobService.ReportDiscrepancy": { who: "role", role: "write", of: { from: "job", field: "jobId" } },
 
+  // Campaigns: `write` runs and takes over the organisation's searches (the handler checks
+  // the holder and the new holder's role), `read` reads them.
+  "CampaignService.StartCampaign": { who: "role", role: "write", of: { from: "problem", field: "problemId" } },
+  "CampaignService.GetCampaign": { who: "role", role: "read", of: { from: "campaign", field: "campaignId" } },
+  // Only the campaigns of organisations where the caller holds `read` (the handler filters).
+  "CampaignService.ListCampaigns": { who: "registered" },
+  "CampaignService.ResumeCampaign": { who: "role", role: "write", of: { from: "campaign", field: "campaignId" } },
+  "CampaignService.HandoffCampaign": { who: "role", role: "write", of: { from: "campaign", field: "campaignId" } },
+  "CampaignService.FinishCampaign": { who: "role", role: "write", of: { from: "campaign", field: "campaignId" } },
+
   "LedgerService.Init": { who: "operator" },
   // The handler admits only keys a genesis or rotation names.
   "LedgerService.RegisterGovernor": { who: "anyone" },
@@ -91,7 +103,7 @@ export const ACCESS_TABLE: Readonly<Record<string, AccessRule>> = {
 };
 
 /** The services the table governs: each of their methods must have an entry. */
-export const GOVERNED_SERVICES = ["openpassmarket.v1.RegistryService", "openpassmarket.v1.JobService", "openpassmarket.v1.LedgerService"] as const;
+export const GOVERNED_SERVICES = ["openpassmarket.v1.RegistryService", "openpassmarket.v1.JobService", "openpassmarket.v1.LedgerService", "openpassmarket.v1.CampaignService"] as const;
 
 /** `RegistryService.GetProblem` for the path `/openpassmarket.v1.RegistryService/GetProblem`. */
 export function tableKeyOf(methodPath: string): string {

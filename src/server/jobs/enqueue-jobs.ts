@@ -9,6 +9,7 @@ import type { CallContext } from "../rpc/index.js";
 import type { JobsConfig } from "./jobs-config.js";
 import { stateText } from "./job-repository.js";
 import { JobState } from "../../gen/openpassmarket/v1/job_service_pb.js";
+import { recordCampaignBatch } from "../campaigns/index.js";
 
 const MAX_PLANS = 1000;
 const MAX_STEPS = 1000;
@@ -45,6 +46,10 @@ export async function enqueueJobs(ctx: CallContext, config: JobsConfig, req: Enq
     };
   });
   for (let i = 0; i < rows.length; i += 200) await ctx.db.insertInto("jobs").values(rows.slice(i, i + 200)).execute();
+  // A search's batch: recorded in its campaign in this transaction, in the order batches commit.
+  if (req.campaignId !== "") {
+    await recordCampaignBatch(ctx, { campaignId: req.campaignId, problemId: req.problemId, jobIds: ids, elapsedMs: Number(req.campaignElapsedMs) });
+  }
   await ctx.audit("jobs.enqueue", req.problemId, `${rows.length} jobs`);
   return create(EnqueueJobsResponseSchema, { jobIds: ids });
 }

@@ -15,6 +15,8 @@ import { openDatabase, type OpenDatabase } from "../storage/index.js";
 import { LedgerPeerAdmission, startDeltaSync, syncImplementation, type DeltaSync, type PeerConfig } from "../sync/index.js";
 import { file_openpassmarket_v1_sync_service, SyncService } from "../../gen/openpassmarket/v1/sync_service_pb.js";
 import { AccessControl } from "../access/index.js";
+import { campaignImplementation } from "../campaigns/index.js";
+import { CampaignService, file_openpassmarket_v1_campaign_service } from "../../gen/openpassmarket/v1/campaign_service_pb.js";
 import { DEFAULT_RELEASE_POLICY, describePolicy, ledgerReleasePolicies } from "../privacy/index.js";
 
 export interface RegistryNodeOptions {
@@ -121,8 +123,9 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
         { service: RegistryService, implementation: registryImplementation(deps, env) },
         { service: JobService, implementation: jobImplementation(deps, jobsConfig, { key: spotCheckKeyOf(ledgerKey), revocations: new LedgerRevocations(ledger) }, env) },
         { service: LedgerService, implementation: ledgerImplementation({ ledger, keys }, env) },
+        { service: CampaignService, implementation: campaignImplementation(env) },
       ],
-      files: [file_openpassmarket_v1_sync_service, file_openpassmarket_v1_registry_service, file_openpassmarket_v1_job_service, file_openpassmarket_v1_ledger_service],
+      files: [file_openpassmarket_v1_sync_service, file_openpassmarket_v1_registry_service, file_openpassmarket_v1_job_service, file_openpassmarket_v1_ledger_service, file_openpassmarket_v1_campaign_service],
       maxMessageBytes: options.maxMessageBytes ?? 16 * 1024 * 1024,
     });
     // Nonces older than twice the window can no longer be replayed (the timestamp check

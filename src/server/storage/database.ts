@@ -28,6 +28,8 @@ export interface Database {
   sync_peers: SyncPeersTable;
   sync_objects: SyncObjectsTable;
   members: MembersTable;
+  campaigns: CampaignsTable;
+  campaign_batches: CampaignBatchesTable;
 }
 
 export interface ActorsTable {
@@ -317,4 +319,47 @@ export interface SyncObjectsTable {
   digest: Uint8Array;
   value: Uint8Array;
   sequence: number;
+}
+
+/** A search kept by the registry (migration 0009; see `src/server/campaigns`). */
+export interface CampaignsTable {
+  id: string;
+  problem_id: string;
+  /** The organisation (participant) owning the problem. */
+  owner: string;
+  /** The member running it: the only one who may enqueue its batches or resume it. */
+  holder: string;
+  strategy: string;
+  seed: number;
+  /** 0: no limit by count. */
+  max_evaluations: number;
+  /** 0: no limit by time. */
+  time_limit_ms: number;
+  batch_size: number;
+  /** "" when the strategy used no plan set. */
+  plan_set_version: string;
+  /** `active` or `finished`. */
+  state: string;
+  /** `max_evaluations`, `time_limit`, `strategy_done`; "" while active. */
+  finish_reason: string;
+  elapsed_ms: number;
+  /** Jobs enqueued over every batch. */
+  evaluations: number;
+  /** Batches recorded (the last `campaign_batches.sequence`). */
+  batches: number;
+  created_by: string;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+/** One batch of a campaign's history, numbered from 1 in the order the registry accepted it. */
+export interface CampaignBatchesTable {
+  campaign_id: string;
+  sequence: number;
+  /** JSON array of the batch's job ids, in the order its strategy proposed the plans. */
+  job_ids: string;
+  /** The campaign's search time spent when the batch was enqueued. */
+  elapsed_ms: number;
+  enqueued_by: string;
+  created_at_ms: number;
 }

@@ -7,6 +7,7 @@ import { migration0005 } from "./0005-market-signals.js";
 import { migration0006 } from "./0006-privacy.js";
 import { migration0007 } from "./0007-members.js";
 import { migration0008 } from "./0008-delta-log.js";
+import { migration0009 } from "./0009-campaigns.js";
 
 /**
  * Every migration, by name, in order. A migration never changes once it has landed:
@@ -21,4 +22,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0006-privacy": migration0006,
   "0007-members": migration0007,
   "0008-delta-log": migration0008,
+  "0009-campaigns": migration0009,
 };
