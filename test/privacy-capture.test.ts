@@ -12,6 +12,9 @@ import { JobState } from "../src/gen/openpassmarket/v1/job_service_pb.js";
 import { optimize, type OptimizeResult } from "../src/client/orchestrator/index.js";
 import { createLogger } from "../src/kernel/logger/index.js";
 import type { Identity } from "../src/kernel/pki/index.js";
+import { createRpcClient } from "../src/kernel/wire/index.js";
+import { CampaignService } from "../src/gen/openpassmarket/v1/campaign_service_pb.js";
+import { SyncService } from "../src/gen/openpassmarket/v1/sync_service_pb.js";
 import { listReleases } from "../src/server/privacy/index.js";
 import { testDatabases } from "./support/databases.js";
 import { ledgerClient } from "./support/ledger-client.js";
@@ -51,7 +54,7 @@ function sharedWindow(secret: Buffer, haystack: Buffer[], boilerplate = new Set<
   return undefined;
 }
 
-describe("capture: what others can obtain of a private LLVM optimization", () => {
+describe.each(testDatabases())("capture on $kind: what others can obtain of a private LLVM optimization", (database) => {
   let h: RegistryHarness;
   let work: string;
   let result: OptimizeResult;
@@ -62,7 +65,7 @@ describe("capture: what others can obtain of a private LLVM optimization", () =>
   const id: Record<string, Identity> = {};
 
   beforeAll(async () => {
-    h = await startHarness(testDatabases()[0]!);
+    h = await startHarness(database);
     work = mkdtempSync(join(tmpdir(), "opm-capture-"));
     const store = new IrStore(join(work, "ir"));
     for (const name of ["alice", "bob", "eve", "alice-llvm"]) id[name] = await h.identity(name);
@@ -79,7 +82,7 @@ describe("capture: what others can obtain of a private LLVM optimization", () =>
     }
     await admin.admitAdapter({ adapter: "alice-llvm", keyId: id["alice-llvm"]!.keys.keyId });
     result = await optimize({
-      file: program.path, compiler: "llvm", objective: "ir-instcount", maxEvaluations: 8, strategy: "random", seed: 3, maxSteps: 8,
+      file: program.path, compiler: "llvm", objective: "ir-instcount", maxEvaluations: 4, strategy: "random", seed: 3, maxSteps: 8,
       market: { address: h.node.address, identity: id.alice!, irStore: store, parallelism: 2 }, visibility: "private",
     });
     const llvm = new LlvmToolchain();
@@ -103,8 +106,22 @@ describe("capture: what others can obtain of a private LLVM optimization", () =>
     const recorded = (await listReleases(h.node.database.db)).map((r) => r.value);
     expect(recorded.length).toBe(1);
 
-    for (const who of ["bob", "eve"]) {
-      const r = h.client(id[who]!), jobs = h.jobs(id[who]!), ledger = ledgerClient(h, id[who]!);
+    // The exact results, as the owner reads them: none of these may reach another actor but as a release.
+    const exact = (await h.client(id.alice!).listSignals({ problemId })).signals;
+    expect(exact.length).toBeGreaterThan(0);
+    // (The owner's own audit view does carry them, so the check below looks for the right text.)
+    const own = JSON.stringify((await h.client(id.alice!).listAuditEvents({ limit: 1000 })).events.map((e) => e.detail));
+    expect(own).toContain(`achieved ${exact[0]!.achieved} baseline ${exact[0]!.baseline}`);
+    // The delta log as a peer would pull it now.
+    await h.node.sync.batcher.runOnce(true);
+
+    // Another participant, an unregistered certificate holder, and the node's operator (it
+    // administers the node; it does not read organisations' exact results).
+    for (const who of ["bob", "eve", "operator"]) {
+      const identity = who === "operator" ? h.admin : id[who]!;
+      const r = h.client(identity), jobs = h.jobs(identity), ledger = ledgerClient(h, identity);
+      const sync = createRpcClient(SyncService, { address: h.node.address, identity, deadlineMs: 20_000 });
+      const campaigns = createRpcClient(CampaignService, { address: h.node.address, identity, deadlineMs: 20_000 });
       const captured: unknown[] = [];
       const take = async (p: Promise<unknown>) => captured.push(await p.catch((err: unknown) => ({ refused: String((err as Error).message) })));
       await take(r.getProblem({ problemId }));
@@ -126,6 +143,14 @@ describe("capture: what others can obtain of a private LLVM optimization", () =>
       await take(ledger.listEntries({}));
       await take(ledger.export({}));
       ledger.close();
+      await take(campaigns.listCampaigns({}));
+      await take(campaigns.listCampaigns({ participant: "alice" }));
+      campaigns.close();
+      const status = await sync.getSyncStatus({});
+      captured.push(status);
+      await take(sync.getDeltaCheckpoint({ fromSize: 0n }));
+      if (status.size > 0n) await take(sync.getDeltaBatches({ fromSequence: 0n, toSize: status.size, maxBytes: 0 }));
+      sync.close();
 
       const bytes = bytesOf(captured);
       expect(sharedWindow(ir, bytes, boilerplate), `${who}: IR bytes`).toBeUndefined();
@@ -136,6 +161,11 @@ describe("capture: what others can obtain of a private LLVM optimization", () =>
       for (const s of mine) {
         expect([s.baseline, s.achieved]).toEqual([0, 0]);
         expect(recorded).toContain(s.release!.value);
+      }
+      // Nor as text (audit details, error messages): an exact metric of the problem appears nowhere.
+      const text = Buffer.concat(bytes).toString("latin1");
+      for (const s of exact) {
+        expect(text, `${who}: exact result of signal on ${problemId}`).not.toContain(`achieved ${s.achieved} baseline ${s.baseline}`);
       }
       const jobsSeen = captured.flatMap((c) => ((c as { jobs?: { problemId: string }[] }).jobs ?? []));
       expect(jobsSeen.filter((j) => j.problemId === problemId)).toEqual([]);

@@ -22,9 +22,14 @@ type Request = Record<string, unknown>;
 export class AccessControl implements AccessPolicy {
   constructor(private readonly table: Readonly<Record<string, AccessRule>> = ACCESS_TABLE) {}
 
-  /** Throws unless every method of a governed `service` has an entry in the table. */
+  /**
+   * Throws unless `service` is governed and every method of it has an entry in the table:
+   * a method bound without a rule would otherwise be open to any certificate.
+   */
   requireRules(serviceTypeName: string, methodNames: readonly string[]): void {
-    if (!(GOVERNED_SERVICES as readonly string[]).includes(serviceTypeName)) return;
+    if (!(GOVERNED_SERVICES as readonly string[]).includes(serviceTypeName)) {
+      throw new Error(`access table: service ${serviceTypeName} is not governed (add it to GOVERNED_SERVICES and its methods to ACCESS_TABLE)`);
+    }
     const missing = methodNames.filter((m) => this.table[tableKeyOf(`/${serviceTypeName}/${m}`)] === undefined);
     if (missing.length > 0) throw new Error(`access table: no rule for ${missing.map((m) => `${serviceTypeName}.${m}`).join(", ")}`);
   }
@@ -32,11 +37,8 @@ export class AccessControl implements AccessPolicy {
   async authorize(ctx: CallContext, methodPath: string, request: unknown): Promise<void> {
     const key = tableKeyOf(methodPath);
     const rule = this.table[key];
-    if (rule === undefined) {
-      const service = methodPath.split("/")[1] ?? "";
-      if ((GOVERNED_SERVICES as readonly string[]).includes(service)) await this.deny(ctx, key, `${key} has no access rule`);
-      return;
-    }
+    // Unreachable for a bound method (`requireRules`), but a method with no rule is refused, never open.
+    if (rule === undefined) return this.deny(ctx, key, `${key} has no access rule`);
     const refusal = await this.judge(ctx, rule, request as Request);
     if (refusal !== undefined) await this.deny(ctx, key, refusal);
   }
@@ -45,18 +47,9 @@ export class AccessControl implements AccessPolicy {
     const rule = this.table[tableKeyOf(methodPath)];
     if (rule === undefined || !("filter" in rule) || rule.filter !== "jobs") return response;
     const r = response as unknown as { jobs: EvaluationJob[] };
-    const caller = await findActor(ctx.db, ctx.actor);
-    const readable = new Map<string, boolean>();
+    const mayRead = await organisationReader(ctx);
     const kept: EvaluationJob[] = [];
-    for (const job of r.jobs) {
-      if (job.owner === "") { kept.push(job); continue; }
-      let ok = readable.get(job.owner);
-      if (ok === undefined) {
-        ok = caller !== undefined && (await mayReadOrganisation(ctx.db, caller, job.owner));
-        readable.set(job.owner, ok);
-      }
-      if (ok) kept.push(job);
-    }
+    for (const job of r.jobs) if (job.owner === "" || (await mayRead(job.owner))) kept.push(job);
     r.jobs = kept;
     return response;
   }
@@ -113,6 +106,24 @@ export async function auditScopeOf(ctx: CallContext): Promise<AuditScope> {
   if (caller?.kind === "admin") return { kind: "all" };
   if (caller === undefined) return { kind: "actors", actors: [] };
   return { kind: "actors", actors: await organisationActors(ctx.db, await organisationsWithRole(ctx.db, caller, "audit")) };
+}
+
+/**
+ * The calling actor's `mayReadOrganisation`, asked once per organisation: whether it may read
+ * the exact results (metrics) of an organisation's private problems. An unregistered caller
+ * may read none.
+ */
+export async function organisationReader(ctx: CallContext): Promise<(participant: string) => Promise<boolean>> {
+  const caller = await findActor(ctx.db, ctx.actor);
+  const known = new Map<string, boolean>();
+  return async (participant) => {
+    let ok = known.get(participant);
+    if (ok === undefined) {
+      ok = caller !== undefined && participant !== "" && (await mayReadOrganisation(ctx.db, caller, participant));
+      known.set(participant, ok);
+    }
+    return ok;
+  };
 }
 
 /**

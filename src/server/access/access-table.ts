@@ -43,7 +43,8 @@ const ADAPTER = { who: "kind", kinds: ["adapter"] } as const;
  * THE access table: every RPC of the governed services → who may call it. Applied once,
  * at the RPC boundary (`AccessControl`, called by `unaryHandler` before the method runs);
  * a refusal is PERMISSION_DENIED naming what is missing, and audited (`access.deny`).
- * A governed service's method without an entry fails the node at start.
+ * Every service the node binds is governed: a method without an entry, or a service not in
+ * `GOVERNED_SERVICES`, fails the node at start (and `test/privacy-access.test.ts`).
  */
 export const ACCESS_TABLE: Readonly<Record<string, AccessRule>> = {
   "RegistryService.RegisterAdapter": { who: "anyone" },
@@ -78,16 +79,6 @@ export const ACCESS_TABLE: Readonly<Record<string, AccessRule>> = {
   "JobService.ListJobs": { who: "problem-reader", field: "problemId", filter: "jobs" },
   "JobService.ReportDiscrepancy": { who: "role", role: "write", of: { from: "job", field: "jobId" } },
 
-  // Campaigns: `write` runs and takes over the organisation's searches (the handler checks
-  // the holder and the new holder's role), `read` reads them.
-  "CampaignService.StartCampaign": { who: "role", role: "write", of: { from: "problem", field: "problemId" } },
-  "CampaignService.GetCampaign": { who: "role", role: "read", of: { from: "campaign", field: "campaignId" } },
-  // Only the campaigns of organisations where the caller holds `read` (the handler filters).
-  "CampaignService.ListCampaigns": { who: "registered" },
-  "CampaignService.ResumeCampaign": { who: "role", role: "write", of: { from: "campaign", field: "campaignId" } },
-  "CampaignService.HandoffCampaign": { who: "role", role: "write", of: { from: "campaign", field: "campaignId" } },
-  "CampaignService.FinishCampaign": { who: "role", role: "write", of: { from: "campaign", field: "campaignId" } },
-
   "LedgerService.Init": { who: "operator" },
   // The handler admits only keys a genesis or rotation names.
   "LedgerService.RegisterGovernor": { who: "anyone" },
@@ -100,10 +91,36 @@ export const ACCESS_TABLE: Readonly<Record<string, AccessRule>> = {
   "LedgerService.ProveInclusion": { who: "anyone" },
   "LedgerService.ProveConsistency": { who: "anyone" },
   "LedgerService.Export": { who: "anyone" },
+
+  // Campaigns: `write` runs and takes over the organisation's searches (the handler checks
+  // the holder and the new holder's role), `read` reads them.
+  "CampaignService.StartCampaign": { who: "role", role: "write", of: { from: "problem", field: "problemId" } },
+  "CampaignService.GetCampaign": { who: "role", role: "read", of: { from: "campaign", field: "campaignId" } },
+  // Only the campaigns of organisations where the caller holds `read` (the handler filters).
+  "CampaignService.ListCampaigns": { who: "registered" },
+  "CampaignService.ResumeCampaign": { who: "role", role: "write", of: { from: "campaign", field: "campaignId" } },
+  "CampaignService.HandoffCampaign": { who: "role", role: "write", of: { from: "campaign", field: "campaignId" } },
+  "CampaignService.FinishCampaign": { who: "role", role: "write", of: { from: "campaign", field: "campaignId" } },
+
+  // The delta log carries by construction only what may cross nodes (public problems and
+  // signals, private problems' features and digests, releases: `problemSyncView`), and it
+  // is made to be replayed by whoever holds it. So the table lets through any certificate
+  // of this node's CA — peers, and participants or auditors who export the log to replay
+  // it — and the handlers ask the node's peer authority (`src/server/sync/peer-admission.ts`):
+  // once a ledger genesis is in effect, only the operator and peers the ledger admitted.
+  "SyncService.GetDeltaCheckpoint": { who: "anyone" },
+  "SyncService.GetDeltaBatches": { who: "anyone" },
+  "SyncService.GetSyncStatus": { who: "anyone" },
 };
 
-/** The services the table governs: each of their methods must have an entry. */
-export const GOVERNED_SERVICES = ["openpassmarket.v1.RegistryService", "openpassmarket.v1.JobService", "openpassmarket.v1.LedgerService", "openpassmarket.v1.CampaignService"] as const;
+/**
+ * The services the table governs: each of their methods must have an entry, and a service
+ * bound through `bindMethods` that is not listed here fails the node at start.
+ */
+export const GOVERNED_SERVICES = [
+  "openpassmarket.v1.RegistryService", "openpassmarket.v1.JobService", "openpassmarket.v1.LedgerService", "openpassmarket.v1.SyncService",
+  "openpassmarket.v1.CampaignService",
+] as const;
 
 /** `RegistryService.GetProblem` for the path `/openpassmarket.v1.RegistryService/GetProblem`. */
 export function tableKeyOf(methodPath: string): string {

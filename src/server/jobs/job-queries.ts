@@ -9,9 +9,9 @@ import {
   type ListJobsRequest,
   type ListJobsResponse,
 } from "../../gen/openpassmarket/v1/job_service_pb.js";
-import { callerParticipant } from "../registry/index.js";
+import { organisationReader } from "../access/index.js";
 import type { CallContext } from "../rpc/index.js";
-import { jobWithStatusFromRow, selectJobsWithSignalStatus, stateText } from "./job-repository.js";
+import { jobWithStatusFromRow, selectJobsWithSignalStatus, stateText, type JobRow } from "./job-repository.js";
 
 /**
  * Jobs by id with their signals' statuses, in request order; unknown ids are left out.
@@ -22,9 +22,9 @@ export async function getJobs(ctx: CallContext, req: GetJobsRequest): Promise<Ge
   if (req.jobIds.length > 1000) throw invalidArgument("job_ids", `${req.jobIds.length} ids; at most 1000`);
   if (req.jobIds.length === 0) return create(GetJobsResponseSchema, { jobs: [] });
   const rows = await selectJobsWithSignalStatus(ctx.db).where("jobs.id", "in", req.jobIds).execute();
-  const reader = await callerParticipant(ctx);
+  const exact = await exactOwners(ctx, rows);
   const byId = new Map(rows.map((r) => [r.id, r]));
-  return create(GetJobsResponseSchema, { jobs: req.jobIds.flatMap((id) => (byId.has(id) ? [jobWithStatusFromRow(byId.get(id)!, reader)] : [])) });
+  return create(GetJobsResponseSchema, { jobs: req.jobIds.flatMap((id) => (byId.has(id) ? [jobWithStatusFromRow(byId.get(id)!, exact.has(byId.get(id)!.owner))] : [])) });
 }
 
 /** Jobs of a problem and/or in a state with their signals' statuses (and metrics, as in GetJobs), oldest first (at most 1000). */
@@ -34,6 +34,18 @@ export async function listJobs(ctx: CallContext, req: ListJobsRequest): Promise<
   if (req.problemId !== "") q = q.where("jobs.problem_id", "=", req.problemId);
   if (req.state !== JobState.UNSPECIFIED) q = q.where("jobs.state", "=", stateText(req.state));
   const rows = await q.orderBy("jobs.created_at_ms").orderBy("jobs.id").limit(Math.min(req.limit || 1000, 1000)).execute();
-  const reader = await callerParticipant(ctx);
-  return create(ListJobsResponseSchema, { jobs: rows.map((r) => jobWithStatusFromRow(r, reader)) });
+  const exact = await exactOwners(ctx, rows);
+  return create(ListJobsResponseSchema, { jobs: rows.map((r) => jobWithStatusFromRow(r, exact.has(r.owner))) });
+}
+
+/**
+ * The owners among `rows` whose jobs' exact metrics the caller may read: "" (public jobs)
+ * always, an organisation where the caller holds `read` or is one of its adapters. (The
+ * access table's filter then drops the private jobs the caller may not read at all.)
+ */
+async function exactOwners(ctx: CallContext, rows: readonly Pick<JobRow, "owner">[]): Promise<Set<string>> {
+  const mayRead = await organisationReader(ctx);
+  const out = new Set([""]);
+  for (const owner of new Set(rows.map((r) => r.owner))) if (owner !== "" && (await mayRead(owner))) out.add(owner);
+  return out;
 }

@@ -41,12 +41,13 @@ export function selectJobsWithSignalStatus(db: Kysely<Database>) {
 
 /**
  * Converts a row read by `selectJobsWithSignalStatus`: the job with its signal's status,
- * and, when `reader` (see `participantOf`) may read the problem's exact results — the job
- * is public (no owner) or `reader` owns it —, its signal's baseline and achieved metric.
+ * and, when `exact` — the caller may read the problem's exact results: the job is public
+ * (no owner), or the caller holds `read` in the owner's organisation or is one of its
+ * adapters (`organisationReader`) —, its signal's baseline and achieved metric.
  */
-export function jobWithStatusFromRow(row: JobRow & { signal_status: string | null; signal_body: Uint8Array | null }, reader: string): EvaluationJob {
+export function jobWithStatusFromRow(row: JobRow & { signal_status: string | null; signal_body: Uint8Array | null }, exact: boolean): EvaluationJob {
   const job = jobFromRow(row, signalStatusOf(row.signal_status));
-  if (row.signal_body !== null && (row.owner === "" || row.owner === reader)) {
+  if (row.signal_body !== null && exact) {
     const { baseline, achieved } = fromBinary(PerformanceSignalSchema, row.signal_body);
     job.signalMetrics = create(SignalMetricsSchema, { baseline, achieved });
   }

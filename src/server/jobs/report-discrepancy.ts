@@ -14,19 +14,20 @@ import { lockJob, stateText } from "./job-repository.js";
 import type { SpotChecks } from "./spot-checks.js";
 
 /**
- * The problem owner's evidence that a job's result did not reproduce: its own toolchain
- * measured `reproduced` (output `reproduced_output_digest`) for the job's plan where the
- * job's signal claims otherwise. The report is not a vote — a participant is no adapter,
+ * The problem's organisation's evidence (from a caller holding `write` there: the access
+ * table checked it) that a job's result did not reproduce: its own toolchain measured
+ * `reproduced` (output `reproduced_output_digest`) for the job's plan where the job's
+ * signal claims otherwise. The report is not a vote — a participant is no adapter,
  * and its word alone must not refuse anyone's signal — but it makes the job a spot check:
  * the signal becomes PROVISIONAL and a check job is queued, judged like any other (a
  * confirmed lie quarantines the adapter). A job is checked once; a report on a job that
  * already has a check, or whose signal is already refused, only adds its evidence to the
  * audit log (`signal.discrepancy`, always written).
  *
- * On a public problem, the reporter's own adapters may not answer the check or its
- * tie-break (nor may the reported adapter): otherwise a participant with two adapters
- * could report an honest result on its own problem and outvote it. A private problem's
- * jobs run only on its owner's adapters, so there the check goes to another of them.
+ * On a public problem, the organisation's adapters and the reporter's own may not answer
+ * the check or its tie-break (nor may the reported adapter): otherwise a participant with
+ * two adapters could report an honest result on its own problem and outvote it. A private
+ * problem's jobs run only on its owner's adapters, so there the check goes to another of them.
  */
 export async function reportDiscrepancy(ctx: CallContext, spotChecks: SpotChecks, req: ReportDiscrepancyRequest): Promise<ReportDiscrepancyResponse> {
   await requireCaller(ctx, "participant");
@@ -35,9 +36,6 @@ export async function reportDiscrepancy(ctx: CallContext, spotChecks: SpotChecks
   requireDigest(req.reproducedOutputDigest, "reproduced_output_digest");
   const row = await lockJob(ctx.db, req.jobId);
   const problem = await loadProblem(ctx, row.problem_id, "job_id");
-  if (problem.participant !== ctx.actor) {
-    throw new OpmError("permission_denied", `job ${row.id} is about problem ${row.problem_id} of ${problem.participant}; only its owner may report on its results, not ${ctx.actor}`);
-  }
   if (row.check_of !== "") {
     throw new OpmError("failed_precondition", `field \`job_id\`: job ${row.id} is a spot check of job ${row.check_of}; report on job ${row.check_of}`, { field: "job_id" });
   }
@@ -63,10 +61,11 @@ export async function reportDiscrepancy(ctx: CallContext, spotChecks: SpotChecks
   }
   const excluded = [row.claimed_by];
   if (problem.visibility === Visibility.PUBLIC) {
-    const own = await ctx.db.selectFrom("actors").select("name").where("kind", "=", "adapter").where("owner", "=", ctx.actor).execute();
+    const own = await ctx.db.selectFrom("actors").select("name").where("kind", "=", "adapter")
+      .where("owner", "in", [...new Set([problem.participant, ctx.actor])]).orderBy("name").execute();
     excluded.push(...own.map((a) => a.name).filter((name) => name !== row.claimed_by));
   }
-  const checkJobId = await spotChecks.holdForCheck(ctx, row, excluded, `its owner ${ctx.actor} reported that it did not reproduce`);
+  const checkJobId = await spotChecks.holdForCheck(ctx, row, excluded, `${ctx.actor === problem.participant ? `its owner ${ctx.actor}` : `${ctx.actor} (a member of its owner ${problem.participant})`} reported that it did not reproduce`);
   await ctx.audit("signal.discrepancy", row.id, `${evidence}; spot check job ${checkJobId} queued`);
   return create(ReportDiscrepancyResponseSchema, { checkJobId, signalStatus: SignalStatus.PROVISIONAL, checkQueued: true });
 }

@@ -24,7 +24,7 @@ import { getProblem, submitProblem } from "./problems.js";
 import { listSignals, submitSignal } from "./signals.js";
 import { validateActorName } from "../../kernel/pki/index.js";
 import type { SignatureVerifier } from "../../kernel/codec/index.js";
-import { addMember, auditScopeOf, listMembers, removeMember } from "../access/index.js";
+import { addMember, auditScopeOf, listMembers, redactAuditEvents, removeMember } from "../access/index.js";
 import { DEFAULT_RELEASE_POLICY, getPrivacyBudget, listReleasesRpc, releaseResult, type ReleasePolicies } from "../privacy/index.js";
 
 /** Without a ledger: the built-in default privacy policy. */
@@ -105,7 +105,15 @@ export function registryMethods(deps: RegistryDeps): Impl {
     // Side by side: reads only cached actors and immutable problems, writes a content-addressed row.
     submitSignal: { mutates: true, sideBySide: true, handle: (ctx, req) => submitSignal(ctx, deps, req) },
     listSignals: { mutates: false, handle: listSignals },
-    listAuditEvents: { mutates: false, handle: async (ctx, req) => listAuditEvents(ctx, req, await auditScopeOf(ctx)) },
+    // Within the caller's scope; details about private problems it may not read are withheld.
+    listAuditEvents: {
+      mutates: false,
+      handle: async (ctx, req) => {
+        const page = await listAuditEvents(ctx, req, await auditScopeOf(ctx));
+        page.events = await redactAuditEvents(ctx, page.events);
+        return page;
+      },
+    },
     listMarketSignals: { mutates: false, handle: (ctx, req) => listMarketSignals(ctx, deps.problems, req) },
     releaseResult: { mutates: true, handle: (ctx, req) => releaseResult(ctx, deps.policies ?? BUILTIN_POLICIES, req) },
     listReleases: { mutates: false, handle: listReleasesRpc },
