@@ -1,6 +1,7 @@
 import type { Campaign } from "../../gen/openpassmarket/v1/campaign_pb.js";
 import type { Plan } from "../../kernel/plan/index.js";
 import type { RecordedBatch } from "./run-search.js";
+import type { SignalSource } from "./signal-source.js";
 import type { Strategy } from "./strategy.js";
 
 /** How many evaluations a strategy is prepared for when its campaign is bounded by time alone. */
@@ -28,4 +29,17 @@ export function planSetVersionOf(strategy: Strategy): string {
 /** The evaluation budget a campaign's strategy is prepared with: its count, or `TIME_ONLY_STRATEGY_BUDGET` for a budget in time alone. */
 export function strategyBudgetOf(maxEvaluations: number): number {
   return maxEvaluations > 0 ? maxEvaluations : TIME_ONLY_STRATEGY_BUDGET;
+}
+
+/**
+ * The signal source a resumed campaign's strategy reads: `source`, except that a plan set
+ * asked of it (`newestPlanSet`, where the source serves plan sets) is the version the
+ * campaign recorded rather than the newest, so the strategy ranks the same plans again.
+ * `source` itself when the campaign used no plan set.
+ */
+export function pinPlanSet(source: SignalSource, version: string): SignalSource {
+  // Typed structurally: a source that serves no plan sets has no such method.
+  const served = (source as { newestPlanSet?: (query: object) => Promise<unknown> }).newestPlanSet;
+  if (version === "" || served === undefined) return source;
+  return { ...source, newestPlanSet: (query: object) => served.call(source, { ...query, version }) } as unknown as SignalSource;
 }

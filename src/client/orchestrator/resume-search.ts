@@ -4,7 +4,7 @@ import { Visibility } from "../../gen/openpassmarket/v1/problem_pb.js";
 import { OpmError } from "../../kernel/errors/index.js";
 import { createLogger, type Logger } from "../../kernel/logger/index.js";
 import { compilerName, objectiveFromProto, parseCompiler, runSetBytes, runSetDigest, validateRuns, type RunSpec } from "../../kernel/plan/index.js";
-import { planSetVersionOf, strategyBudgetOf } from "./campaign-session.js";
+import { pinPlanSet, planSetVersionOf, strategyBudgetOf } from "./campaign-session.js";
 import { marketClients, type MarketTarget, type OptimizeResult } from "./optimize.js";
 import { searchAndReport } from "./search-and-report.js";
 import { registrySignalSource } from "./signal-source.js";
@@ -68,7 +68,7 @@ export async function resumeSearch(options: ResumeOptions): Promise<OptimizeResu
       const features = Object.fromEntries(problem.features.map((f) => [f.name, f.value]));
       const strategy = await definition.prepare({
         problem: { compiler, compilerVersion: info.version, objective, features, baseline: problem.baseline },
-        space, seed: c.seed, budget: { maxEvaluations: strategyBudgetOf(c.budget?.maxEvaluations ?? 0) }, signals: registrySignalSource(clients.registry),
+        space, seed: c.seed, budget: { maxEvaluations: strategyBudgetOf(c.budget?.maxEvaluations ?? 0) }, signals: pinPlanSet(registrySignalSource(clients.registry), c.planSetVersion),
       });
       if (planSetVersionOf(strategy) !== c.planSetVersion) {
         throw new OpmError("failed_precondition", `campaign ${c.id} was searched with plan set ${c.planSetVersion || "(none)"}; strategy ${c.strategy} now has ${planSetVersionOf(strategy) || "(none)"}, so it cannot resume deterministically`);

@@ -1,4 +1,7 @@
+import type { PlanSet } from "../../gen/openpassmarket/v1/planset_pb.js";
 import { RegistryService } from "../../gen/openpassmarket/v1/registry_service_pb.js";
+import { OpmError } from "../../kernel/errors/index.js";
+import { planSetVersion, verifyPlanSet } from "../../kernel/planset/index.js";
 import { compilerToProto, objectiveToProto, type CompilerKind, type Objective, type Plan } from "../../kernel/plan/index.js";
 import type { RpcClient } from "../../kernel/wire/index.js";
 
@@ -28,6 +31,31 @@ export interface MarketQuery {
  */
 export interface SignalSource {
   list(query: MarketQuery): Promise<MarketSignal[]>;
+  /**
+   * The newest plan set the source holds for a compiler version and objective (or the one
+   * of `query.version`: a resumed or replayed campaign's), its signature checked;
+   * undefined when it has none (or cannot hold any: a recorded set).
+   */
+  newestPlanSet?(query: PlanSetQuery): Promise<LoadedPlanSet | undefined>;
+}
+
+/** Which plan set a strategy asks for. */
+export interface PlanSetQuery {
+  compiler: CompilerKind;
+  compilerVersion: string;
+  objective: Objective;
+  /** One version (its content id) instead of the newest: a campaign recorded which it used. */
+  version?: string;
+}
+
+/** A plan set whose signature verified, with its version and who signed it. */
+export interface LoadedPlanSet {
+  planSet: PlanSet;
+  version: string;
+  /** The signer's key id (a registry: the node's key). */
+  keyId: string;
+  /** Its reference in the registry's contract graph, when it came from one. */
+  ref?: string;
 }
 
 /** A signal source with nothing in it: a strategy that learns from the market starts cold. */
@@ -38,9 +66,25 @@ export function recordedSignalSource(signals: readonly MarketSignal[]): SignalSo
   return { list: async ({ max = 5000 }) => signals.slice(0, max) };
 }
 
-/** The registry's `ListMarketSignals`, paged until `max` signals or the end. */
-export function registrySignalSource(registry: RpcClient<(typeof RegistryService)["method"]>): SignalSource {
+/**
+ * The registry's `ListMarketSignals`, paged until `max` signals or the end; and its newest
+ * plan set (`GetPlanSet`), refused unless signed by the key the registry names — or, given
+ * `trustedPlanSetKeys`, by one of those — and for the compiler version and objective asked.
+ */
+export function registrySignalSource(registry: RpcClient<(typeof RegistryService)["method"]>, trustedPlanSetKeys?: readonly string[]): SignalSource {
   return {
+    async newestPlanSet(query) {
+      const request = query.version !== undefined && query.version !== "" ? { version: query.version }
+        : { compiler: compilerToProto(query.compiler), compilerVersion: query.compilerVersion, objective: objectiveToProto(query.objective) };
+      const response = await registry.getPlanSet(request)
+        .catch((err: unknown) => {
+          if (err instanceof OpmError && err.code === "not_found") return undefined;
+          throw err;
+        });
+      const stored = response?.stored;
+      if (stored?.planSet === undefined) return undefined;
+      return checkStoredPlanSet(stored.planSet, stored.publicKey, stored.version, query, trustedPlanSetKeys, stored.ref);
+    },
     async list({ compiler, objective, max = 5000 }) {
       const out: MarketSignal[] = [];
       for (let after = ""; out.length < max; ) {
@@ -62,4 +106,19 @@ export function registrySignalSource(registry: RpcClient<(typeof RegistryService
       return out.slice(0, max);
     },
   };
+}
+
+/**
+ * Checks a plan set a registry served: signed by `publicKey` (one of `trusted` when given),
+ * the version it was served as, and for the compiler, version and objective asked. Throws
+ * unauthenticated for a bad or missing signature (a tampered or unsigned plan set) and
+ * failed_precondition for a set of another chain.
+ */
+export function checkStoredPlanSet(set: PlanSet, publicKey: Uint8Array, servedVersion: string, query: PlanSetQuery, trusted?: readonly string[], ref?: string): LoadedPlanSet {
+  const version = verifyPlanSet(set, publicKey, trusted);
+  if (version !== servedVersion || (query.version !== undefined && query.version !== "" && version !== query.version)) throw new OpmError("unauthenticated", `the registry served plan set ${servedVersion} but its content is ${version}`, { field: "version" });
+  if (set.compiler !== compilerToProto(query.compiler) || set.objective !== objectiveToProto(query.objective) || set.compilerVersion !== query.compilerVersion) {
+    throw new OpmError("failed_precondition", `the registry served plan set ${version} for another compiler, version or objective than ${query.compiler} ${query.compilerVersion} ${query.objective}`, { field: "plan_set" });
+  }
+  return { planSet: set, version: planSetVersion(set), keyId: set.signature!.keyId, ...(ref === undefined || ref === "" ? {} : { ref }) };
 }

@@ -1,32 +1,50 @@
 import type { PlanSet } from "../../gen/openpassmarket/v1/planset_pb.js";
 import { OpmError } from "../../kernel/errors/index.js";
 import { compilerToProto, objectiveToProto, planKey, type Plan, type PlanStep, type SearchSpace } from "../../kernel/plan/index.js";
-import { buildPlanSet, rankPlans, type PlanRanking } from "../planset/index.js";
+import { buildPlanSet, planSetVersion, rankPlans, type PlanRanking } from "../planset/index.js";
 import { RandomSearch } from "./random-search.js";
 import { seededRandom } from "./seeded-random.js";
 import { bestOf, type Evaluation, type Strategy, type StrategyContext, type StrategyDefinition } from "./strategy.js";
 
 /**
- * `--strategy transfer`: the plan set of the problem's compiler version and objective,
- * built from the market's signals as `opm planset build` builds it, ranked for this
- * problem by its nearest neighbours' scores; then local moves around the best so far.
+ * `--strategy transfer`: the plan set of the problem's compiler version and objective —
+ * the registry's newest (built and signed by the node, `opm planset build --registry`),
+ * else one built here from the market's signals — ranked for this problem by its nearest
+ * neighbours' scores; then local moves around the best so far.
  */
 export const transfer: StrategyDefinition = {
   name: "transfer",
   summary: "the market's plan set (a few plans that cover most problems), nearest problems' best first, then local moves",
   async prepare(context: StrategyContext): Promise<Strategy> {
-    const { problem } = context;
-    const signals = await context.signals.list({ compiler: problem.compiler, objective: problem.objective });
-    let set: PlanSet | undefined;
-    try {
-      set = buildPlanSet(signals, { compiler: problem.compiler, objective: problem.objective, compilerVersion: problem.compilerVersion });
-    } catch (err) {
-      if (!(err instanceof OpmError && err.code === "failed_precondition")) throw err;
-      set = undefined; // nothing to learn from yet: local moves from the default alone
-    }
-    return transferSearch(context, set);
+    return transferSearch(context, await loadPlanSet(context));
   },
 };
+
+/**
+ * The plan set a search of `context`'s problem should use: the newest its signal source
+ * holds for the problem's compiler version and objective (a registry's, signature checked:
+ * a tampered or unsigned one throws), else the one the source's signals build, else
+ * undefined (nothing improved anything yet). With `version` (a resumed or replayed
+ * campaign's): exactly that set, or failed_precondition when the source cannot give it.
+ */
+export async function loadPlanSet(context: StrategyContext, version?: string): Promise<PlanSet | undefined> {
+  const { problem } = context;
+  const query = { compiler: problem.compiler, compilerVersion: problem.compilerVersion, objective: problem.objective };
+  const stored = await context.signals.newestPlanSet?.(version === undefined || version === "" ? query : { ...query, version });
+  if (stored !== undefined) return stored.planSet;
+  const signals = await context.signals.list({ compiler: problem.compiler, objective: problem.objective });
+  let built: PlanSet | undefined;
+  try {
+    built = buildPlanSet(signals, { compiler: problem.compiler, objective: problem.objective, compilerVersion: problem.compilerVersion });
+  } catch (err) {
+    if (!(err instanceof OpmError && err.code === "failed_precondition")) throw err;
+    built = undefined; // nothing to learn from yet: local moves from the default alone
+  }
+  if (version !== undefined && version !== "" && (built === undefined || planSetVersion(built) !== version)) {
+    throw new OpmError("failed_precondition", `plan set ${version} is not available here (the signals give ${built === undefined ? "none" : planSetVersion(built)})`, { field: "plan_set_version" });
+  }
+  return built;
+}
 
 /**
  * The transfer strategy on a given plan set (a signed file, a benchmark's leave-one-out
@@ -41,7 +59,7 @@ export function transferSearch(context: StrategyContext, set: PlanSet | undefine
     if (wrong !== undefined) throw new OpmError("failed_precondition", `the plan set is for another ${wrong}`, { field: "plan_set" });
   }
   const plans = set === undefined ? [] : rankPlans(set, problem.features, ranking).filter((p) => withinSpace(p, space));
-  return new TransferSearch(space, seed, plans);
+  return new TransferSearch(space, seed, plans, set === undefined ? "" : planSetVersion(set));
 }
 
 /**
@@ -57,7 +75,11 @@ export class TransferSearch implements Strategy {
   private readonly fallback: RandomSearch;
   private started = false;
 
-  constructor(private readonly space: SearchSpace, seed: number, plans: readonly Plan[]) {
+  /**
+   * @param planSetVersion the version of the plan set `plans` come from ("" for none): a
+   *   campaign records it, so a resumed or replayed search can insist on the same set.
+   */
+  constructor(private readonly space: SearchSpace, seed: number, plans: readonly Plan[], readonly planSetVersion = "") {
     this.queue = [...plans];
     this.random = seededRandom(seed);
     this.fallback = new RandomSearch(space, seed ^ 0x5f3759df);

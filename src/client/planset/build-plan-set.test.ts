@@ -5,8 +5,7 @@ import { join } from "node:path";
 import { generateEd25519 } from "../../kernel/codec/index.js";
 import { planKey } from "../../kernel/plan/index.js";
 import type { MarketSignal } from "../orchestrator/signal-source.js";
-import { buildPlanSet } from "./build-plan-set.js";
-import { planSetVersion, readPlanSetFile, signPlanSet, verifyPlanSet, writePlanSetFile } from "./plan-set-file.js";
+import { buildPlanSet, planSetVersion, readPlanSetFile, signPlanSet, verifyPlanSet, writePlanSetFile } from "./index.js";
 
 const Oz = { pass: "default", value: "Oz" };
 const plan = (...passes: string[]) => ({ steps: [Oz, ...passes.map((pass) => ({ pass }))] });

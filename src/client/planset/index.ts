@@ -1,8 +1,8 @@
-export { buildPlanSet, DEFAULT_MAX_PLANS } from "./build-plan-set.js";
-export type { PlanSetTarget } from "./build-plan-set.js";
-export { planSetVersion, readPlanSetFile, signPlanSet, verifyPlanSet, writePlanSetFile } from "./plan-set-file.js";
+// The builder, version and signature live in the kernel (the registry node builds plan sets
+// too); the client adds ranking for a new problem, files, and loading from a registry.
+export { buildPlanSet, DEFAULT_MAX_PLANS, planSetVersion, selectPlans, signPlanSet, verifyPlanSet } from "../../kernel/planset/index.js";
+export type { PlanSetSignal, PlanSetTarget, ScoreMatrix, Selected } from "../../kernel/planset/index.js";
+export { readPlanSetFile, writePlanSetFile } from "./plan-set-file.js";
 export type { PlanSetFile } from "./plan-set-file.js";
 export { DEFAULT_NEIGHBOURS, rankPlans } from "./rank-plans.js";
 export type { PlanRanking } from "./rank-plans.js";
-export { selectPlans } from "./select-plans.js";
-export type { ScoreMatrix, Selected } from "./select-plans.js";

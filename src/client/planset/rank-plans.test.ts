@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { planKey } from "../../kernel/plan/index.js";
 import type { MarketSignal } from "../orchestrator/signal-source.js";
-import { buildPlanSet } from "./build-plan-set.js";
+import { buildPlanSet } from "./index.js";
 import { rankPlans } from "./rank-plans.js";
 
 const Oz = { pass: "default", value: "Oz" };

@@ -103,7 +103,7 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
     }
     const admission = options.admission ?? new GovernedAdmission(ledger, new AdminAdmission(), options.admissionMode ?? "auto");
     const policies = ledgerReleasePolicies((ctx) => ledger.committedState(ctx));
-    const deps = { keys, admission, problems: new ProblemCache(), verifier, policies };
+    const deps = { keys, admission, problems: new ProblemCache(), verifier, policies, nodeKey: ledgerKey };
     if (ledgerState.policies.size === 0) log.info("no privacy policy in the ledger: the built-in default applies", { policy: describePolicy(DEFAULT_RELEASE_POLICY) });
     // PGlite is one connection; a server gets a few transactions in flight at once.
     const commits = new CommitGroup(db, { lanes: options.commitLanes ?? (database.kind === "pglite" ? 1 : 2), maxBatch: 64 });

@@ -6,6 +6,7 @@ import {
   PassSpecSchema,
   type ContractNode,
 } from "../../gen/openpassmarket/v1/contracts_pb.js";
+import { PlanSetSchema } from "../../gen/openpassmarket/v1/planset_pb.js";
 import type { ContractsTable, Database } from "../storage/index.js";
 
 /** A contract node as stored, with its parsed version. */
@@ -34,7 +35,9 @@ export function contractNodeFromRow(row: ContractRow): ContractNode {
     publisher: row.publisher,
     body: row.kind === "pass-spec"
       ? { case: "passSpec", value: fromBinary(PassSpecSchema, row.body) }
-      : { case: "decl", value: fromBinary(ContractDeclSchema, row.body) },
+      : row.kind === "plan-set"
+        ? { case: "planSet", value: fromBinary(PlanSetSchema, row.body) }
+        : { case: "decl", value: fromBinary(ContractDeclSchema, row.body) },
   });
 }
 

@@ -30,6 +30,7 @@ export interface Database {
   members: MembersTable;
   campaigns: CampaignsTable;
   campaign_batches: CampaignBatchesTable;
+  plan_sets: PlanSetsTable;
 }
 
 export interface ActorsTable {
@@ -362,4 +363,21 @@ export interface CampaignBatchesTable {
   elapsed_ms: number;
   enqueued_by: string;
   created_at_ms: number;
+}
+
+/** One plan set in the chain of its compiler version and objective (the signed set is its `contracts` row). */
+export interface PlanSetsTable {
+  /** The plan set's version: its contract id. */
+  id: string;
+  compiler: number;
+  compiler_version: string;
+  objective: number;
+  /** 1, 2, … within (compiler, compiler_version, objective). */
+  sequence: number;
+  /** The version it supersedes; "" for the first. */
+  supersedes: string;
+  /** The node key that signed it. */
+  key_id: string;
+  built_by: string;
+  built_at_ms: number;
 }

@@ -9,6 +9,8 @@ import {
   SignalStatusRecordSchema,
 } from "../../gen/openpassmarket/v1/sync_pb.js";
 import { Visibility } from "../../gen/openpassmarket/v1/problem_pb.js";
+import { CampaignSchema } from "../../gen/openpassmarket/v1/campaign_pb.js";
+import { campaignToProto, type CampaignRow } from "../campaigns/index.js";
 import type { Database } from "../storage/index.js";
 import { problemSyncView } from "./sync-view.js";
 
@@ -21,7 +23,7 @@ export interface Candidate {
 }
 
 /** The kinds of the delta log, in the order a pass collects them (causes before effects). */
-export const DELTA_KINDS = ["actor", "ledger_entry", "contract", "problem", "signal", "signal_status", "job_outcome", "release"] as const;
+export const DELTA_KINDS = ["actor", "ledger_entry", "contract", "problem", "signal", "signal_status", "job_outcome", "release", "campaign"] as const;
 export type DeltaKind = (typeof DELTA_KINDS)[number];
 
 const PUBLIC = Visibility.PUBLIC;
@@ -107,6 +109,20 @@ const COLLECTORS: Record<DeltaKind, (db: Kysely<Database>, limit: number) => Pro
         mechanismParameter: r.mechanism_parameter, accountant: r.accountant, cost: r.cost, releasedAtMs: BigInt(r.released_at_ms),
       })),
     }));
+  },
+  // A public problem's campaigns (strategy, seed, budget, plan set, batches), so a log replays
+  // the search's decisions; a new version per batch, state change or handoff.
+  campaign: async (db, limit) => {
+    const { rows } = await sql<CampaignRow & { problem_body: Uint8Array }>`
+      select c.*, p.body as problem_body from campaigns c join problems p on p.id = c.problem_id
+      where p.visibility = ${PUBLIC} and not exists (select 1 from delta_items d where d.kind = 'campaign' and d.key = c.id and d.version = c.state || ':' || c.batches || ':' || c.holder)
+      order by c.updated_at_ms, c.id limit ${limit}`.execute(db);
+    const out: Candidate[] = [];
+    for (const { problem_body: body, ...row } of rows) {
+      if (!crosses(body)) continue;
+      out.push({ kind: "campaign", key: row.id, version: `${row.state}:${row.batches}:${row.holder}`, value: canonicalBytes(CampaignSchema, await campaignToProto(db, row, true)) });
+    }
+    return out;
   },
 };
 

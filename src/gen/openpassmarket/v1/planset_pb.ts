@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openpassmarket/v1/planset.proto.
  */
 export const file_openpassmarket_v1_planset: GenFile = /*@__PURE__*/
-  fileDesc("Ch9vcGVucGFzc21hcmtldC92MS9wbGFuc2V0LnByb3RvEhFvcGVucGFzc21hcmtldC52MSJHCgtQbGFuU2V0UGxhbhIqCgVzdGVwcxgBIAMoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TdGVwEgwKBGdhaW4YAiABKAEiYgoOUGxhblNldFByb2JsZW0SEgoKcHJvYmxlbV9pZBgBIAEoCRIsCghmZWF0dXJlcxgCIAMoCzIaLm9wZW5wYXNzbWFya2V0LnYxLkZlYXR1cmUSDgoGc2NvcmVzGAMgAygBIusCCgdQbGFuU2V0Ei0KCGNvbXBpbGVyGAEgASgOMhsub3BlbnBhc3NtYXJrZXQudjEuQ29tcGlsZXISGAoQY29tcGlsZXJfdmVyc2lvbhgCIAEoCRIvCglvYmplY3RpdmUYAyABKA4yHC5vcGVucGFzc21hcmtldC52MS5PYmplY3RpdmUSLQoFcGxhbnMYBCADKAsyHi5vcGVucGFzc21hcmtldC52MS5QbGFuU2V0UGxhbhIzCghwcm9ibGVtcxgFIAMoCzIhLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TZXRQcm9ibGVtEhEKCW1heF9wbGFucxgGIAEoDRIUCgxzaWduYWxfY291bnQYByABKA0SFgoOc2lnbmFsc19kaWdlc3QYCCABKAkSEAoIY292ZXJhZ2UYCSABKAESLwoJc2lnbmF0dXJlGAogASgLMhwub3BlbnBhc3NtYXJrZXQudjEuU2lnbmF0dXJlYgZwcm90bzM", [file_openpassmarket_v1_common, file_openpassmarket_v1_signal]);
+  fileDesc("Ch9vcGVucGFzc21hcmtldC92MS9wbGFuc2V0LnByb3RvEhFvcGVucGFzc21hcmtldC52MSJHCgtQbGFuU2V0UGxhbhIqCgVzdGVwcxgBIAMoCzIbLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TdGVwEgwKBGdhaW4YAiABKAEiYgoOUGxhblNldFByb2JsZW0SEgoKcHJvYmxlbV9pZBgBIAEoCRIsCghmZWF0dXJlcxgCIAMoCzIaLm9wZW5wYXNzbWFya2V0LnYxLkZlYXR1cmUSDgoGc2NvcmVzGAMgAygBIusCCgdQbGFuU2V0Ei0KCGNvbXBpbGVyGAEgASgOMhsub3BlbnBhc3NtYXJrZXQudjEuQ29tcGlsZXISGAoQY29tcGlsZXJfdmVyc2lvbhgCIAEoCRIvCglvYmplY3RpdmUYAyABKA4yHC5vcGVucGFzc21hcmtldC52MS5PYmplY3RpdmUSLQoFcGxhbnMYBCADKAsyHi5vcGVucGFzc21hcmtldC52MS5QbGFuU2V0UGxhbhIzCghwcm9ibGVtcxgFIAMoCzIhLm9wZW5wYXNzbWFya2V0LnYxLlBsYW5TZXRQcm9ibGVtEhEKCW1heF9wbGFucxgGIAEoDRIUCgxzaWduYWxfY291bnQYByABKA0SFgoOc2lnbmFsc19kaWdlc3QYCCABKAkSEAoIY292ZXJhZ2UYCSABKAESLwoJc2lnbmF0dXJlGAogASgLMhwub3BlbnBhc3NtYXJrZXQudjEuU2lnbmF0dXJlIqIBChNCdWlsZFBsYW5TZXRSZXF1ZXN0Ei0KCGNvbXBpbGVyGAEgASgOMhsub3BlbnBhc3NtYXJrZXQudjEuQ29tcGlsZXISGAoQY29tcGlsZXJfdmVyc2lvbhgCIAEoCRIvCglvYmplY3RpdmUYAyABKA4yHC5vcGVucGFzc21hcmtldC52MS5PYmplY3RpdmUSEQoJbWF4X3BsYW5zGAQgASgNIrwBCg1TdG9yZWRQbGFuU2V0EiwKCHBsYW5fc2V0GAEgASgLMhoub3BlbnBhc3NtYXJrZXQudjEuUGxhblNldBIPCgd2ZXJzaW9uGAIgASgJEhAKCHNlcXVlbmNlGAMgASgNEhIKCnN1cGVyc2VkZXMYBCABKAkSEgoKcHVibGljX2tleRgFIAEoDBIQCghidWlsdF9ieRgGIAEoCRITCgtidWlsdF9hdF9tcxgHIAEoAxILCgNyZWYYCCABKAkiWQoUQnVpbGRQbGFuU2V0UmVzcG9uc2USMAoGc3RvcmVkGAEgASgLMiAub3BlbnBhc3NtYXJrZXQudjEuU3RvcmVkUGxhblNldBIPCgdjcmVhdGVkGAIgASgIIp4BChFHZXRQbGFuU2V0UmVxdWVzdBItCghjb21waWxlchgBIAEoDjIbLm9wZW5wYXNzbWFya2V0LnYxLkNvbXBpbGVyEhgKEGNvbXBpbGVyX3ZlcnNpb24YAiABKAkSLwoJb2JqZWN0aXZlGAMgASgOMhwub3BlbnBhc3NtYXJrZXQudjEuT2JqZWN0aXZlEg8KB3ZlcnNpb24YBCABKAkiRgoSR2V0UGxhblNldFJlc3BvbnNlEjAKBnN0b3JlZBgBIAEoCzIgLm9wZW5wYXNzbWFya2V0LnYxLlN0b3JlZFBsYW5TZXRiBnByb3RvMw", [file_openpassmarket_v1_common, file_openpassmarket_v1_signal]);
 
 /**
  * One plan of a plan set, in selection order.
@@ -155,4 +155,190 @@ export type PlanSet = Message<"openpassmarket.v1.PlanSet"> & {
  */
 export const PlanSetSchema: GenMessage<PlanSet> = /*@__PURE__*/
   messageDesc(file_openpassmarket_v1_planset, 2);
+
+/**
+ * BuildPlanSet input: the plan set of one compiler version and objective.
+ *
+ * @generated from message openpassmarket.v1.BuildPlanSetRequest
+ */
+export type BuildPlanSetRequest = Message<"openpassmarket.v1.BuildPlanSetRequest"> & {
+  /**
+   * @generated from field: openpassmarket.v1.Compiler compiler = 1;
+   */
+  compiler: Compiler;
+
+  /**
+   * Exact compiler version; empty: the version most of the accepted signals carry.
+   *
+   * @generated from field: string compiler_version = 2;
+   */
+  compilerVersion: string;
+
+  /**
+   * @generated from field: openpassmarket.v1.Objective objective = 3;
+   */
+  objective: Objective;
+
+  /**
+   * Most plans kept; 0 means 50.
+   *
+   * @generated from field: uint32 max_plans = 4;
+   */
+  maxPlans: number;
+};
+
+/**
+ * Describes the message openpassmarket.v1.BuildPlanSetRequest.
+ * Use `create(BuildPlanSetRequestSchema)` to create a new message.
+ */
+export const BuildPlanSetRequestSchema: GenMessage<BuildPlanSetRequest> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_planset, 3);
+
+/**
+ * A plan set as a registry node stores it: built from the node's accepted signals and
+ * signed by the node's key, one version in the chain of its compiler version and objective.
+ *
+ * @generated from message openpassmarket.v1.StoredPlanSet
+ */
+export type StoredPlanSet = Message<"openpassmarket.v1.StoredPlanSet"> & {
+  /**
+   * @generated from field: openpassmarket.v1.PlanSet plan_set = 1;
+   */
+  planSet?: PlanSet | undefined;
+
+  /**
+   * Content id of the unsigned plan set (`planSetVersion`), also its contract-graph node id.
+   *
+   * @generated from field: string version = 2;
+   */
+  version: string;
+
+  /**
+   * Its place in the chain of its compiler version and objective: 1, 2, …
+   *
+   * @generated from field: uint32 sequence = 3;
+   */
+  sequence: number;
+
+  /**
+   * The version it supersedes (empty for the first).
+   *
+   * @generated from field: string supersedes = 4;
+   */
+  supersedes: string;
+
+  /**
+   * The signer's raw 32-byte Ed25519 public key (the node's key).
+   *
+   * @generated from field: bytes public_key = 5;
+   */
+  publicKey: Uint8Array;
+
+  /**
+   * The actor who asked for the build.
+   *
+   * @generated from field: string built_by = 6;
+   */
+  builtBy: string;
+
+  /**
+   * @generated from field: int64 built_at_ms = 7;
+   */
+  builtAtMs: bigint;
+
+  /**
+   * Its contract-graph reference: `plan-set/<compiler>-<version>/<objective>@<sequence>.0.0`.
+   *
+   * @generated from field: string ref = 8;
+   */
+  ref: string;
+};
+
+/**
+ * Describes the message openpassmarket.v1.StoredPlanSet.
+ * Use `create(StoredPlanSetSchema)` to create a new message.
+ */
+export const StoredPlanSetSchema: GenMessage<StoredPlanSet> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_planset, 4);
+
+/**
+ * BuildPlanSet output.
+ *
+ * @generated from message openpassmarket.v1.BuildPlanSetResponse
+ */
+export type BuildPlanSetResponse = Message<"openpassmarket.v1.BuildPlanSetResponse"> & {
+  /**
+   * @generated from field: openpassmarket.v1.StoredPlanSet stored = 1;
+   */
+  stored?: StoredPlanSet | undefined;
+
+  /**
+   * False when the signals gave the same plan set as the newest stored one (nothing new stored).
+   *
+   * @generated from field: bool created = 2;
+   */
+  created: boolean;
+};
+
+/**
+ * Describes the message openpassmarket.v1.BuildPlanSetResponse.
+ * Use `create(BuildPlanSetResponseSchema)` to create a new message.
+ */
+export const BuildPlanSetResponseSchema: GenMessage<BuildPlanSetResponse> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_planset, 5);
+
+/**
+ * GetPlanSet input: one version, or the newest of a compiler version and objective.
+ *
+ * @generated from message openpassmarket.v1.GetPlanSetRequest
+ */
+export type GetPlanSetRequest = Message<"openpassmarket.v1.GetPlanSetRequest"> & {
+  /**
+   * @generated from field: openpassmarket.v1.Compiler compiler = 1;
+   */
+  compiler: Compiler;
+
+  /**
+   * @generated from field: string compiler_version = 2;
+   */
+  compilerVersion: string;
+
+  /**
+   * @generated from field: openpassmarket.v1.Objective objective = 3;
+   */
+  objective: Objective;
+
+  /**
+   * A plan set version (its content id); when set, the other fields are ignored.
+   *
+   * @generated from field: string version = 4;
+   */
+  version: string;
+};
+
+/**
+ * Describes the message openpassmarket.v1.GetPlanSetRequest.
+ * Use `create(GetPlanSetRequestSchema)` to create a new message.
+ */
+export const GetPlanSetRequestSchema: GenMessage<GetPlanSetRequest> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_planset, 6);
+
+/**
+ * GetPlanSet output.
+ *
+ * @generated from message openpassmarket.v1.GetPlanSetResponse
+ */
+export type GetPlanSetResponse = Message<"openpassmarket.v1.GetPlanSetResponse"> & {
+  /**
+   * @generated from field: openpassmarket.v1.StoredPlanSet stored = 1;
+   */
+  stored?: StoredPlanSet | undefined;
+};
+
+/**
+ * Describes the message openpassmarket.v1.GetPlanSetResponse.
+ * Use `create(GetPlanSetResponseSchema)` to create a new message.
+ */
+export const GetPlanSetResponseSchema: GenMessage<GetPlanSetResponse> = /*@__PURE__*/
+  messageDesc(file_openpassmarket_v1_planset, 7);
 

@@ -8,6 +8,7 @@ import { migration0006 } from "./0006-privacy.js";
 import { migration0007 } from "./0007-members.js";
 import { migration0008 } from "./0008-delta-log.js";
 import { migration0009 } from "./0009-campaigns.js";
+import { migration0010 } from "./0010-plan-sets.js";
 
 /**
  * Every migration, by name, in order. A migration never changes once it has landed:
@@ -23,4 +24,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0007-members": migration0007,
   "0008-delta-log": migration0008,
   "0009-campaigns": migration0009,
+  "0010-plan-sets": migration0010,
 };

@@ -1,10 +1,24 @@
 import { create } from "@bufbuild/protobuf";
 import { PlanSetSchema, type PlanSet } from "../../gen/openpassmarket/v1/planset_pb.js";
-import { contentId } from "../../kernel/codec/index.js";
-import { OpmError } from "../../kernel/errors/index.js";
-import { compilerToProto, objectiveToProto, planKey, type CompilerKind, type Objective, type Plan } from "../../kernel/plan/index.js";
-import type { MarketSignal } from "../orchestrator/signal-source.js";
+import { contentId } from "../codec/index.js";
+import { OpmError } from "../errors/index.js";
+import { compilerToProto, objectiveToProto, planKey, type CompilerKind, type Objective, type Plan } from "../plan/index.js";
 import { selectPlans } from "./select-plans.js";
+
+/**
+ * One accepted result a plan set may learn from: a public problem's signal as measured, or
+ * a private problem's release read as a relative metric (baseline 10000, achieved 10000 −
+ * the released improvement in basis points). The client's `MarketSignal` has this shape.
+ */
+export interface PlanSetSignal {
+  signalId: string;
+  problemId: string;
+  compilerVersion: string;
+  features: Readonly<Record<string, number>>;
+  plan: Plan;
+  baseline: number;
+  achieved: number;
+}
 
 /** What a plan set is built for. */
 export interface PlanSetTarget {
@@ -21,14 +35,14 @@ export const DEFAULT_MAX_PLANS = 50;
 
 /**
  * Builds the (unsigned) plan set of `target` from `signals` — results the market verified
- * and accepted, as a `SignalSource` returns them (they are all for `target`'s compiler and
+ * and accepted (the registry node's view of a third party, or a client's `SignalSource`; all for `target`'s compiler and
  * objective). Per problem, each plan's improvement over the baseline is divided by the
  * best improvement any plan reached there (capped at 1); problems no plan improved are
  * left out; then `selectPlans` keeps at most `maxPlans` plans. Deterministic: the same
  * signals, in any order, give the same bytes and so the same version (`planSetVersion`).
  * Throws failed_precondition when no signal of the version improved anything.
  */
-export function buildPlanSet(signals: readonly MarketSignal[], target: PlanSetTarget): PlanSet {
+export function buildPlanSet(signals: readonly PlanSetSignal[], target: PlanSetTarget): PlanSet {
   const maxPlans = target.maxPlans ?? DEFAULT_MAX_PLANS;
   if (!Number.isInteger(maxPlans) || maxPlans < 1) throw new OpmError("invalid_argument", `max plans must be a positive integer, got ${maxPlans}`, { field: "max_plans" });
   const version = target.compilerVersion ?? commonestVersion(signals);
@@ -95,7 +109,7 @@ function normalisedImprovement(p: ProblemResults, key: string, best: number): nu
 }
 
 /** The compiler version most signals carry; the greatest string among equals; "" when there are none. */
-function commonestVersion(signals: readonly MarketSignal[]): string {
+function commonestVersion(signals: readonly PlanSetSignal[]): string {
   const counts = new Map<string, number>();
   for (const s of signals) counts.set(s.compilerVersion, (counts.get(s.compilerVersion) ?? 0) + 1);
   let best = "";

@@ -1,0 +1,7 @@
+// Plan sets, the part both sides of the wire share: the pure builder (a registry node builds
+// and signs them; a participant can rebuild one offline), its version and its signature.
+export { buildPlanSet, DEFAULT_MAX_PLANS } from "./build-plan-set.js";
+export type { PlanSetSignal, PlanSetTarget } from "./build-plan-set.js";
+export { planSetVersion, signPlanSet, verifyPlanSet } from "./plan-set-signature.js";
+export { selectPlans } from "./select-plans.js";
+export type { ScoreMatrix, Selected } from "./select-plans.js";
