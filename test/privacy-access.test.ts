@@ -177,6 +177,9 @@ describe.each(testDatabases())("privacy and roles on $kind", (database) => {
         expect((await rejection(campaigns.listCampaigns({ participant: "alice" }))).code).toBe("permission_denied");
       }
       campaigns.close();
+      // Plan sets are built from public signals and releases only: open to all (none built here).
+      covered.add("RegistryService.GetPlanSet");
+      expect(await r.getPlanSet({}).then(() => "ok", (e: { code?: string }) => e.code)).not.toBe("permission_denied");
       // The delta log carries only what may cross nodes (test/sync-nodes.test.ts captures it): open to peers and replayers.
       for (const key of ["GetDeltaCheckpoint", "GetDeltaBatches", "GetSyncStatus"]) covered.add(`SyncService.${key}`);
       const size = (await sync.getSyncStatus({})).size;

@@ -143,6 +143,7 @@ describe.each(testDatabases())("capture on $kind: what others can obtain of a pr
       await take(ledger.listEntries({}));
       await take(ledger.export({}));
       ledger.close();
+      await take(r.getPlanSet({}));
       await take(campaigns.listCampaigns({}));
       await take(campaigns.listCampaigns({ participant: "alice" }));
       campaigns.close();

@@ -68,6 +68,10 @@ export const ACCESS_TABLE: Readonly<Record<string, AccessRule>> = {
   "RegistryService.AddMember": { who: "role", role: "lead", of: { from: "participant", field: "participant" } },
   "RegistryService.RemoveMember": { who: "role", role: "lead", of: { from: "participant", field: "participant" } },
   "RegistryService.ListMembers": { who: "role", role: "lead", of: { from: "participant", field: "participant" } },
+  // A plan set is built only from what every participant may see (public signals, releases),
+  // deterministically, and signed by the node: asking for a build cannot bias it.
+  "RegistryService.BuildPlanSet": { who: "kind", kinds: ["participant", "admin"] },
+  "RegistryService.GetPlanSet": { who: "anyone" },
 
   "JobService.EnqueueJobs": { who: "role", role: "write", of: { from: "problem", field: "problemId" } },
   "JobService.ClaimJobs": ADAPTER,
