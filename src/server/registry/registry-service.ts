@@ -25,6 +25,8 @@ import { listSignals, submitSignal } from "./signals.js";
 import { validateActorName } from "../../kernel/pki/index.js";
 import type { SignatureVerifier } from "../../kernel/codec/index.js";
 import { addMember, auditScopeOf, listMembers, redactAuditEvents, removeMember } from "../access/index.js";
+import { buildPlanSetRpc, getPlanSetRpc } from "../plansets/index.js";
+import type { Ed25519KeyPair } from "../../kernel/codec/index.js";
 import { DEFAULT_RELEASE_POLICY, getPrivacyBudget, listReleasesRpc, releaseResult, type ReleasePolicies } from "../privacy/index.js";
 
 /** Without a ledger: the built-in default privacy policy. */
@@ -52,6 +54,8 @@ export interface RegistryDeps {
   verifier: SignatureVerifier;
   /** The privacy policy in effect per problem family (the ledger's); default: the built-in one. */
   policies?: ReleasePolicies;
+  /** The node's Ed25519 key, which signs the plan sets it builds; without one BuildPlanSet is FAILED_PRECONDITION. */
+  nodeKey?: Ed25519KeyPair;
 }
 
 /** The RegistryService methods: which mutate, who signs, and the domain function each calls. */
@@ -121,7 +125,14 @@ export function registryMethods(deps: RegistryDeps): Impl {
     addMember: { mutates: true, handle: addMember },
     removeMember: { mutates: true, handle: removeMember },
     listMembers: { mutates: false, handle: listMembers },
+    buildPlanSet: { mutates: true, handle: (ctx, req) => buildPlanSetRpc(ctx, planSetDeps(deps), req) },
+    getPlanSet: { mutates: false, handle: (ctx, req) => getPlanSetRpc(ctx, planSetDeps(deps), req) },
   };
+}
+
+function planSetDeps(deps: RegistryDeps): { problems: ProblemCache; key: Ed25519KeyPair } {
+  if (deps.nodeKey === undefined) throw new OpmError("failed_precondition", "this registry has no node key to sign plan sets with");
+  return { problems: deps.problems, key: deps.nodeKey };
 }
 
 /** Binds every method to the shared handler machinery for grpc-js. */
