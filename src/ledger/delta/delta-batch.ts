@@ -7,7 +7,6 @@ import {
   type DeltaBatch,
   type DeltaChange,
 } from "../../gen/openpassmarket/v1/sync_pb.js";
-import { equalBytes } from "../bytes.js";
 import { hashLeaf } from "../merkle/hasher.js";
 import { DeltaError } from "./delta-error.js";
 
@@ -19,6 +18,10 @@ export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 export const MAX_BATCH_CHANGES = 4096;
 /** `previous_hash` of the first batch. */
 export const ZERO_HASH = new Uint8Array(32);
+
+// Native comparison: batches run to megabytes and each is compared twice.
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 /** A batch opened and checked: its content, signed bytes and Merkle leaf hash. */
 export interface OpenedBatch {
@@ -53,16 +56,16 @@ export function openDeltaBatch(bytes: Uint8Array, nodeKey: { publicKey: KeyObjec
     throw new DeltaError("oversized_batch", `batch ${expectedSequence}: ${bytes.length} bytes > limit ${MAX_BATCH_BYTES}`, at);
   }
   let batch: DeltaBatch;
-  let batchBytes: Uint8Array;
   try {
     const signed = fromBinary(SignedDeltaBatchSchema, bytes, { readUnknownFields: false });
-    batchBytes = signed.batch;
-    if (!equalBytes(canonicalBytes(SignedDeltaBatchSchema, signed), bytes)) throw new Error("signed batch is not canonically encoded");
-    // The origin is read before the signature is checked only to name the refusal: a batch
-    // of another log is refused whether or not its signature is good.
-    const claimed = fromBinary(DeltaBatchSchema, batchBytes, { readUnknownFields: false });
-    if (claimed.origin !== origin) {
-      throw new DeltaError("mix_and_match", `batch ${expectedSequence} belongs to log ${JSON.stringify(claimed.origin)}, not ${JSON.stringify(origin)} (mix-and-match)`, at);
+    const batchBytes = signed.batch;
+    if (!sameBytes(canonicalBytes(SignedDeltaBatchSchema, signed), bytes)) throw new Error("signed batch is not canonically encoded");
+    // Decoded once, before the signature is checked: the origin names the refusal (a batch of
+    // another log is refused whether or not its signature is good), and nothing decoded is
+    // used unless the signature and the canonical encoding hold.
+    batch = fromBinary(DeltaBatchSchema, batchBytes, { readUnknownFields: false });
+    if (batch.origin !== origin) {
+      throw new DeltaError("mix_and_match", `batch ${expectedSequence} belongs to log ${JSON.stringify(batch.origin)}, not ${JSON.stringify(origin)} (mix-and-match)`, at);
     }
     if (signed.keyId !== nodeKey.keyId) {
       throw new DeltaError("unknown_key", `batch ${expectedSequence}: signed by key ${JSON.stringify(signed.keyId.slice(0, 16))}…, not the peer's key ${nodeKey.keyId.slice(0, 16)}…`, at);
@@ -70,8 +73,7 @@ export function openDeltaBatch(bytes: Uint8Array, nodeKey: { publicKey: KeyObjec
     if (!verifyBytes(nodeKey.publicKey, pae(DELTA_BATCH_TYPE, batchBytes), signed.signature)) {
       throw new DeltaError("bad_signature", `batch ${expectedSequence}: signature does not verify under the node's key`, at);
     }
-    batch = fromBinary(DeltaBatchSchema, batchBytes, { readUnknownFields: false });
-    if (!equalBytes(canonicalBytes(DeltaBatchSchema, batch), batchBytes)) throw new Error("batch is not canonically encoded");
+    if (!sameBytes(canonicalBytes(DeltaBatchSchema, batch), batchBytes)) throw new Error("batch is not canonically encoded");
   } catch (err) {
     if (err instanceof DeltaError) throw err;
     throw new DeltaError("malformed_batch", `batch ${expectedSequence}: ${(err as Error).message}`, { ...at, cause: err });

@@ -60,11 +60,12 @@ export interface DeltaSync {
  * next interval; the node keeps serving and nothing of the refused page is applied.
  */
 export async function startDeltaSync(options: DeltaSyncOptions): Promise<DeltaSync> {
+  const connect = (p: PeerConfig) => createRpcClient(SyncService, { address: p.address, identity: p.identity, deadlineMs: 30_000 });
   const batcher = await DeltaBatcher.open(options.db, options.key, options.log, options.batchChanges);
   batcher.start(options.batchIntervalMs ?? 250);
   const peers = (options.peers ?? []).map((p) => ({
     config: p,
-    client: createRpcClient(SyncService, { address: p.address, identity: p.identity, deadlineMs: 30_000 }),
+    client: connect(p),
     store: new PgPeerStore(options.db, p.logKey, p.address),
     busy: undefined as Promise<PullResult | PullFailure> | undefined,
   }));
@@ -79,6 +80,12 @@ export async function startDeltaSync(options: DeltaSyncOptions): Promise<DeltaSy
       }, (err: unknown) => {
         const detail = isOpmError(err) ? { code: err.code, reason: (err as { reason?: string }).reason, message: err.message } : { message: String(err) };
         options.log.warn("delta sync refused", { peer: peer.config.address, ...detail });
+        // A peer that went away comes back on a new connection at the next interval, not
+        // after the old channel's reconnect backoff (which grows to minutes).
+        if (!isOpmError(err) || err.code === "unavailable" || err.code === "deadline_exceeded") {
+          peer.client.close();
+          peer.client = connect(peer.config);
+        }
         return { error: detail.message, ...("code" in detail ? { code: detail.code } : {}), ...(detail.reason === undefined ? {} : { reason: detail.reason }) };
       })
       .finally(() => { peer.busy = undefined; });
