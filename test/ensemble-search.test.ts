@@ -75,11 +75,16 @@ describe("LocalSearch", () => {
       let deltas = 0;
       for (const e of history) {
         const p = s.proposalOf(e.plan);
-        if (p === undefined || p.kick) continue;
-        deltas++;
-        expect(planEditOutsideSpace(p.parent, p.delta, space)).toBeUndefined();
-        expect(planKey(applyPlanEdit(p.parent, p.delta))).toBe(planKey(e.plan));
-        expect(p.delta.evidence.summary).not.toBe("");
+        if (p === undefined) continue;
+        // Each delta applies to the plan the ones before it made, within the space; together they make the plan.
+        let plan = p.parent;
+        for (const d of p.deltas) {
+          expect(planEditOutsideSpace(plan, d, space)).toBeUndefined();
+          expect(d.evidence.summary).not.toBe("");
+          plan = applyPlanEdit(plan, d);
+          deltas++;
+        }
+        expect(planKey(plan)).toBe(planKey(e.plan));
       }
       expect(deltas).toBeGreaterThan(100);
     }
@@ -108,7 +113,7 @@ describe("LocalSearch", () => {
     const s = new LocalSearch(gccLike, { seed: 5 });
     const { history, batches } = drive(s, flags, 120);
     expect(batches[0]!.slice(0, 2).map(planKey)).toEqual(["-Os", "-Oz"]);
-    const swaps = history.map((e) => s.proposalOf(e.plan)).filter((p) => p !== undefined && !p.kick && p.delta.kind === "swap");
+    const swaps = history.map((e) => s.proposalOf(e.plan)).filter((p) => p?.kind === "swap");
     expect(swaps.length).toBeLessThanOrEqual(2); // two swaps that change nothing, then none
     const best = bestOf(history)!;
     expect(best.value).toBeLessThanOrEqual(990 - 15);
@@ -118,11 +123,11 @@ describe("LocalSearch", () => {
   it("cites its own evaluations as evidence: a removal names the evaluation where adding the step changed nothing", () => {
     const s = new LocalSearch(llvmLike, { seed: 2 });
     const { history } = drive(s, ordered, 150);
-    const removals = history.map((e) => s.proposalOf(e.plan)).filter((p) => p?.delta.kind === "remove" && p.delta.evidence.evaluations.length > 0);
+    const removals = history.map((e) => s.proposalOf(e.plan)?.deltas[0]).filter((d) => d?.kind === "remove" && d.evidence.evaluations.length > 0);
     expect(removals.length).toBeGreaterThan(0);
     for (const r of removals) {
-      const at = r!.delta.evidence.evaluations[0]!;
-      expect(r!.delta.evidence.summary).toContain(`made no difference in evaluation ${at}`);
+      const at = r!.evidence.evaluations[0]!;
+      expect(r!.evidence.summary).toContain(`made no difference in evaluation ${at}`);
       expect(at).toBeLessThan(history.length);
     }
   });
@@ -188,7 +193,7 @@ describe("EnsembleSearch", () => {
     // Local search's plans carry their delta and evidence.
     const local = history.map((e) => s.attributionOf(e.plan)).filter((a) => a?.technique === "local");
     expect(local.length).toBeGreaterThan(0);
-    expect(local.every((a) => a!.proposal !== undefined && a!.proposal.delta.evidence.summary !== "")).toBe(true);
+    expect(local.every((a) => a!.proposal !== undefined && a!.proposal.deltas.every((d) => d.evidence.summary !== ""))).toBe(true);
   });
 
   it("with evaluations still pending (a caller that does not wait), proposes new plans and never one already proposed", () => {

@@ -33,7 +33,7 @@ export class PlanList implements Technique {
 /** Who proposed a plan: a technique, or "start" for the compiler's default levels. */
 export interface Attribution {
   technique: string;
-  /** The local search's delta and evidence, when it proposed the plan. */
+  /** The local search's deltas and their evidence, when it proposed the plan. */
   proposal?: Proposal;
 }
 
@@ -48,7 +48,8 @@ export interface Attribution {
  * Deterministic given the seed, the market's signals and the sequence of histories it is
  * called with: attribution is kept per plan when proposed and credit recomputed from the
  * history in order, so re-driving `next` over a recorded run proposes the same plans.
- * The first plans are the compiler's default and its alternative levels.
+ * The first plans are the compiler's default and its alternative levels (alone in the first
+ * batch when there are alternatives); random and greedy then build on the better level.
  */
 export class EnsembleSearch implements Strategy {
   readonly name = "ensemble";
@@ -63,13 +64,17 @@ export class EnsembleSearch implements Strategy {
 
   constructor(private readonly space: SearchSpace, seed: number, market: MarketKnowledge = { plans: [], hints: [] }, bandit: AucBanditOptions = {}) {
     this.local = new LocalSearch(space, { seed: (seed ^ 0x2545f491) >>> 0, hints: market.hints });
-    const random = new RandomSearch(space, (seed ^ 0x9e3779b9) >>> 0);
-    const greedy = new GreedySearch(space);
+    // Random and greedy build on the better of the default and its alternative levels (GCC's
+    // -Oz is often smaller than -Os), so they are made once the levels are evaluated.
+    const onBestLevel = (name: string, make: (space: SearchSpace) => Strategy): Technique => {
+      let made: Strategy | undefined;
+      return { name, next: (h, m) => (made ??= make(this.bestLevelSpace(h))).next(h, m) };
+    };
     this.techniques = [
       ...(market.plans.length > 0 ? [new PlanList("transfer", market.plans)] : []),
       { name: "local", next: (h, m, taken) => this.local.next(h, m, taken) },
-      { name: "random", next: (h, m) => random.next(h, m) },
-      { name: "greedy", next: (h, m) => greedy.next(h, m) },
+      onBestLevel("random", (s) => new RandomSearch(s, (seed ^ 0x9e3779b9) >>> 0)),
+      onBestLevel("greedy", (s) => new GreedySearch(s)),
     ];
     this.bandit = new AucBandit(this.techniques.map((t) => t.name), bandit);
   }
@@ -95,6 +100,8 @@ export class EnsembleSearch implements Strategy {
     if (!this.started) {
       this.started = true;
       for (const steps of [this.space.prefix, ...this.space.alternatives]) if (out.length < max) take({ steps: [...steps] }, "start");
+      // With alternative levels, the first batch is the levels alone: every technique then starts from the better one.
+      if (this.space.alternatives.length > 0) return out;
     }
     // Proposed and not evaluated yet, per technique: the bandit spreads a batch with them.
     const pending = new Map<string, number>();
@@ -115,6 +122,19 @@ export class EnsembleSearch implements Strategy {
       else exclude.add(arm);
     }
     return out;
+  }
+
+  /** The space with the best evaluated level (the default first among equals) as its prefix and no alternatives. */
+  private bestLevelSpace(history: readonly Evaluation[]): SearchSpace {
+    const levels = [this.space.prefix, ...this.space.alternatives];
+    const valueOf = new Map(history.map((e) => [planKey(e.plan), e.value]));
+    let best = this.space.prefix;
+    let bestValue = valueOf.get(planKey({ steps: best })) ?? Infinity;
+    for (const level of levels.slice(1)) {
+      const v = valueOf.get(planKey({ steps: level }));
+      if (v !== undefined && v < bestValue) [best, bestValue] = [level, v];
+    }
+    return { ...this.space, prefix: [...best], alternatives: [] };
   }
 
   /** Credits each newly evaluated plan's technique: success when it is smaller than everything evaluated before it. */

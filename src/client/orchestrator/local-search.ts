@@ -1,27 +1,27 @@
 import {
   applyPlanEdit, describePlanEdit, headLength, planKey, type Plan, type PlanDelta, type PlanEdit, type PlanEvidence, type PlanStep,
 } from "../../kernel/plan/index.js";
-import { MoveStats, type MoveHint } from "./move-stats.js";
+import { MoveStats, type EditKind, type MoveHint } from "./move-stats.js";
 import { seededRandom } from "./seeded-random.js";
 import { bestOf, type Evaluation, type SearchSpace, type Strategy, type StrategyDefinition } from "./strategy.js";
 
 export interface LocalSearchOptions {
   seed: number;
-  /** Evaluated neighbours of one plan that did not improve it before the search perturbs the best plan (default: max(24, moves/2)). */
+  /** Evaluated neighbours of one plan that did not improve it before the search perturbs the best plan (default 24). */
   patience?: number;
-  /** Random edits in a perturbation (default 3). */
+  /** Most random edits in a perturbation, at least 2 (default 3). */
   kick?: number;
   /** Moves the market found in improving plans of similar problems: proposed more often, cited as evidence. */
   hints?: readonly MoveHint[];
 }
 
-/** Why a plan was proposed: the plan it was made from and the delta (with its evidence). */
+/** Why a plan was proposed: the plan it was made from and the deltas (with their evidence) that make it, in order. */
 export interface Proposal {
   plan: Plan;
   parent: Plan;
-  delta: PlanDelta;
-  /** A perturbation: several random edits at once (`delta` is the last); not counted as one edit's effect. */
-  kick: boolean;
+  /** One delta, or several for a block of insertions and for a perturbation. */
+  deltas: PlanDelta[];
+  kind: EditKind | "kick";
 }
 
 /** Says whether a plan (by `planKey`) is already taken by someone else's proposal in the same batch. */
@@ -31,7 +31,8 @@ export type Taken = (key: string) => boolean;
  * Local search that keeps improving: first-improvement hill climbing from the best plan
  * so far, one `PlanDelta` at a time (insert, remove, replace, swap a step after the
  * compiler's default), with iterated-local-search perturbations.
- * - Each proposal is a neighbour of the climb's current plan, drawn by learnt weights
+ * - Each proposal is a neighbour of the climb's current plan (one edit, or a block of
+ *   2–4 insertions that tests several moves in one evaluation), drawn by learnt weights
  *   (`MoveStats`: edits and moves that changed the metric are drawn more, those that did
  *   nothing less; swaps stop once they never matter; no step twice when order does not).
  * - When an evaluated neighbour is smaller than the current plan, the climb moves to the
@@ -60,8 +61,7 @@ export class LocalSearch implements Strategy {
   constructor(private readonly space: SearchSpace, options: LocalSearchOptions) {
     this.random = seededRandom(options.seed);
     this.stats = new MoveStats(options.hints);
-    // First improvement should see a good part of the neighbourhood before giving up on it.
-    this.patience = options.patience ?? Math.max(24, Math.ceil(space.moves.length / 2));
+    this.patience = options.patience ?? 24;
     this.kickSize = options.kick ?? 3;
   }
 
@@ -94,7 +94,7 @@ export class LocalSearch implements Strategy {
       }
       this.proposals.set(planKey(proposal.plan), proposal);
       out.push(proposal.plan);
-      if (proposal.kick) this.moveTo(proposal.plan);
+      if (proposal.kind === "kick") this.moveTo(proposal.plan);
     }
     return out;
   }
@@ -111,9 +111,11 @@ export class LocalSearch implements Strategy {
       this.counted.add(key);
       const p = this.proposals.get(key);
       const parent = p === undefined ? undefined : this.valueOf.get(planKey(p.parent));
-      if (p === undefined || p.kick || parent === undefined) continue;
-      const moved = p.delta.kind === "insert" ? { inserted: p.delta.step } : p.delta.kind === "remove" ? { removed: p.parent.steps[p.delta.at]! } : {};
-      this.stats.record(p.delta.kind, parent, e.value, this.processed, moved);
+      if (p === undefined || p.kind === "kick" || parent === undefined) continue;
+      const first = p.deltas[0]!;
+      const inserted = p.deltas.flatMap((d) => (d.kind === "insert" ? [d.step] : []));
+      const moved = first.kind === "remove" ? { removed: p.parent.steps[first.at]! } : { inserted };
+      this.stats.record(p.kind, parent, e.value, this.processed, moved);
       if (this.current !== undefined && planKey(p.parent) === planKey(this.current) && !(e.value !== undefined && e.value < parent)) this.failures++;
     }
   }
@@ -131,8 +133,8 @@ export class LocalSearch implements Strategy {
       let step: { plan: Plan; value: number } | undefined;
       for (const p of this.proposals.values()) {
         const v = this.valueOf.get(planKey(p.plan));
-        if (planKey(p.parent) !== here || p.kick || v === undefined) continue;
-        const better = v < value || (v === value && p.delta.kind === "remove");
+        if (planKey(p.parent) !== here || p.kind === "kick" || v === undefined) continue;
+        const better = v < value || (v === value && p.kind === "remove");
         if (better && (step === undefined || v < step.value)) step = { plan: p.plan, value: v };
       }
       if (step !== undefined) this.moveTo(step.plan);
@@ -151,37 +153,57 @@ export class LocalSearch implements Strategy {
   private pendingFrom(plan: Plan): number {
     const key = planKey(plan);
     let n = 0;
-    for (const p of this.proposals.values()) if (!p.kick && planKey(p.parent) === key && !this.valueOf.has(planKey(p.plan))) n++;
+    for (const p of this.proposals.values()) if (p.kind !== "kick" && planKey(p.parent) === key && !this.valueOf.has(planKey(p.plan))) n++;
     return n;
   }
 
-  /** One edit of `plan`, drawn by the learnt weights; undefined when the drawn edit does not apply. */
+  /** One edit of `plan` (or a block of insertions), drawn by the learnt weights; undefined when the drawn edit does not apply. */
   private neighbour(plan: Plan): Proposal | undefined {
+    const room = this.space.maxSteps - plan.steps.length;
+    if (room >= 2 && this.random() * (this.stats.kindWeight("block") + this.stats.kindWeight("insert")) < this.stats.kindWeight("block")) return this.block(plan, room);
     const edit = this.drawEdit(plan);
     if (edit === undefined) return undefined;
-    const delta: PlanDelta = { ...edit, evidence: this.evidenceFor(plan, edit) };
-    return { plan: applyPlanEdit(plan, edit), parent: plan, delta, kick: false };
+    return { plan: applyPlanEdit(plan, edit), parent: plan, deltas: [{ ...edit, evidence: this.evidenceFor(plan, edit) }], kind: edit.kind };
+  }
+
+  /** 2–4 insertions at once, each drawn as a single insertion is. */
+  private block(plan: Plan, room: number): Proposal | undefined {
+    const size = Math.min(room, 2 + Math.floor(this.random() * 3));
+    const deltas: PlanDelta[] = [];
+    let next = plan;
+    for (let tries = 0; deltas.length < size && tries < 3 * size; tries++) {
+      const edit = this.drawEdit(next, "insert");
+      if (edit === undefined || edit.kind !== "insert") continue;
+      const r = this.stats.kindRecord("block");
+      const summary = `block of ${size} insertions into "${planKey(plan)}", ${deltas.length + 1}: ${describePlanEdit(next, edit)}` +
+        (r.improved > 0 ? `: blocks improved the metric in evaluations ${r.changedAt.slice(-3).join(", ")}` : ": several moves tested in one evaluation");
+      deltas.push({ ...edit, evidence: { summary, evaluations: r.improved > 0 ? r.changedAt.slice(-3) : [], signalIds: [] } });
+      next = applyPlanEdit(next, edit);
+    }
+    return deltas.length < 2 ? undefined : { plan: next, parent: plan, deltas, kind: "block" };
   }
 
   /** The best plan so far with `kick` random edits: where the climb goes on once it is stuck. */
   private kick(history: readonly Evaluation[]): Proposal | undefined {
     const best = bestOf(history)?.plan ?? { steps: [...this.space.prefix] };
     let plan = best;
-    let last: PlanEdit | undefined;
-    for (let i = 0, tries = 0; i < this.kickSize && tries < 20; tries++) {
+    const edits: PlanEdit[] = [];
+    // Between 2 and `kick` edits: small kicks stay near the best, large ones reach other basins.
+    const size = Math.min(this.kickSize, 2 + Math.floor(this.random() * Math.max(1, this.kickSize - 1)));
+    for (let i = 0, tries = 0; i < size && tries < 4 * size; tries++) {
       const edit = this.drawEdit(plan);
       if (edit === undefined) continue;
       plan = applyPlanEdit(plan, edit);
-      last = edit;
+      edits.push(edit);
       i++;
     }
-    if (last === undefined) return undefined;
+    if (edits.length === 0) return undefined;
     const stuck = planKey(this.current ?? best);
-    const summary = `perturb the best plan with ${this.kickSize} random edits: the climb at "${stuck}" stopped improving (${this.failures} neighbours evaluated)`;
-    return { plan, parent: best, delta: { ...last, evidence: { summary, evaluations: [], signalIds: [] } }, kick: true };
+    const summary = `perturb the best plan with ${size} random edits: the climb at "${stuck}" stopped improving (${this.failures} neighbours evaluated)`;
+    return { plan, parent: best, deltas: edits.map((e) => ({ ...e, evidence: { summary, evaluations: [], signalIds: [] } })), kind: "kick" };
   }
 
-  private drawEdit(plan: Plan): PlanEdit | undefined {
+  private drawEdit(plan: Plan, only?: PlanEdit["kind"]): PlanEdit | undefined {
     const { moves, maxSteps } = this.space;
     const head = headLength(plan, this.space);
     const tail = plan.steps.length - head;
@@ -190,7 +212,8 @@ export class LocalSearch implements Strategy {
     if (plan.steps.length < maxSteps) kinds.push(["insert", this.stats.kindWeight("insert")]);
     if (tail > 0) kinds.push(["remove", this.stats.kindWeight("remove")], ["replace", this.stats.kindWeight("replace")]);
     if (tail > 1 && ordered) kinds.push(["swap", this.stats.kindWeight("swap")]);
-    const kind = this.pick(kinds);
+    const kind = only ?? this.pick(kinds);
+    if (only !== undefined && !kinds.some(([k]) => k === only)) return undefined;
     const at = (n: number) => head + Math.floor(this.random() * n);
     // Steps whose insertion improved the metric are removed or replaced less often.
     const victim = () => this.pick(plan.steps.slice(head).map((s, i): [number, number] => [head + i, this.stats.keepWeight(s)]))!;

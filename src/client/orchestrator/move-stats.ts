@@ -23,6 +23,13 @@ export interface MoveHint {
   signalIds: string[];
 }
 
+/**
+ * What a local search proposes: one of the four `PlanDelta` edits, or a block — several
+ * moves inserted at once (group testing: a block that changes nothing clears all its moves
+ * in one evaluation; on a plateau, where no single move helps, pairs can).
+ */
+export type EditKind = PlanEdit["kind"] | "block";
+
 const empty = (): EditRecord => ({ tried: 0, changed: 0, improved: 0, changedAt: [], idleAt: [] });
 
 /**
@@ -33,7 +40,7 @@ const empty = (): EditRecord => ({ tried: 0, changed: 0, improved: 0, changedAt:
  * at -Os — and whether the order of steps seems to matter at all (it does not for flags).
  */
 export class MoveStats {
-  private readonly kinds = new Map<PlanEdit["kind"], EditRecord>();
+  private readonly kinds = new Map<EditKind, EditRecord>();
   private readonly moves = new Map<string, EditRecord>();
   private readonly hints = new Map<string, MoveHint>();
 
@@ -44,14 +51,15 @@ export class MoveStats {
   /**
    * Records one evaluation (history index `at`) of an edit made from a parent valued
    * `parent`. The kind's record counts every edit; a move's record only what can be
-   * blamed on it alone: an insertion of it (changed, improved) or a removal of it
-   * (changed: the step matters) — not a replacement, whose effect may be the removed step's.
+   * blamed on it: an insertion of it, alone or in a block (changed, improved — a block
+   * that changed nothing clears each of its moves), or a removal of it (changed: the step
+   * matters) — not a replacement, whose effect may be the removed step's.
    */
-  record(kind: PlanEdit["kind"], parent: number, value: number | undefined, at: number, moved: { inserted?: PlanStep; removed?: PlanStep } = {}): void {
+  record(kind: EditKind, parent: number, value: number | undefined, at: number, moved: { inserted?: readonly PlanStep[]; removed?: PlanStep } = {}): void {
     const changed = value !== undefined && value !== parent;
     const improved = value !== undefined && value < parent;
     const records: Array<[EditRecord, boolean]> = [[this.kindRecord(kind), true]];
-    if (moved.inserted !== undefined) records.push([this.moveRecord(moved.inserted), true]);
+    for (const step of moved.inserted ?? []) records.push([this.moveRecord(step), true]);
     if (moved.removed !== undefined) records.push([this.moveRecord(moved.removed), false]);
     for (const [r, countImproved] of records) {
       r.tried++;
@@ -63,7 +71,7 @@ export class MoveStats {
     }
   }
 
-  kindRecord(kind: PlanEdit["kind"]): EditRecord {
+  kindRecord(kind: EditKind): EditRecord {
     let r = this.kinds.get(kind);
     if (r === undefined) this.kinds.set(kind, (r = empty()));
     return r;
@@ -81,7 +89,7 @@ export class MoveStats {
   }
 
   /** How likely to propose an edit of `kind`: an optimistic improvement rate (untried: 1/2). */
-  kindWeight(kind: PlanEdit["kind"]): number {
+  kindWeight(kind: EditKind): number {
     const r = this.kindRecord(kind);
     return (1 + 3 * r.improved) / (2 + r.tried);
   }
