@@ -3,7 +3,11 @@ import { Compiler, Objective } from "../src/gen/openpassmarket/v1/common_pb.js";
 import { Visibility, type LocalProblem } from "../src/gen/openpassmarket/v1/problem_pb.js";
 import { planSetVersion, verifyPlanSet } from "../src/kernel/planset/index.js";
 import type { Identity } from "../src/kernel/pki/index.js";
+import { join } from "node:path";
+import { plansetCommand } from "../src/cli/commands/planset.js";
+import { ensureLedgerKey } from "../src/kernel/pki/index.js";
 import { testDatabases } from "./support/databases.js";
+import { commandJson } from "./support/delta-log.js";
 import { llvmProblem, signedSignal } from "./support/fixtures.js";
 import { startHarness, type RegistryHarness } from "./support/registry-harness.js";
 
@@ -75,5 +79,16 @@ describe.each(testDatabases())("plan sets on the registry on $kind", (database) 
     const graph = (await asCarol.getContractGraph({ root: "", depth: 0 })).graph!;
     const nodes = graph.nodes.filter((n) => n.kind === "plan-set");
     expect(nodes.map((n) => n.version).sort()).toEqual(taught ? ["1.0.0", "2.0.0"] : ["1.0.0"]);
+
+    // The same through `opm planset` (as the operator): nothing new to learn, the stored version comes back.
+    const file = join(h.dataDir, "planset.json");
+    const flags = ["--registry", h.node.address, "--identity", h.node.adminDir, "--compiler", "llvm", "--objective", "ir-instcount"];
+    const built = await commandJson(plansetCommand, ["build", ...flags, "--compiler-version", VERSION, "--out", file]);
+    expect(built).toMatchObject({ code: 0, json: { version: second.stored!.version, created: false, sequence: second.stored!.sequence } });
+    const nodeKeyId = ensureLedgerKey(h.dataDir).keyId;
+    const shown = await commandJson(plansetCommand, ["show", ...flags, "--compiler-version", VERSION, "--trust", nodeKeyId]);
+    expect(shown.json).toMatchObject({ version: second.stored!.version, ref: second.stored!.ref, keyId: nodeKeyId });
+    expect((await commandJson(plansetCommand, ["show", file, "--trust", nodeKeyId])).json.version).toBe(second.stored!.version);
+    await expect(commandJson(plansetCommand, ["show", file, "--trust", bob.keys.keyId])).rejects.toThrow(/not trusted/);
   });
 });

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { vi } from "vitest";
+import type { Command } from "../../src/cli/command.js";
 import { replayCommand } from "../../src/cli/commands/replay.js";
 import { deltaExportBatches, deltaExportCheckpoint, deltaExportHeader, parseCheckpoint, parseNote } from "../../src/ledger/index.js";
 import type { RegistryNode } from "../../src/server/node/index.js";
@@ -18,12 +19,17 @@ export async function exportDeltaLog(node: RegistryNode, file: string): Promise<
 }
 
 /** Runs `opm replay ARGS --json` in this process: its exit code and the JSON document it printed. */
-export async function replayJson(...args: string[]): Promise<{ code: number; json: Record<string, any> }> {
+export function replayJson(...args: string[]): Promise<{ code: number; json: Record<string, any> }> {
+  return commandJson(replayCommand, args);
+}
+
+/** Runs `opm COMMAND ARGS --json` in this process (no build needed): its exit code and the JSON document it printed. */
+export async function commandJson(command: Command, args: readonly string[]): Promise<{ code: number; json: Record<string, any> }> {
   const written: string[] = [];
   const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
   const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
   try {
-    const code = await replayCommand.run([...args, "--json"]);
+    const code = await command.run([...args, "--json"]);
     return { code, json: JSON.parse(written.join("")) as Record<string, any> };
   } finally {
     out.mockRestore();
