@@ -161,9 +161,10 @@ function interruptible(say: (line: string) => void): { signal: AbortSignal; disp
 
 /** One line on the search's campaign: why it stopped and whether it can resume. */
 function describeCampaign(r: OptimizeResult, resumable: boolean): string {
-  const why = { max_evaluations: "its evaluation budget is spent", time_limit: "its time limit is reached", strategy_done: "its strategy had nothing left to propose", interrupted: "it was stopped" }[r.stopReason];
+  const why = { max_evaluations: "its evaluation budget is spent", time_limit: "its time limit is reached", strategy_done: "its strategy had nothing left to propose", interrupted: "it was interrupted (Ctrl-C)" }[r.stopReason];
   const resumed = r.resumedEvaluations > 0 ? `, ${r.resumedEvaluations} of them recorded before this run` : "";
-  const running = r.unsettledJobs.length > 0 ? `; ${r.unsettledJobs.length} evaluations still running count in the campaign` : "";
+  // Jobs still running finish at a registry that outlives this run; the embedded one stops with it.
+  const running = r.unsettledJobs.length === 0 ? "" : `; ${r.unsettledJobs.length} evaluation(s) still running ${resumable ? "count in the campaign" : "were abandoned"}`;
   const next = r.stopReason !== "interrupted" ? "finished" : resumable ? `resume it: opm optimize … --resume ${r.campaignId}` : "the embedded registry is gone with this run, so it cannot resume";
   return `campaign ${r.campaignId}: ${r.evaluations} evaluations in ${r.searchSeconds.toFixed(1)} s${resumed}; stopped because ${why}${running} (${next})`;
 }
