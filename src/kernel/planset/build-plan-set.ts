@@ -3,7 +3,7 @@ import { PlanSetSchema, type PlanSet } from "../../gen/openpassmarket/v1/planset
 import { contentId } from "../codec/index.js";
 import { OpmError } from "../errors/index.js";
 import { compilerToProto, objectiveToProto, planKey, type CompilerKind, type Objective, type Plan } from "../plan/index.js";
-import { selectPlans } from "./select-plans.js";
+import { selectPlansSparse } from "./select-plans.js";
 
 /**
  * One accepted result a plan set may learn from: a public problem's signal as measured, or
@@ -66,11 +66,30 @@ export function buildPlanSet(signals: readonly PlanSetSignal[], target: PlanSetT
     throw new OpmError("failed_precondition", `no accepted signal of ${target.compiler} ${version || "(no version)"} ${target.objective} improved on its baseline (${signals.length} signals seen, ${used.length} of this version)`);
   }
   const candidates = [...planOf.keys()].sort();
-  const bests = problemIds.map((id) => bestImprovement(problems.get(id)!));
-  const scores = candidates.map((key) => problemIds.map((id, p) => normalisedImprovement(problems.get(id)!, key, bests[p]!)));
-  const chosen = selectPlans({ candidates, scores }, maxPlans);
+  const indexOf = new Map(candidates.map((key, c) => [key, c]));
+  // Sparse scores: a plan has a score only where it was measured (problems in ascending order).
+  const rows = candidates.map(() => ({ p: [] as number[], s: [] as number[] }));
+  problemIds.forEach((id, p) => {
+    const problem = problems.get(id)!;
+    const best = bestImprovement(problem);
+    for (const key of problem.best.keys()) {
+      const score = normalisedImprovement(problem, key, best);
+      if (score > 0) {
+        const row = rows[indexOf.get(key)!]!;
+        row.p.push(p);
+        row.s.push(score);
+      }
+    }
+  });
+  const chosen = selectPlansSparse({ candidates, problems: problemIds.length, rows }, maxPlans);
+  const scoreOf = (c: number, p: number): number => {
+    const row = rows[c]!;
+    const i = row.p.indexOf(p);
+    return i === -1 ? 0 : row.s[i]!;
+  };
 
-  const ids = used.filter((s) => problemIds.includes(s.problemId)).map((s) => `${s.signalId}\n`).join("");
+  const taught = new Set(problemIds);
+  const ids = used.filter((s) => taught.has(s.problemId)).map((s) => `${s.signalId}\n`).join("");
   return create(PlanSetSchema, {
     compiler: compilerToProto(target.compiler),
     compilerVersion: version,
@@ -79,7 +98,7 @@ export function buildPlanSet(signals: readonly PlanSetSignal[], target: PlanSetT
     problems: problemIds.map((id, p) => ({
       problemId: id,
       features: Object.entries(problems.get(id)!.features).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value })),
-      scores: chosen.map((c) => scores[c.index]![p]!),
+      scores: chosen.map((c) => scoreOf(c.index, p)),
     })),
     maxPlans,
     signalCount: ids === "" ? 0 : ids.split("\n").length - 1,

@@ -3,5 +3,5 @@
 export { buildPlanSet, DEFAULT_MAX_PLANS } from "./build-plan-set.js";
 export type { PlanSetSignal, PlanSetTarget } from "./build-plan-set.js";
 export { planSetVersion, signPlanSet, verifyPlanSet } from "./plan-set-signature.js";
-export { selectPlans } from "./select-plans.js";
-export type { ScoreMatrix, Selected } from "./select-plans.js";
+export { selectPlans, selectPlansSparse } from "./select-plans.js";
+export type { ScoreMatrix, Selected, SparseScores } from "./select-plans.js";

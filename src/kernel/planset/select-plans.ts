@@ -21,6 +21,17 @@ export interface Selected {
 }
 
 /**
+ * The same scores, sparse: `rows[c]` lists candidate c's positive scores as problem
+ * indices `p` (ascending, < `problems`) and scores `s`. A plan is measured on few of many
+ * problems, so this is what a large market builds (`buildPlanSet`).
+ */
+export interface SparseScores {
+  candidates: readonly string[];
+  problems: number;
+  rows: ReadonlyArray<{ readonly p: readonly number[]; readonly s: readonly number[] }>;
+}
+
+/**
  * Chooses at most `max` candidates maximising Σ over problems of the best score among
  * the chosen (a monotone submodular coverage function), greedily: each round takes the
  * candidate with the largest marginal gain, the smallest key among equal gains. Stops
@@ -29,16 +40,28 @@ export interface Selected {
  * re-evaluated; the result is exactly the plain greedy's. Requires scores ≥ 0.
  */
 export function selectPlans(matrix: ScoreMatrix, max: number): Selected[] {
-  const { candidates, scores } = matrix;
-  const problems = scores[0]?.length ?? 0;
-  const covered = new Array<number>(problems).fill(0);
+  const problems = matrix.scores[0]?.length ?? 0;
+  const rows = matrix.scores.map((row) => {
+    const p: number[] = [];
+    const s: number[] = [];
+    row.forEach((v, i) => { if (v > 0) { p.push(i); s.push(v); } });
+    return { p, s };
+  });
+  return selectPlansSparse({ candidates: matrix.candidates, problems, rows }, max);
+}
+
+/** `selectPlans` on sparse scores: the same choice, in time proportional to the positive scores. */
+export function selectPlansSparse(sparse: SparseScores, max: number): Selected[] {
+  const { candidates, rows } = sparse;
+  const covered = new Float64Array(sparse.problems);
+  // Summed in ascending problem order over positive entries: the dense sum, bit for bit.
   const gainOf = (c: number): number => {
     let g = 0;
-    const row = scores[c]!;
-    for (let p = 0; p < problems; p++) if (row[p]! > covered[p]!) g += row[p]! - covered[p]!;
+    const { p, s } = rows[c]!;
+    for (let i = 0; i < p.length; i++) if (s[i]! > covered[p[i]!]!) g += s[i]! - covered[p[i]!]!;
     return g;
   };
-  // Max-heap on (bound, then smaller key first); `fresh` marks bounds computed this round.
+  // Max-heap on (bound, then smaller key first); `round` says which coverage a bound was computed against.
   const before = (a: Entry, b: Entry): boolean => a.bound > b.bound || (a.bound === b.bound && candidates[a.index]! < candidates[b.index]!);
   const heap = new Heap<Entry>(before);
   for (let c = 0; c < candidates.length; c++) heap.push({ index: c, bound: gainOf(c), round: 0 });
@@ -52,8 +75,8 @@ export function selectPlans(matrix: ScoreMatrix, max: number): Selected[] {
     }
     if (top.bound <= 0) break;
     out.push({ index: top.index, gain: top.bound });
-    const row = scores[top.index]!;
-    for (let p = 0; p < problems; p++) if (row[p]! > covered[p]!) covered[p] = row[p]!;
+    const { p, s } = rows[top.index]!;
+    for (let i = 0; i < p.length; i++) if (s[i]! > covered[p[i]!]!) covered[p[i]!] = s[i]!;
     round++;
   }
   return out;
