@@ -1,7 +1,7 @@
 import type { PlanSet } from "../../gen/openpassmarket/v1/planset_pb.js";
 import { RegistryService } from "../../gen/openpassmarket/v1/registry_service_pb.js";
 import { OpmError } from "../../kernel/errors/index.js";
-import { planSetVersion, verifyPlanSet } from "../../kernel/planset/index.js";
+import { planSetVersion, releasedMetrics, verifyPlanSet } from "../../kernel/planset/index.js";
 import { compilerToProto, objectiveToProto, type CompilerKind, type Objective, type Plan } from "../../kernel/plan/index.js";
 import type { RpcClient } from "../../kernel/wire/index.js";
 
@@ -91,8 +91,9 @@ export function registrySignalSource(registry: RpcClient<(typeof RegistryService
         const page = await registry.listMarketSignals({ compiler: compilerToProto(compiler), objective: objectiveToProto(objective), limit: 1000, after });
         for (const s of page.signals) {
           // A private problem's result arrives as a release (an improvement in basis points):
-          // read as a relative metric, baseline 10000 (post-processing, free of privacy cost).
-          const metrics = s.release === undefined ? { baseline: s.baseline, achieved: s.achieved } : { baseline: 10_000, achieved: 10_000 - Number(s.release.value) };
+          // read as a relative metric, clamped to its range (post-processing, free of privacy
+          // cost), as the registry node reads it when it builds a plan set.
+          const metrics = s.release === undefined ? { baseline: s.baseline, achieved: s.achieved } : releasedMetrics(s.release.value, s.release.clampMin, s.release.clampMax);
           out.push({
             signalId: s.signalId, problemId: s.problemId, compilerVersion: s.compilerVersion,
             features: Object.fromEntries(s.features.map((f) => [f.name, f.value])),

@@ -3,5 +3,6 @@
 export { buildPlanSet, DEFAULT_MAX_PLANS } from "./build-plan-set.js";
 export type { PlanSetSignal, PlanSetTarget } from "./build-plan-set.js";
 export { planSetVersion, signPlanSet, verifyPlanSet } from "./plan-set-signature.js";
+export { RELEASE_BASELINE_BP, releasedMetrics } from "./released-metrics.js";
 export { selectPlans, selectPlansSparse } from "./select-plans.js";
 export type { ScoreMatrix, Selected, SparseScores } from "./select-plans.js";

@@ -1,7 +1,7 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Compiler, Objective } from "../../gen/openpassmarket/v1/common_pb.js";
 import { PerformanceSignalSchema, SignalStatus } from "../../gen/openpassmarket/v1/signal_pb.js";
-import type { PlanSetSignal } from "../../kernel/planset/index.js";
+import { releasedMetrics, type PlanSetSignal } from "../../kernel/planset/index.js";
 import { IMPROVEMENT_BP, readRelease } from "../privacy/index.js";
 import { marketViewOf } from "../registry/market-view.js";
 import type { ProblemCache } from "../registry/problem-cache.js";
@@ -18,8 +18,8 @@ const THIRD_PARTY = "";
  * What may teach a plan set the node builds: its ACCEPTED signals (verified, and past the
  * spot checks that could refuse them) on problems of `compiler` and `objective`, seen as a
  * third party sees them through `marketViewOf` — a public problem's as measured, a private
- * problem's only when released, as a relative metric (baseline 10000, achieved 10000 − the
- * released improvement in basis points; the same reading the client's signal source makes).
+ * problem's only when released, as a relative metric (`releasedMetrics`: the improvement
+ * clamped to its range; the same reading the client's signal source makes).
  * Never a provisional or refused signal, never a private problem's exact metric.
  * Oldest first, at most MAX_TEACHING_SIGNALS.
  */
@@ -40,7 +40,7 @@ export async function teachingSignals(ctx: CallContext, problems: ProblemCache, 
     else {
       const release = await readRelease(ctx.db, row.id, IMPROVEMENT_BP);
       if (release === undefined) continue;
-      metrics = { baseline: 10_000, achieved: 10_000 - Number(release.value) };
+      metrics = releasedMetrics(release.value, release.clamp.min, release.clamp.max);
     }
     out.push({
       signalId: row.id, problemId: row.problem_id, compilerVersion: s.compilerVersion,
