@@ -76,8 +76,8 @@ async function seed(h: RegistryHarness, tag: string, adapter: Identity): Promise
 }
 
 /** A one-governor ledger genesis on `h`; returns a function that proposes and approves one entry. */
-async function initLedger(h: RegistryHarness): Promise<(kind: Parameters<ReturnType<typeof ledgerClient>["propose"]>[0]["kind"]) => Promise<Proposal>> {
-  const gov: Identity = await h.identity("gov");
+async function initLedger(h: RegistryHarness, gov?: Identity): Promise<(kind: Parameters<ReturnType<typeof ledgerClient>["propose"]>[0]["kind"]) => Promise<Proposal>> {
+  gov ??= await h.identity("gov");
   const admin = ledgerClient(h, h.admin);
   const genesis = (await admin.init({ governors: [governorKey(gov)], threshold: 1 })).proposal!;
   admin.close();
@@ -261,7 +261,8 @@ describe.each(testDatabases())("delta-sync between two nodes on $kind", (databas
   });
 
   it("after A's genesis only the operator and admitted peers read A's log; an unadmitted caller gets PERMISSION_DENIED", async () => {
-    const proposeA = await initLedger(a);
+    const gov = await a.identity("gov-a");
+    const proposeA = await initLedger(a, gov);
     const asPeer = createRpcClient(SyncService, { address: a.node.address, identity: asB, deadlineMs: 20_000 });
     const asOperator = createRpcClient(SyncService, { address: a.node.address, identity: a.admin, deadlineMs: 20_000 });
     try {
@@ -270,7 +271,11 @@ describe.each(testDatabases())("delta-sync between two nodes on $kind", (databas
       expect(denied.message).toMatch(/node-b is not a peer admitted by the governance ledger/);
       expect((await rejection(asPeer.getDeltaBatches({ fromSequence: 0n, toSize: 1n, maxBytes: 0 }))).code).toBe("permission_denied");
       expect((await asOperator.getDeltaCheckpoint({ fromSize: 0n })).note).toMatch(/^openpassmarket\/delta\//);
-      await proposeA({ case: "peerAdmission", value: { peer: "node-b", publicKey: parseVerifierKey(b.node.deltaKey).publicKey, reason: "federate" } });
+      // Through the CLI, as an operator would: `opm ledger propose admit-peer`.
+      writeIdentity(join(dir, "gov-a"), gov);
+      const admitted = await opm("ledger", "propose", "admit-peer", "node-b", "--peer-key", b.node.deltaKey, "--reason", "federate", "--approve",
+        "--registry", a.node.address, "--identity", join(dir, "gov-a"), "--json");
+      expect(admitted.code, admitted.stderr).toBe(0);
       expect((await asPeer.getDeltaCheckpoint({ fromSize: 0n })).note).toMatch(/^openpassmarket\/delta\//);
       // One key, one peer: a second admission of B's key under another name is refused by the ledger.
       const dup = await rejection(proposeA({ case: "peerAdmission", value: { peer: "node-b2", publicKey: parseVerifierKey(b.node.deltaKey).publicKey, reason: "" } }));
