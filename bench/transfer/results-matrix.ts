@@ -1,30 +1,45 @@
 /**
  * The results matrix of the transfer benchmark: every pool plan evaluated once on every
- * program (IR instructions after `opt`), kept in a JSON cache together with every other
- * evaluation and verdict the benchmark made, so reruns cost little.
+ * program (the objective's metric), kept in a cache together with every other evaluation
+ * and verdict the benchmark made, so reruns cost little. The cache is gzipped JSON
+ * (`results-cache.json.gz`); a plain `results-cache.json` is still read.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { runTool } from "../../src/adapters/framework/run-tool.js";
 import type { PreparedProblem, Toolchain } from "../../src/adapters/framework/toolchain.js";
 import { verifyTransform } from "../../src/adapters/framework/toolchains.js";
 import { findLlvmTools } from "../../src/adapters/llvm/find-llvm-tools.js";
-import { planKey, type Plan } from "../../src/kernel/plan/index.js";
+import { countInstructions } from "../../src/adapters/llvm/inst-count-features.js";
+import { readLlvmIr } from "../../src/adapters/llvm/read-llvm-ir.js";
+import { planKey, type CompilerKind, type Objective, type Plan } from "../../src/kernel/plan/index.js";
 import type { BenchProgram } from "./bench-programs.js";
 
-/** What the cache keeps of one program. */
+/** What the cache keeps of one program on one compiler. */
 export interface ProgramRecord {
   name: string;
   kind: string;
   digest: string;
   compilerVersion: string;
+  /** Absent in records written before GCC and Cranelift joined: LLVM, ir-instcount. */
+  compiler?: CompilerKind;
+  objective?: Objective;
+  /** The share of changed code the runs must cover (`VerifyRequest.requiredCoverage`); absent: every changed function. */
+  requiredCoverage?: number;
   baseline: number;
   features: Record<string, number>;
   /** Metric by plan key; null: the evaluation failed. */
   values: Record<string, number | null>;
   /** Milliseconds each evaluation took. */
   ms: Record<string, number>;
-  /** Verdict by plan key: "accepted", "rejected" or "undecided" (with plain `opt`, the metric claimed). */
+  /** Verdict by plan key: "accepted", "rejected" or "undecided" (LLVM: with plain `opt`, the metric claimed). */
   verdicts: Record<string, string>;
+  /**
+   * The metric the benchmark measured itself when it verified the plan: LLVM, the
+   * instructions of plain `opt -passes=…`'s output counted here; GCC and Cranelift, a
+   * fresh evaluation. A verdict is "accepted" only when this equals `values[key]`.
+   */
+  recount?: Record<string, number>;
   /** Milliseconds of each verification (the first builds the references). */
   verifyMs: number[];
 }
@@ -33,32 +48,58 @@ export interface Cache {
   programs: Record<string, ProgramRecord>;
 }
 
+/** Reads `path` (gzipped when it ends in `.gz`), or the other form when only that exists. */
 export function loadCache(path: string): Cache {
-  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Cache) : { programs: {} };
+  const other = path.endsWith(".gz") ? path.slice(0, -3) : `${path}.gz`;
+  const from = existsSync(path) ? path : existsSync(other) ? other : undefined;
+  if (from === undefined) return { programs: {} };
+  const bytes = readFileSync(from);
+  return JSON.parse((from.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("utf8")) as Cache;
 }
 
 export function saveCache(path: string, cache: Cache): void {
-  writeFileSync(path, `${JSON.stringify(cache)}\n`);
+  const text = `${JSON.stringify(cache)}\n`;
+  writeFileSync(path, path.endsWith(".gz") ? gzipSync(text, { level: 9 }) : text);
+}
+
+/** The cache key of `program` on `compiler`: LLVM records keep the bare name they always had. */
+export function recordKey(compiler: CompilerKind, program: string): string {
+  return compiler === "llvm" ? program : `${compiler}/${program}`;
 }
 
 /** A program prepared for the benchmark: the toolchain's input and its cache record. */
 export interface Prepared {
   program: BenchProgram;
+  compiler: CompilerKind;
+  objective: Objective;
   prepared: PreparedProblem;
   record: ProgramRecord;
   /** Reference builds kept across this program's verifications. */
   verifyCache: Map<string, unknown>;
 }
 
-/** Prepares `program` (IR, features, `default<Oz>` baseline), reusing its cache record when the IR is the same. */
-export async function prepareProgram(toolchain: Toolchain, program: BenchProgram, cache: Cache, compilerVersion: string): Promise<Prepared> {
-  const prepared = await toolchain.prepare(program.program, "ir-instcount");
-  let record = cache.programs[program.name];
-  if (record === undefined || record.digest !== prepared.digest || record.compilerVersion !== compilerVersion) {
-    record = { name: program.name, kind: program.kind, digest: prepared.digest, compilerVersion, baseline: prepared.baseline.value, features: prepared.features, values: {}, ms: {}, verdicts: {}, verifyMs: [] };
-    cache.programs[program.name] = record;
+/**
+ * Prepares `program` (input, features, the compiler's default as baseline), reusing its
+ * cache record when the input, compiler version and required coverage are the same.
+ */
+export async function prepareProgram(toolchain: Toolchain, program: BenchProgram, cache: Cache, compiler: CompilerKind, objective: Objective, compilerVersion: string): Promise<Prepared> {
+  const prepared = await toolchain.prepare(program.program, objective);
+  const key = recordKey(compiler, program.name);
+  let record = cache.programs[key];
+  if (record === undefined || record.digest !== prepared.digest || record.compilerVersion !== compilerVersion || (record.objective ?? "ir-instcount") !== objective) {
+    record = { name: program.name, kind: program.kind, digest: prepared.digest, compilerVersion, compiler, objective, baseline: prepared.baseline.value, features: prepared.features, values: {}, ms: {}, verdicts: {}, recount: {}, verifyMs: [] };
+    cache.programs[key] = record;
   }
-  return { program, prepared, record, verifyCache: new Map() };
+  if (record.requiredCoverage !== program.requiredCoverage) {
+    // Verdicts were given under another coverage rule: they do not carry over.
+    record.verdicts = {};
+    record.recount = {};
+    record.verifyMs = [];
+    if (program.requiredCoverage === undefined) delete record.requiredCoverage;
+    else record.requiredCoverage = program.requiredCoverage;
+  }
+  record.recount ??= {};
+  return { program, compiler, objective, prepared, record, verifyCache: new Map() };
 }
 
 /** The metric of `plan` on `p` (cached); undefined when the evaluation fails. */
@@ -68,7 +109,7 @@ export async function evaluatePlan(toolchain: Toolchain, p: Prepared, plan: Plan
   const t = performance.now();
   let value: number | null = null;
   try {
-    value = (await toolchain.evaluate(p.prepared.input, plan, "ir-instcount", { timeoutMs: 120_000 })).value;
+    value = (await toolchain.evaluate(p.prepared.input, plan, p.objective, { timeoutMs: 120_000 })).value;
   } catch {
     value = null;
   }
@@ -77,29 +118,49 @@ export async function evaluatePlan(toolchain: Toolchain, p: Prepared, plan: Plan
   return value ?? undefined;
 }
 
-const tools = findLlvmTools();
+let llvmTools: ReturnType<typeof findLlvmTools> | undefined;
 
 /**
- * Whether `plan`'s result on `p` is verified: AFTER re-made with plain `opt -passes=…`,
- * then `verifyTransform` on the program's runs with the cached metric as the claim (so
- * the metric layer recounts it). Cached by plan key.
+ * Whether `plan`'s result on `p` is verified and reproduced. LLVM: AFTER re-made with
+ * plain `opt -passes=…`, its instructions counted here, then `verifyTransform` on the
+ * program's runs with the cached metric as the claim (so the metric layer recounts it
+ * too). GCC, Cranelift: a fresh evaluation, then the toolchain's own `verifyEvaluation`
+ * on the program's runs. Accepted only when the verdict passes and the recount equals
+ * the cached metric. Cached by plan key.
  */
 export async function verifyPlan(toolchain: Toolchain, p: Prepared, plan: Plan): Promise<boolean> {
   const key = planKey(plan);
   const held = p.record.verdicts[key];
   if (held !== undefined) return held === "accepted";
   const t = performance.now();
-  const before = new TextDecoder().decode(p.prepared.input.bytes);
-  const r = await runTool(tools.opt, [`-passes=${toolchain.renderPlan(plan)}`, "-S", "-", "-o", "-"], { stdin: before, timeoutMs: 600_000, deterministic: true, maxOutputBytes: 256 * 1024 * 1024 });
+  const claimed = p.record.values[key];
   let outcome = "rejected";
-  if (r.exitCode === 0) {
-    const verdict = await verifyTransform({
-      compiler: "llvm", before: { text: before }, after: { text: r.stdout.toString() }, runs: p.program.runs,
-      libraries: p.prepared.input.libraries ?? [], cache: p.verifyCache, objective: "ir-instcount",
-      ...(p.program.source === undefined ? {} : { source: p.program.source }),
-      ...(p.record.values[key] == null ? {} : { claimedMetric: p.record.values[key]! }),
-    });
-    outcome = verdict.ok ? "accepted" : verdict.decided ? "rejected" : "undecided";
+  if (p.compiler === "llvm") {
+    llvmTools ??= findLlvmTools();
+    const before = new TextDecoder().decode(p.prepared.input.bytes);
+    const r = await runTool(llvmTools.opt, [`-passes=${toolchain.renderPlan(plan)}`, "-S", "-", "-o", "-"], { stdin: before, timeoutMs: 600_000, deterministic: true, maxOutputBytes: 256 * 1024 * 1024 });
+    if (r.exitCode === 0) {
+      const after = r.stdout.toString();
+      p.record.recount![key] = countInstructions(readLlvmIr(after));
+      const verdict = await verifyTransform({
+        compiler: "llvm", before: { text: before }, after: { text: after }, runs: p.program.runs,
+        libraries: p.prepared.input.libraries ?? [], cache: p.verifyCache, objective: p.objective,
+        ...(p.program.source === undefined ? {} : { source: p.program.source }),
+        ...(p.program.requiredCoverage === undefined ? {} : { requiredCoverage: p.program.requiredCoverage }),
+        ...(claimed == null ? {} : { claimedMetric: claimed }),
+      });
+      outcome = verdict.ok && p.record.recount![key] === claimed ? "accepted" : verdict.ok || verdict.decided ? "rejected" : "undecided";
+    }
+  } else {
+    const input = { ...p.prepared.input, runs: p.program.runs, ...(p.program.requiredCoverage === undefined ? {} : { requiredCoverage: p.program.requiredCoverage }) };
+    try {
+      const measured = await toolchain.evaluate(input, plan, p.objective, { timeoutMs: 600_000 });
+      p.record.recount![key] = measured.value;
+      const verdict = await toolchain.verifyEvaluation({ input, plan, objective: p.objective, measured }, p.verifyCache);
+      outcome = verdict.ok && measured.value === claimed ? "accepted" : verdict.ok || verdict.decided ? "rejected" : "undecided";
+    } catch {
+      outcome = "rejected";
+    }
   }
   p.record.verdicts[key] = outcome;
   p.record.verifyMs.push(Math.round(performance.now() - t));
