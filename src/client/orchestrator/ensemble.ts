@@ -61,8 +61,11 @@ export class EnsembleSearch implements Strategy {
   private processed = 0;
   private best = Infinity;
   private started = false;
+  /** The version of the market's plan set this search was built on ("" for none): a campaign records it. */
+  readonly planSetVersion: string;
 
-  constructor(private readonly space: SearchSpace, seed: number, market: MarketKnowledge = { plans: [], hints: [] }, bandit: AucBanditOptions = {}) {
+  constructor(private readonly space: SearchSpace, seed: number, market: MarketKnowledge = { plans: [], hints: [], planSetVersion: "" }, bandit: AucBanditOptions = {}) {
+    this.planSetVersion = market.planSetVersion;
     this.local = new LocalSearch(space, { seed: (seed ^ 0x2545f491) >>> 0, hints: market.hints });
     // Random and greedy build on the better of the default and its alternative levels (GCC's
     // -Oz is often smaller than -Os), so they are made once the levels are evaluated.

@@ -1,11 +1,10 @@
-import type { PlanSet } from "../../gen/openpassmarket/v1/planset_pb.js";
-import { OpmError } from "../../kernel/errors/index.js";
 import { planKey, type Plan, type SearchSpace } from "../../kernel/plan/index.js";
-import { buildPlanSet, rankPlans } from "../planset/index.js";
+import { planSetVersion, rankPlans } from "../planset/index.js";
 import { cosine } from "./market-first.js";
 import type { MoveHint } from "./move-stats.js";
 import type { MarketSignal } from "./signal-source.js";
 import type { StrategyContext } from "./strategy.js";
+import { loadPlanSet, withinSpace } from "./transfer.js";
 
 /** What a search may take from the market before its first plan. */
 export interface MarketKnowledge {
@@ -13,27 +12,23 @@ export interface MarketKnowledge {
   plans: Plan[];
   /** Moves found in improving plans of similar problems (at most 32), most telling first. */
   hints: MoveHint[];
+  /** The version of the plan set `plans` come from ("" for none): a campaign records it, a resume asks for it again. */
+  planSetVersion: string;
 }
 
 /**
- * Reads the market's verified signals for the problem's compiler and objective (the
- * caller sees only what it may: public problems' accepted signals, releases) and derives
- * the plan set, ranked for this problem as the `transfer` strategy does, and move hints.
+ * The plan set `transfer` would use (`loadPlanSet`: the registry's newest, signature
+ * checked, or one built from the signals the caller may see — public problems' accepted
+ * signals, releases), ranked for this problem, and move hints from the same signals.
  * Empty when the market has nothing for this compiler version.
  */
 export async function readMarketKnowledge(context: StrategyContext): Promise<MarketKnowledge> {
   const { problem, space } = context;
   const signals = (await context.signals.list({ compiler: problem.compiler, objective: problem.objective }))
     .filter((s) => s.compilerVersion === problem.compilerVersion);
-  if (signals.length === 0) return { plans: [], hints: [] };
-  let set: PlanSet | undefined;
-  try {
-    set = buildPlanSet(signals, { compiler: problem.compiler, objective: problem.objective, compilerVersion: problem.compilerVersion });
-  } catch (err) {
-    if (!(err instanceof OpmError && err.code === "failed_precondition")) throw err;
-  }
+  const set = await loadPlanSet(context);
   const plans = set === undefined ? [] : rankPlans(set, problem.features, "nearest").filter((p) => withinSpace(p, space));
-  return { plans, hints: moveHints(signals, problem.features, space) };
+  return { plans, hints: moveHints(signals, problem.features, space), planSetVersion: set === undefined ? "" : planSetVersion(set) };
 }
 
 /**
@@ -61,10 +56,4 @@ export function moveHints(signals: readonly MarketSignal[], features: Readonly<R
     .sort(([ka, a], [kb, b]) => b.mass - a.mass || (ka < kb ? -1 : ka > kb ? 1 : 0))
     .slice(0, 32)
     .map(([key, a]) => ({ step: moves.get(key)!, weight: top === 0 ? 0 : (4 * a.mass) / top, signalIds: [...a.signalIds].sort() }));
-}
-
-function withinSpace(plan: Plan, space: SearchSpace): boolean {
-  if (plan.steps.length > space.maxSteps) return false;
-  const offered = new Set([...space.prefix, ...space.alternatives.flat(), ...space.moves].map((s) => planKey({ steps: [s] })));
-  return plan.steps.every((s) => offered.has(planKey({ steps: [s] })));
 }

@@ -148,7 +148,8 @@ function startsWith(steps: readonly PlanStep[], prefix: readonly PlanStep[]): bo
 }
 
 /** Whether every step of `plan` is one the space offers and it is not too long (another version's catalog may differ). */
-function withinSpace(plan: Plan, space: SearchSpace): boolean {
+/** True when every step of `plan` is one the space offers and it is no longer than the space allows. */
+export function withinSpace(plan: Plan, space: SearchSpace): boolean {
   if (plan.steps.length > space.maxSteps) return false;
   const offered = new Set([...space.prefix, ...space.alternatives.flat(), ...space.moves].map((s) => planKey({ steps: [s] })));
   return plan.steps.every((s) => offered.has(planKey({ steps: [s] })));
