@@ -49,12 +49,13 @@ function claimOf(value: Uint8Array): SignatureClaim {
     const s = fromBinary(SignatureSchema, value.subarray(sig.payloadStart, sig.end));
     return {
       adapter: adapter.length === 0 ? "" : utf8.decode(value.subarray(adapter[0]!.payloadStart, adapter[0]!.end)),
-      keyId: s.keyId, signature: s.signature, payload: pae(PerformanceSignalSchema.typeName, value.subarray(0, sig.start)),
+      // A copy, not a view: a view would take its whole batch buffer with it to the worker.
+      keyId: s.keyId, signature: s.signature.slice(), payload: pae(PerformanceSignalSchema.typeName, value.subarray(0, sig.start)),
     };
   }
   const signal = fromBinary(PerformanceSignalSchema, value);
   return {
-    adapter: signal.adapter, keyId: signal.signature?.keyId ?? "", signature: signal.signature?.signature ?? new Uint8Array(),
+    adapter: signal.adapter, keyId: signal.signature?.keyId ?? "", signature: signal.signature?.signature.slice() ?? new Uint8Array(),
     payload: pae(PerformanceSignalSchema.typeName, unsignedBytes(PerformanceSignalSchema, signal)),
   };
 }
