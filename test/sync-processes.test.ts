@@ -182,6 +182,9 @@ describe.each(testDatabases())("delta-sync between real opm serve processes on $
 
   it("two nodes sync both ways and a third converges on the same federated root", async () => {
     await Promise.all([publish(a, "pass-a", 20), publish(b, "pass-b", 20)]);
+    // Each logs its own 22 contracts (2 declarations, the same on both, and 20 passes) first:
+    // two empty logs would "converge" at once.
+    await until("both nodes to log their work", async () => ((await status(a)).deltas >= 22n && (await status(b)).deltas >= 22n ? true : undefined));
     const { sa, sb } = await convergedAB();
     expect(sa.stateRoot).not.toBe(sb.stateRoot); // each keeps its own log and state
     expect(sa.size).toBeGreaterThan(0n);
