@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IrStore } from "../src/adapters/framework/ir-store.js";
 import { CampaignState, type Campaign } from "../src/gen/openpassmarket/v1/campaign_pb.js";
 import { CampaignService } from "../src/gen/openpassmarket/v1/campaign_service_pb.js";
-import { optimize as optimizeInProcess, resumeSearch, type MarketTarget, type OptimizeOptions } from "../src/client/orchestrator/index.js";
+import { optimize as optimizeInProcess, resumeSearch, STRATEGIES, type MarketTarget, type OptimizeOptions } from "../src/client/orchestrator/index.js";
 import { writeIdentity, type Identity } from "../src/kernel/pki/index.js";
 import { createRpcClient, type RpcClient } from "../src/kernel/wire/index.js";
 import { spawnAdapter, type AdapterChild } from "./support/adapter-process.js";
@@ -86,10 +86,10 @@ describe("campaigns: resume, handoff, time limit and Ctrl-C through opm optimize
     expect(e.code, e.stderr).toBe(0);
     return JSON.parse(e.stdout.trim().split("\n").at(-1)!) as Result;
   };
-  /** The same search in this process (`optimize`, the client library `opm optimize` runs), as alice. */
+  /** The same search in this process (`optimize`, the client library `opm optimize` runs, with its default strategy), as alice. */
   const market = (): MarketTarget => ({ address: h.node.address, identity: ids["alice"]!, irStore: store, parallelism: 1 });
   const searchInProcess = (extra: Partial<OptimizeOptions>) => optimizeInProcess({
-    file: PROGRAM, compiler: "llvm", objective: "ir-instcount", strategy: "random", seed: 11, maxSteps: 8, maxEvaluations: 6,
+    file: PROGRAM, compiler: "llvm", objective: "ir-instcount", strategy: STRATEGIES[0]!.name, seed: 11, maxSteps: 8, maxEvaluations: 6,
     visibility: "private", market: market(), ...extra,
   });
   const campaign = async (id: string): Promise<Campaign> => (await campaigns.getCampaign({ campaignId: id })).campaign!;

@@ -6,7 +6,7 @@
  * returned: the well-formed layer should reject it, and the benchmark reports it apart).
  */
 import { createHash } from "node:crypto";
-import { seededRandom } from "../../src/client/orchestrator/seeded-random.js";
+import { seededRandom } from "../../src/kernel/plan/index.js";
 
 export const CLIF_MUTATION_KINDS = ["swap-add-sub", "cmp-condition", "drop-store", "change-constant"] as const;
 export type ClifMutationKind = (typeof CLIF_MUTATION_KINDS)[number];

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { matchingClose, splitTopLevel } from "../../src/adapters/llvm/read-llvm-type.js";
-import { seededRandom } from "../../src/client/orchestrator/seeded-random.js";
+import { seededRandom } from "../../src/kernel/plan/index.js";
 
 export const MUTATION_KINDS = [
   "swap-add-sub", "cmp-predicate", "drop-store", "change-constant", "swap-branch-targets", "change-call-arg",

@@ -1,3 +1,4 @@
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { resolve } from "node:path";
 import { RegistryService } from "../gen/openpassmarket/v1/registry_service_pb.js";
 import { loadIdentity } from "../kernel/pki/index.js";
@@ -14,9 +15,14 @@ export const CLIENT_FLAGS = {
 
 /** Runs `fn` with a client for `--registry HOST:PORT` as `--identity DIR` (or OPM_REGISTRY / OPM_IDENTITY), then closes it. */
 export async function withRegistry<T>(args: ParsedArgs, fn: (client: RegistryClient) => Promise<T>): Promise<T> {
+  return withService(RegistryService, args, fn);
+}
+
+/** `withRegistry` for another of the node's services (`CampaignService`, …). */
+export async function withService<M extends GenServiceMethods, T>(service: GenService<M>, args: ParsedArgs, fn: (client: RpcClient<M>) => Promise<T>): Promise<T> {
   const address = stringFlag(args, "registry") ?? process.env.OPM_REGISTRY ?? "";
   const identityDir = stringFlag(args, "identity") ?? process.env.OPM_IDENTITY ?? "";
-  const client = createRpcClient(RegistryService, {
+  const client = createRpcClient(service, {
     address: address === "" ? (stringFlag(args, "registry", true) as string) : address,
     identity: loadIdentity(resolve(identityDir === "" ? (stringFlag(args, "identity", true) as string) : identityDir)),
   });

@@ -1,13 +1,10 @@
-import { resolve } from "node:path";
 import { CampaignState, type Campaign } from "../../gen/openpassmarket/v1/campaign_pb.js";
 import { CampaignService } from "../../gen/openpassmarket/v1/campaign_service_pb.js";
 import { OpmError } from "../../kernel/errors/index.js";
-import { loadIdentity } from "../../kernel/pki/index.js";
 import { planKey } from "../../kernel/plan/index.js";
-import { createRpcClient, type RpcClient } from "../../kernel/wire/index.js";
-import { parseCommandArgs, stringFlag, type ParsedArgs } from "../args.js";
+import { parseCommandArgs, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
-import { CLIENT_FLAGS } from "../connect.js";
+import { CLIENT_FLAGS, withService } from "../connect.js";
 import { createOutput } from "../output.js";
 
 const WHO = "  --registry HOST:PORT --identity DIR   the registry, and who asks (or OPM_REGISTRY / OPM_IDENTITY)";
@@ -50,20 +47,20 @@ export const campaignCommand: Command = {
     };
     switch (sub) {
       case "list": {
-        const r = await withCampaigns(args, (c) => c.listCampaigns({ participant: stringFlag(args, "participant") ?? "", problemId: stringFlag(args, "problem") ?? "" }));
+        const r = await withService(CampaignService, args, (c) => c.listCampaigns({ participant: stringFlag(args, "participant") ?? "", problemId: stringFlag(args, "problem") ?? "" }));
         out.result({ campaigns: r.campaigns.map((c) => campaignJson(c)) }, () => r.campaigns.length === 0 ? "no campaigns" : r.campaigns.map(describeLine).join("\n"));
         return 0;
       }
       case "show": {
         const campaignId = needId();
-        const r = await withCampaigns(args, (c) => c.getCampaign({ campaignId }));
+        const r = await withService(CampaignService, args, (c) => c.getCampaign({ campaignId }));
         out.result(campaignJson(r.campaign!), () => describe(r.campaign!));
         return 0;
       }
       case "handoff": {
         const campaignId = needId();
         const to = stringFlag(args, "to", true) as string;
-        const r = await withCampaigns(args, (c) => c.handoffCampaign({ campaignId, to }));
+        const r = await withService(CampaignService, args, (c) => c.handoffCampaign({ campaignId, to }));
         out.result(campaignJson(r.campaign!), () => `campaign ${campaignId} is now held by ${r.campaign!.holder}: only it may resume it (opm optimize PROGRAM --resume ${campaignId})`);
         return 0;
       }
@@ -72,22 +69,6 @@ export const campaignCommand: Command = {
     }
   },
 };
-
-type CampaignClient = RpcClient<(typeof CampaignService)["method"]>;
-
-async function withCampaigns<T>(args: ParsedArgs, fn: (client: CampaignClient) => Promise<T>): Promise<T> {
-  const address = stringFlag(args, "registry") ?? process.env.OPM_REGISTRY ?? "";
-  const identityDir = stringFlag(args, "identity") ?? process.env.OPM_IDENTITY ?? "";
-  const client = createRpcClient(CampaignService, {
-    address: address === "" ? (stringFlag(args, "registry", true) as string) : address,
-    identity: loadIdentity(resolve(identityDir === "" ? (stringFlag(args, "identity", true) as string) : identityDir)),
-  });
-  try {
-    return await fn(client);
-  } finally {
-    client.close();
-  }
-}
 
 /** A campaign as `--json` prints it: plans as pipeline text, numbers as numbers. */
 function campaignJson(c: Campaign) {

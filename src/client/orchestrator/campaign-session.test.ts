@@ -5,15 +5,15 @@ import { pinPlanSet, recordedBatchesOf } from "./campaign-session.js";
 import { recordedSignalSource, type SignalSource } from "./signal-source.js";
 
 describe("campaign sessions", () => {
-  it("asks a plan-set source for the version the campaign recorded, and leaves other sources alone", async () => {
+  it("asks a plan-set source for the version the campaign recorded, and pins a campaign without one to none", async () => {
     const asked: unknown[] = [];
     const source = { ...recordedSignalSource([]), newestPlanSet: async (q: object) => (asked.push(q), undefined) } as unknown as SignalSource;
     const pinned = pinPlanSet(source, "ab12") as unknown as { newestPlanSet(q: object): Promise<unknown> };
     await pinned.newestPlanSet({ compiler: "llvm", compilerVersion: "14.0.6", objective: "ir-instcount" });
     expect(asked).toEqual([{ compiler: "llvm", compilerVersion: "14.0.6", objective: "ir-instcount", version: "ab12" }]);
-    expect(pinPlanSet(source, "")).toBe(source);
-    const plain = recordedSignalSource([]);
-    expect(pinPlanSet(plain, "ab12")).toBe(plain);
+    // A campaign that used none is pinned to none: not a set built from signals that came since.
+    expect(pinPlanSet(source, "").pinnedPlanSet).toBe("");
+    expect(pinPlanSet(recordedSignalSource([]), "ab12").newestPlanSet).toBeUndefined();
   });
 
   it("reads recorded plans as the kernel spells them (no empty values)", () => {

@@ -32,14 +32,15 @@ export function strategyBudgetOf(maxEvaluations: number): number {
 }
 
 /**
- * The signal source a resumed campaign's strategy reads: `source`, except that a plan set
- * asked of it (`newestPlanSet`, where the source serves plan sets) is the version the
- * campaign recorded rather than the newest, so the strategy ranks the same plans again.
- * `source` itself when the campaign used no plan set.
+ * The signal source a resumed campaign's strategy reads: `source`, with the plan set pinned
+ * to the version the campaign recorded — that version asked of the source, or none at all
+ * when the campaign used none (not one built from signals that arrived since) — so the
+ * strategy ranks the same plans again.
  */
 export function pinPlanSet(source: SignalSource, version: string): SignalSource {
-  // Typed structurally: a source that serves no plan sets has no such method.
-  const served = (source as { newestPlanSet?: (query: object) => Promise<unknown> }).newestPlanSet;
-  if (version === "" || served === undefined) return source;
-  return { ...source, newestPlanSet: (query: object) => served.call(source, { ...query, version }) } as unknown as SignalSource;
+  return {
+    list: (query) => source.list(query),
+    pinnedPlanSet: version,
+    ...(source.newestPlanSet === undefined ? {} : { newestPlanSet: (query) => source.newestPlanSet!({ ...query, version }) }),
+  };
 }

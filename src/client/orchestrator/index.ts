@@ -15,7 +15,7 @@ export type { ResumeOptions } from "./resume-search.js";
 export { planSetVersionOf, recordedBatchesOf, TIME_ONLY_STRATEGY_BUDGET } from "./campaign-session.js";
 export { ScreenSearch, screenSearch } from "./screen-search.js";
 export type { ScreenSearchOptions } from "./screen-search.js";
-export { seededRandom } from "./seeded-random.js";
+export { seededRandom } from "../../kernel/plan/index.js";
 export { EMPTY_SIGNAL_SOURCE, recordedSignalSource, registrySignalSource } from "./signal-source.js";
 export type { MarketQuery, MarketSignal, SignalSource } from "./signal-source.js";
 export { STRATEGIES, strategyNamed } from "./strategies.js";

@@ -2,7 +2,7 @@ import {
   applyPlanEdit, describePlanEdit, headLength, planKey, type Plan, type PlanDelta, type PlanEdit, type PlanEvidence, type PlanStep,
 } from "../../kernel/plan/index.js";
 import { MoveStats, type EditKind, type MoveHint } from "./move-stats.js";
-import { seededRandom } from "./seeded-random.js";
+import { seededRandom } from "../../kernel/plan/index.js";
 import { bestOf, type Evaluation, type SearchSpace, type Strategy, type StrategyDefinition } from "./strategy.js";
 
 export interface LocalSearchOptions {
@@ -253,7 +253,10 @@ export class LocalSearch implements Strategy {
       const r = this.stats.moveRecord(edit.step);
       const hint = this.stats.hintOf(edit.step);
       if (r.changed > 0) return { summary: `${base}: it changed the metric in evaluations ${r.changedAt.slice(-3).join(", ")}`, evaluations: r.changedAt.slice(-3), signalIds: [] };
-      if (hint !== undefined) return { summary: `${base}: it is in improving plans of similar problems in the market`, evaluations: [], signalIds: hint.signalIds.slice(0, 3) };
+      if (hint !== undefined) {
+        const problems = hint.problemIds.slice(0, 3).map((id) => id.slice(0, 12)).join(", ");
+        return { summary: `${base}: the market's plan set has it in plans that improved similar problems (${problems})`, evaluations: [], signalIds: [] };
+      }
       return { summary: `${base}: ${r.tried === 0 ? "not tried yet" : `tried ${r.tried} times, no change yet`}`, evaluations: [], signalIds: [] };
     }
     if (edit.kind === "remove") {

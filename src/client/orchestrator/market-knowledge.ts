@@ -1,8 +1,8 @@
+import type { PlanSet } from "../../gen/openpassmarket/v1/planset_pb.js";
 import { planKey, type Plan, type SearchSpace } from "../../kernel/plan/index.js";
 import { planSetVersion, rankPlans } from "../planset/index.js";
 import { cosine } from "./market-first.js";
 import type { MoveHint } from "./move-stats.js";
-import type { MarketSignal } from "./signal-source.js";
 import type { StrategyContext } from "./strategy.js";
 import { loadPlanSet, withinSpace } from "./transfer.js";
 
@@ -10,7 +10,7 @@ import { loadPlanSet, withinSpace } from "./transfer.js";
 export interface MarketKnowledge {
   /** The plan set's plans, ranked for this problem (nearest problems' best first), all within the space. */
   plans: Plan[];
-  /** Moves found in improving plans of similar problems (at most 32), most telling first. */
+  /** Moves of the plan set's plans that improved similar problems (at most 32), most telling first. */
   hints: MoveHint[];
   /** The version of the plan set `plans` come from ("" for none): a campaign records it, a resume asks for it again. */
   planSetVersion: string;
@@ -19,41 +19,47 @@ export interface MarketKnowledge {
 /**
  * The plan set `transfer` would use (`loadPlanSet`: the registry's newest, signature
  * checked, or one built from the signals the caller may see — public problems' accepted
- * signals, releases), ranked for this problem, and move hints from the same signals.
- * Empty when the market has nothing for this compiler version.
+ * signals, releases — or the version a resumed campaign recorded), ranked for this
+ * problem, and the move hints it gives. Everything comes from the plan set, so a search is
+ * a function of its seed, its history and the set's version: a resume with the same
+ * version proposes the same plans whatever the market measured since.
  */
 export async function readMarketKnowledge(context: StrategyContext): Promise<MarketKnowledge> {
   const { problem, space } = context;
-  const signals = (await context.signals.list({ compiler: problem.compiler, objective: problem.objective }))
-    .filter((s) => s.compilerVersion === problem.compilerVersion);
   const set = await loadPlanSet(context);
-  const plans = set === undefined ? [] : rankPlans(set, problem.features, "nearest").filter((p) => withinSpace(p, space));
-  return { plans, hints: moveHints(signals, problem.features, space), planSetVersion: set === undefined ? "" : planSetVersion(set) };
+  if (set === undefined) return { plans: [], hints: [], planSetVersion: "" };
+  const plans = rankPlans(set, problem.features, "nearest").filter((p) => withinSpace(p, space));
+  return { plans, hints: moveHints(set, problem.features, space), planSetVersion: planSetVersion(set) };
 }
 
 /**
- * Each move of the space weighted by the similarity (cosine of features, ≥ 0) of the
- * problems on which a plan containing it improved on the baseline; the heaviest gets
- * weight 4 (proposed five times as often as an untried move). Deterministic: ties by key.
+ * Each move of the space weighted by how much the plan set's plans containing it did for
+ * problems like this one: the sum, over the set's problems, of the plan's score there (its
+ * share of the best known improvement) times the problems' similarity (cosine of
+ * features, ≥ 0); the heaviest gets weight 4 (proposed five times as often as an untried
+ * move). Deterministic: ties by key.
  */
-export function moveHints(signals: readonly MarketSignal[], features: Readonly<Record<string, number>>, space: SearchSpace): MoveHint[] {
+export function moveHints(set: PlanSet, features: Readonly<Record<string, number>>, space: SearchSpace): MoveHint[] {
   const moves = new Map(space.moves.map((m) => [planKey({ steps: [m] }), m]));
-  const acc = new Map<string, { mass: number; signalIds: string[] }>();
-  for (const s of signals) {
-    if (!(s.achieved > 0 && s.achieved < s.baseline)) continue;
-    const similarity = Math.max(0, cosine(features, s.features));
-    if (similarity === 0) continue;
-    for (const key of new Set(s.plan.steps.map((step) => planKey({ steps: [step] })))) {
-      if (!moves.has(key)) continue;
-      const a = acc.get(key) ?? { mass: 0, signalIds: [] };
-      a.mass += similarity;
-      a.signalIds.push(s.signalId);
-      acc.set(key, a);
-    }
-  }
+  const acc = new Map<string, { mass: number; problemIds: Set<string> }>();
+  const similarity = set.problems.map((q) => Math.max(0, cosine(features, Object.fromEntries(q.features.map((f) => [f.name, f.value])))));
+  set.plans.forEach((plan, i) => {
+    const keys = new Set(plan.steps.map((step) => planKey({ steps: [step.value === "" ? { pass: step.pass } : { pass: step.pass, value: step.value }] })));
+    set.problems.forEach((q, j) => {
+      const mass = (q.scores[i] ?? 0) * similarity[j]!;
+      if (mass <= 0) return;
+      for (const key of keys) {
+        if (!moves.has(key)) continue;
+        const a = acc.get(key) ?? { mass: 0, problemIds: new Set<string>() };
+        a.mass += mass;
+        a.problemIds.add(q.problemId);
+        acc.set(key, a);
+      }
+    });
+  });
   const top = Math.max(0, ...[...acc.values()].map((a) => a.mass));
   return [...acc.entries()]
     .sort(([ka, a], [kb, b]) => b.mass - a.mass || (ka < kb ? -1 : ka > kb ? 1 : 0))
     .slice(0, 32)
-    .map(([key, a]) => ({ step: moves.get(key)!, weight: top === 0 ? 0 : (4 * a.mass) / top, signalIds: [...a.signalIds].sort() }));
+    .map(([key, a]) => ({ step: moves.get(key)!, weight: top === 0 ? 0 : (4 * a.mass) / top, problemIds: [...a.problemIds].sort() }));
 }

@@ -14,13 +14,13 @@ export interface EditRecord {
   idleAt: number[];
 }
 
-/** A move the market saw in improving plans of similar problems. */
+/** A move in the market's plan set, in plans that improved similar problems. */
 export interface MoveHint {
   step: PlanStep;
   /** How much more often to propose it than an untried move (≥ 0). */
   weight: number;
-  /** The market signals behind it. */
-  signalIds: string[];
+  /** The plan set's problems behind it (content ids). */
+  problemIds: string[];
 }
 
 /**

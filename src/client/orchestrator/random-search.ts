@@ -1,6 +1,6 @@
 import type { Plan } from "../../kernel/plan/index.js";
 import { planKey, type Evaluation, type SearchSpace, type Strategy, type StrategyDefinition } from "./strategy.js";
-import { seededRandom } from "./seeded-random.js";
+import { seededRandom } from "../../kernel/plan/index.js";
 
 /**
  * Random search: the prefix alone first (the compiler's own default, so the result is

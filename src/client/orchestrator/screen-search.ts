@@ -1,5 +1,5 @@
 import type { Plan, PlanStep } from "../../kernel/plan/index.js";
-import { seededRandom } from "./seeded-random.js";
+import { seededRandom } from "../../kernel/plan/index.js";
 import { bestOf, planKey, type Evaluation, type SearchSpace, type Strategy, type StrategyDefinition } from "./strategy.js";
 
 export interface ScreenSearchOptions {

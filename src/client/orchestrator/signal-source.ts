@@ -1,20 +1,16 @@
 import type { PlanSet } from "../../gen/openpassmarket/v1/planset_pb.js";
 import { RegistryService } from "../../gen/openpassmarket/v1/registry_service_pb.js";
 import { OpmError } from "../../kernel/errors/index.js";
-import { planSetVersion, releasedMetrics, verifyPlanSet } from "../../kernel/planset/index.js";
+import { planSetVersion, releasedMetrics, verifyPlanSet, type PlanSetSignal } from "../../kernel/planset/index.js";
 import { compilerToProto, objectiveToProto, type CompilerKind, type Objective, type Plan } from "../../kernel/plan/index.js";
 import type { RpcClient } from "../../kernel/wire/index.js";
 
-/** One result the market measured on another participant's problem, as the caller may see it. */
-export interface MarketSignal {
-  signalId: string;
-  problemId: string;
-  compilerVersion: string;
-  features: Readonly<Record<string, number>>;
-  plan: Plan;
-  baseline: number;
-  achieved: number;
-}
+/**
+ * One result the market measured on another participant's problem, as the caller may see
+ * it: what a plan set learns from (a public problem's signal as measured, a release as a
+ * relative metric).
+ */
+export type MarketSignal = PlanSetSignal;
 
 /** Which signals a strategy asks for. */
 export interface MarketQuery {
@@ -37,6 +33,11 @@ export interface SignalSource {
    * undefined when it has none (or cannot hold any: a recorded set).
    */
   newestPlanSet?(query: PlanSetQuery): Promise<LoadedPlanSet | undefined>;
+  /**
+   * Set for a resumed or replayed campaign: the version of the plan set it recorded, ""
+   * when it used none. A strategy then uses exactly that set (`loadPlanSet`).
+   */
+  pinnedPlanSet?: string;
 }
 
 /** Which plan set a strategy asks for. */

@@ -3,7 +3,7 @@ import { OpmError } from "../../kernel/errors/index.js";
 import { compilerToProto, objectiveToProto, planKey, type Plan, type PlanStep, type SearchSpace } from "../../kernel/plan/index.js";
 import { buildPlanSet, planSetVersion, rankPlans, type PlanRanking } from "../planset/index.js";
 import { RandomSearch } from "./random-search.js";
-import { seededRandom } from "./seeded-random.js";
+import { seededRandom } from "../../kernel/plan/index.js";
 import { bestOf, type Evaluation, type Strategy, type StrategyContext, type StrategyDefinition } from "./strategy.js";
 
 /**
@@ -27,8 +27,9 @@ export const transfer: StrategyDefinition = {
  * undefined (nothing improved anything yet). With `version` (a resumed or replayed
  * campaign's): exactly that set, or failed_precondition when the source cannot give it.
  */
-export async function loadPlanSet(context: StrategyContext, version?: string): Promise<PlanSet | undefined> {
+export async function loadPlanSet(context: StrategyContext, version = context.signals.pinnedPlanSet): Promise<PlanSet | undefined> {
   const { problem } = context;
+  if (version === "") return undefined; // a campaign that used none resumes with none
   const query = { compiler: problem.compiler, compilerVersion: problem.compilerVersion, objective: problem.objective };
   const stored = await context.signals.newestPlanSet?.(version === undefined || version === "" ? query : { ...query, version });
   if (stored !== undefined) return stored.planSet;

@@ -11,3 +11,4 @@ export type { RunOutput, RunSpec } from "./run-spec.js";
 export { applyPlanEdit, describePlanEdit, headLength, noEvidence, planEditOutsideSpace, planEditProblem } from "./plan-delta.js";
 export type { PlanDelta, PlanEdit, PlanEvidence } from "./plan-delta.js";
 export { planDeltaFromProto, planDeltaToProto } from "./plan-delta-mapping.js";
+export { seededRandom } from "./seeded-random.js";

@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../plan/index.js";
 import { selectPlans, type ScoreMatrix } from "./select-plans.js";
-
-/** mulberry32: a seeded generator for the random matrices (the kernel may not import the client's). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Plain greedy, re-evaluating every candidate each round: the reference lazy evaluation must equal. */
 function naiveGreedy({ candidates, scores }: ScoreMatrix, max: number): Array<{ index: number; gain: number }> {
