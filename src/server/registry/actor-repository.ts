@@ -20,6 +20,16 @@ export async function findActor(db: Kysely<Database>, name: string): Promise<Act
   return row === undefined ? undefined : actorFromRow(row);
 }
 
+/**
+ * Reads one actor by name with its row share-locked until the transaction ends: a
+ * concurrent change of its status (a quarantine) either committed before and is seen, or
+ * waits for this transaction.
+ */
+export async function findActorForShare(db: Kysely<Database>, name: string): Promise<Actor | undefined> {
+  const row = await db.selectFrom("actors").selectAll().where("name", "=", name).forShare().executeTakeFirst();
+  return row === undefined ? undefined : actorFromRow(row);
+}
+
 /** Inserts or replaces an actor. */
 export async function saveActor(db: Kysely<Database>, actor: Actor, keyId: string): Promise<void> {
   const row = actorToRow(actor, keyId);

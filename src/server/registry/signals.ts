@@ -14,12 +14,13 @@ import {
 import { PerformanceSignalSchema, SignalStatus, type PerformanceSignal } from "../../gen/openpassmarket/v1/signal_pb.js";
 import type { CallContext } from "../rpc/index.js";
 import { insertBatched } from "../storage/index.js";
-import { findActor } from "./actor-repository.js";
+import { findActor, findActorForShare } from "./actor-repository.js";
 import { requireCachedCaller } from "./actors.js";
 import type { AdmissionAuthority } from "./admission-authority.js";
 import type { ActorKeys, CachedActor } from "./actor-keys.js";
 import type { ProblemCache } from "./problem-cache.js";
 import { requiredLayersOf } from "./required-layers.js";
+import { refuseQuarantined } from "./quarantine.js";
 import { signalStatusOf, signalStatusText } from "./signal-status.js";
 import { requireDigest, requireEnum, requireFinite, requireText } from "./validate.js";
 
@@ -83,6 +84,11 @@ export async function acceptSignal(ctx: CallContext, deps: SignalDeps, reporter:
   if (missing.length > 0) {
     throw new OpmError("verification_failed", `signal's verdict lacks the layers ${missing.join(", ")} required for ${Compiler[problem.compiler]}`, { field: "signal.verdict.layers" });
   }
+  // The reporter came from the key cache; on a server two commit lanes run at once. With the
+  // adapter's row share-locked to the end of this transaction, a quarantine (an UPDATE of
+  // that row) either committed first and is refused here, or waits for this signal and then
+  // refuses it with the adapter's other uncorroborated ones: a lie cannot slip between them.
+  refuseQuarantined((await findActorForShare(ctx.db, adapter.name)) ?? adapter);
   const id = contentId(unsigned);
   const created = await insertBatched(ctx.db, "signals", {
     id, problem_id: s.problemId, adapter: ctx.actor, body: signedBytes(PerformanceSignalSchema, s, unsigned), created_at_ms: ctx.now,
