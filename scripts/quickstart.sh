@@ -37,7 +37,7 @@ node bin/opm.js admit llvm-alice-1 --registry "$ADDR" --identity "$DATA/identiti
 
 # field JSON NAME: the top-level field NAME of the JSON document.
 field() { node -e 'process.stdout.write(String(JSON.parse(process.argv[1])[process.argv[2]] ?? ""))' "$1" "$2"; }
-echo "quickstart: optimizing $FILE ($EVALS evaluations, the default strategy)" >&2
+echo "quickstart: optimizing $FILE ($EVALS evaluations, random search)" >&2
 result=$(node bin/opm.js optimize "$FILE" --compiler llvm --objective ir-instcount --max-evals "$EVALS" \
   --registry "$ADDR" --identity "$DATA/identities/alice" --ir-store "$DATA/ir" --json)
 printf '%s\n' "$result"
