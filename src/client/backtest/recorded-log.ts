@@ -7,7 +7,7 @@ import { LocalProblemSchema, type LocalProblem } from "../../gen/openpassmarket/
 import { PerformanceSignalSchema, type PerformanceSignal } from "../../gen/openpassmarket/v1/signal_pb.js";
 import { ContractRecordSchema, JobOutcomeSchema, SignalStatusRecordSchema, type JobOutcome } from "../../gen/openpassmarket/v1/sync_pb.js";
 import { OpmError } from "../../kernel/errors/index.js";
-import { planKey, type Plan } from "../../kernel/plan/index.js";
+import { planFromProto, planKey, type Plan } from "../../kernel/plan/index.js";
 import { planSetVersion } from "../../kernel/planset/index.js";
 import type { DeltaState } from "../../ledger/index.js";
 
@@ -67,7 +67,7 @@ export class RecordedLog {
   /** The plan a finished job evaluated. */
   planOf(outcome: JobOutcome): Plan {
     const plan = fromBinary(PlanSchema, outcome.plan);
-    return { steps: plan.steps.map((s) => (s.value === "" ? { pass: s.pass } : { pass: s.pass, value: s.value })) };
+    return planFromProto(plan.steps);
   }
 
   /**
@@ -98,7 +98,7 @@ export class RecordedLog {
     }
     for (const s of this.signals.values()) {
       if (s.signal.problemId !== problemId || s.status === "refused") continue;
-      const plan: Plan = { steps: s.signal.pipeline.map((p) => (p.value === "" ? { pass: p.pass } : { pass: p.pass, value: p.value })) };
+      const plan: Plan = planFromProto(s.signal.pipeline);
       const held = out.get(planKey(plan));
       if (held?.value === undefined || s.signal.achieved < held.value) out.set(planKey(plan), { plan, value: s.signal.achieved });
     }

@@ -1,4 +1,4 @@
-import { compilerName, objectiveFromProto, parseCompiler } from "../../kernel/plan/index.js";
+import { compilerName, objectiveFromProto, parseCompiler, planFromProto } from "../../kernel/plan/index.js";
 import { planSetVersion } from "../../kernel/planset/index.js";
 import type { LoadedPlanSet, MarketSignal, SignalSource } from "../orchestrator/signal-source.js";
 import type { RecordedLog } from "./recorded-log.js";
@@ -34,7 +34,7 @@ export function recordedMarket(log: RecordedLog, view: RecordedMarketView): Sign
         out.push({
           signalId: s.signalId, problemId: s.signal.problemId, compilerVersion: s.signal.compilerVersion,
           features: Object.fromEntries(problem.features.map((f) => [f.name, f.value])),
-          plan: { steps: s.signal.pipeline.map((p) => (p.value === "" ? { pass: p.pass } : { pass: p.pass, value: p.value })) },
+          plan: planFromProto(s.signal.pipeline),
           baseline: s.signal.baseline, achieved: s.signal.achieved, at: s.signal.measuredAtMs,
         });
       }

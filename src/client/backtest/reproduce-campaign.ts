@@ -1,5 +1,5 @@
 import type { Campaign } from "../../gen/openpassmarket/v1/campaign_pb.js";
-import { planKey, type Plan } from "../../kernel/plan/index.js";
+import { planFromProto, planKey, type Plan } from "../../kernel/plan/index.js";
 import type { Evaluation, Strategy } from "../orchestrator/strategy.js";
 import type { RecordedLog } from "./recorded-log.js";
 
@@ -24,7 +24,7 @@ export function reproduceCampaign(strategy: Strategy, campaign: Campaign, log: R
   const limit = (campaign.budget?.maxEvaluations ?? 0) > 0 ? campaign.budget!.maxEvaluations : Infinity;
   let decisions = 0;
   for (const [i, batch] of campaign.batches.entries()) {
-    const recorded = batch.plans.map((p): Plan => ({ steps: p.steps.map((s) => (s.value === "" ? { pass: s.pass } : { pass: s.pass, value: s.value })) }));
+    const recorded = batch.plans.map((p) => planFromProto(p.steps));
     const proposed = strategy.next(history, Math.min(campaign.batchSize, limit - history.length));
     const differs = proposed.findIndex((p, j) => j >= recorded.length || key(p) !== key(recorded[j]!));
     if (differs !== -1 || proposed.length !== recorded.length) {

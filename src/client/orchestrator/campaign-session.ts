@@ -1,5 +1,5 @@
 import type { Campaign } from "../../gen/openpassmarket/v1/campaign_pb.js";
-import type { Plan } from "../../kernel/plan/index.js";
+import { planFromProto } from "../../kernel/plan/index.js";
 import type { RecordedBatch } from "./run-search.js";
 import type { SignalSource } from "./signal-source.js";
 import type { Strategy } from "./strategy.js";
@@ -12,7 +12,7 @@ export function recordedBatchesOf(campaign: Campaign): RecordedBatch[] {
   return campaign.batches.map((b) => ({
     sequence: b.sequence,
     jobIds: [...b.jobIds],
-    plans: b.plans.map((p): Plan => ({ steps: p.steps.map((s) => (s.value === "" ? { pass: s.pass } : { pass: s.pass, value: s.value })) })),
+    plans: b.plans.map((p) => planFromProto(p.steps)),
   }));
 }
 

@@ -1,5 +1,5 @@
 import type { PlanSet } from "../../gen/openpassmarket/v1/planset_pb.js";
-import { planKey, type Plan, type SearchSpace } from "../../kernel/plan/index.js";
+import { planKey, planStepFromProto, type Plan, type SearchSpace } from "../../kernel/plan/index.js";
 import { planSetVersion, rankPlans } from "../planset/index.js";
 import { cosine } from "./market-first.js";
 import type { MoveHint } from "./move-stats.js";
@@ -44,7 +44,7 @@ export function moveHints(set: PlanSet, features: Readonly<Record<string, number
   const acc = new Map<string, { mass: number; problemIds: Set<string> }>();
   const similarity = set.problems.map((q) => Math.max(0, cosine(features, Object.fromEntries(q.features.map((f) => [f.name, f.value])))));
   set.plans.forEach((plan, i) => {
-    const keys = new Set(plan.steps.map((step) => planKey({ steps: [step.value === "" ? { pass: step.pass } : { pass: step.pass, value: step.value }] })));
+    const keys = new Set(plan.steps.map((step) => planKey({ steps: [planStepFromProto(step)] })));
     set.problems.forEach((q, j) => {
       const mass = (q.scores[i] ?? 0) * similarity[j]!;
       if (mass <= 0) return;

@@ -2,7 +2,7 @@ import type { PlanSet } from "../../gen/openpassmarket/v1/planset_pb.js";
 import { RegistryService } from "../../gen/openpassmarket/v1/registry_service_pb.js";
 import { OpmError } from "../../kernel/errors/index.js";
 import { planSetVersion, releasedMetrics, verifyPlanSet, type PlanSetSignal } from "../../kernel/planset/index.js";
-import { compilerToProto, objectiveToProto, type CompilerKind, type Objective, type Plan } from "../../kernel/plan/index.js";
+import { compilerToProto, objectiveToProto, planFromProto, type CompilerKind, type Objective } from "../../kernel/plan/index.js";
 import type { RpcClient } from "../../kernel/wire/index.js";
 
 /**
@@ -98,7 +98,7 @@ export function registrySignalSource(registry: RpcClient<(typeof RegistryService
           out.push({
             signalId: s.signalId, problemId: s.problemId, compilerVersion: s.compilerVersion,
             features: Object.fromEntries(s.features.map((f) => [f.name, f.value])),
-            plan: { steps: s.pipeline.map((p) => (p.value === "" ? { pass: p.pass } : { pass: p.pass, value: p.value })) },
+            plan: planFromProto(s.pipeline),
             ...metrics,
           });
         }

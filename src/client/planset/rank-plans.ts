@@ -1,5 +1,5 @@
 import type { PlanSet } from "../../gen/openpassmarket/v1/planset_pb.js";
-import type { Plan } from "../../kernel/plan/index.js";
+import { planFromProto, type Plan } from "../../kernel/plan/index.js";
 import { cosine } from "../orchestrator/market-first.js";
 
 /** How a new problem orders a plan set's plans. */
@@ -20,7 +20,7 @@ export const DEFAULT_NEIGHBOURS = 5;
  * when no problem of the set is similar at all (similarity 0) or the features are empty.
  */
 export function rankPlans(set: PlanSet, features: Readonly<Record<string, number>>, ranking: PlanRanking = "nearest", neighbours = DEFAULT_NEIGHBOURS): Plan[] {
-  const plans = set.plans.map((p): Plan => ({ steps: p.steps.map((s) => (s.value === "" ? { pass: s.pass } : { pass: s.pass, value: s.value })) }));
+  const plans = set.plans.map((p) => planFromProto(p.steps));
   if (ranking === "selection") return plans;
   const near = set.problems
     .map((p) => ({ p, similarity: cosine(features, Object.fromEntries(p.features.map((f) => [f.name, f.value]))) }))

@@ -3,6 +3,7 @@ export type { CompilerKind, InputFormat, Objective, PassLevel, PassOffer, PassPa
 export {
   COMPILER_KINDS, OBJECTIVES, compilerName, compilerToProto, levelToProto, objectiveFromProto, objectiveToProto,
   parameterKindToProto, parseCompiler, parseObjective,
+  planFromProto, planStepFromProto,
 } from "./proto-mapping.js";
 export { compareSemver, formatSemver, parseCompilerVersion, parseSemver } from "./semver.js";
 export type { Semver } from "./semver.js";

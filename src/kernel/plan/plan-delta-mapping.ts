@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { PlanDelta_Op, PlanDeltaSchema, type PlanDelta as PlanDeltaProto } from "../../gen/openpassmarket/v1/signal_pb.js";
 import { OpmError } from "../errors/index.js";
 import type { PlanDelta, PlanEdit } from "./plan-delta.js";
+import { planStepFromProto } from "./proto-mapping.js";
 
 const OP_TO_PROTO: Record<PlanEdit["kind"], PlanDelta_Op> = {
   insert: PlanDelta_Op.INSERT, remove: PlanDelta_Op.REMOVE, replace: PlanDelta_Op.REPLACE, swap: PlanDelta_Op.SWAP,
@@ -25,7 +26,7 @@ export function planDeltaFromProto(message: PlanDeltaProto): PlanDelta {
   const evidence = { summary: message.reason, evaluations: [...message.evaluations], signalIds: [...message.evidence] };
   const stepOf = () => {
     if (message.step === undefined || message.step.pass === "") throw new OpmError("invalid_argument", "plan delta: a step is required", { field: "plan_delta.step" });
-    return message.step.value === "" ? { pass: message.step.pass } : { pass: message.step.pass, value: message.step.value };
+    return planStepFromProto(message.step);
   };
   let edit: PlanEdit;
   switch (message.op) {

@@ -1,7 +1,7 @@
 import { OpmError } from "../errors/index.js";
 import { Compiler, Objective as ObjectiveEnum } from "../../gen/openpassmarket/v1/common_pb.js";
 import { PassLevel as PassLevelEnum, PassParameter_Kind } from "../../gen/openpassmarket/v1/contracts_pb.js";
-import type { CompilerKind, Objective, PassLevel, PassParameter } from "./plan.js";
+import type { CompilerKind, Objective, PassLevel, PassParameter, Plan, PlanStep } from "./plan.js";
 
 /** Every compiler the contract names, in enum order (`UNSPECIFIED` excluded). */
 export const COMPILER_KINDS: readonly CompilerKind[] = Object.keys(Compiler)
@@ -63,4 +63,14 @@ export function levelToProto(l: PassLevel): PassLevelEnum {
 
 export function parameterKindToProto(k: PassParameter["kind"]): PassParameter_Kind {
   return KIND_TO_PROTO[k];
+}
+
+/** A contract `PlanStep` (value "" for none) as the kernel spells it: no empty value. */
+export function planStepFromProto(step: { pass: string; value?: string }): PlanStep {
+  return step.value === undefined || step.value === "" ? { pass: step.pass } : { pass: step.pass, value: step.value };
+}
+
+/** A contract pipeline (`repeated PlanStep`) as a kernel `Plan`. */
+export function planFromProto(steps: ReadonlyArray<{ pass: string; value?: string }>): Plan {
+  return { steps: steps.map(planStepFromProto) };
 }

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { PlanSetSchema, type PlanSet } from "../../gen/openpassmarket/v1/planset_pb.js";
 import { contentId } from "../codec/index.js";
 import { OpmError } from "../errors/index.js";
-import { compilerToProto, objectiveToProto, planKey, type CompilerKind, type Objective, type Plan } from "../plan/index.js";
+import { compilerToProto, objectiveToProto, planFromProto, planKey, type CompilerKind, type Objective, type Plan } from "../plan/index.js";
 import { selectPlansSparse } from "./select-plans.js";
 
 /**
@@ -57,7 +57,7 @@ export function buildPlanSet(signals: readonly PlanSetSignal[], target: PlanSetT
     let p = problems.get(s.problemId);
     if (p === undefined) problems.set(s.problemId, (p = { baseline: s.baseline, features: s.features, best: new Map() }));
     const key = planKey(s.plan);
-    if (!planOf.has(key)) planOf.set(key, { steps: s.plan.steps.map((st) => (st.value === undefined || st.value === "" ? { pass: st.pass } : { pass: st.pass, value: st.value })) });
+    if (!planOf.has(key)) planOf.set(key, planFromProto(s.plan.steps));
     const held = p.best.get(key);
     if (held === undefined || s.achieved < held) p.best.set(key, s.achieved);
   }

@@ -1,6 +1,7 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Compiler, Objective } from "../../gen/openpassmarket/v1/common_pb.js";
 import { PerformanceSignalSchema, SignalStatus } from "../../gen/openpassmarket/v1/signal_pb.js";
+import { planFromProto } from "../../kernel/plan/index.js";
 import { releasedMetrics, type PlanSetSignal } from "../../kernel/planset/index.js";
 import { IMPROVEMENT_BP, readRelease } from "../privacy/index.js";
 import { marketViewOf } from "../registry/market-view.js";
@@ -45,7 +46,7 @@ export async function teachingSignals(ctx: CallContext, problems: ProblemCache, 
     out.push({
       signalId: row.id, problemId: row.problem_id, compilerVersion: s.compilerVersion,
       features: Object.fromEntries(view.features.map((f) => [f.name, f.value])),
-      plan: { steps: s.pipeline.map((p) => (p.value === "" ? { pass: p.pass } : { pass: p.pass, value: p.value })) },
+      plan: planFromProto(s.pipeline),
       ...metrics,
     });
   }
