@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { planKey, type Plan, type SearchSpace } from "../../kernel/plan/index.js";
-import { buildPlanSet } from "../planset/index.js";
+import { buildPlanSet, DEFAULT_RANKING, rankPlans, type PlanRanking } from "../planset/index.js";
 import { recordedSignalSource, type MarketSignal } from "./signal-source.js";
 import type { Evaluation, StrategyContext } from "./strategy.js";
 import { transfer, transferSearch } from "./transfer.js";
@@ -66,5 +66,28 @@ describe("transfer strategy", () => {
     const plans = run((h, m) => s.next(h, m), 10);
     expect(planKey(plans[0]!)).toBe("default=Oz");
     expect(plans).toHaveLength(10);
+  });
+
+  it("tries the plan set's runner-ups (chosen past coverage saturation) before local moves", async () => {
+    // sroa is second-best on a and b: the covering plans leave nothing for it to add, so only a
+    // set grown past saturation holds it, and the search tries it right after them.
+    const signals = [...SIGNALS, signal("a", ["sroa"], 93, { x: 1, y: 0 }), signal("b", ["sroa"], 94, { x: 0, y: 1 })];
+    const s = await transfer.prepare({ ...context(), signals: recordedSignalSource(signals) });
+    const keys = run((h, m) => s.next(h, m), 4).map(planKey);
+    // Ranked for a problem like b (where sroa is the runner-up), ahead of a's gvn dce; unknown-pass is not in this space.
+    expect(keys).toEqual(["default=Oz", "default=Oz licm", "default=Oz sroa", "default=Oz gvn dce"]);
+    const saturated = buildPlanSet(signals, { compiler: "llvm", objective: "ir-instcount", growPastCoverage: false });
+    expect(saturated.plans.map((p) => p.steps.map((st) => st.pass).join(" "))).not.toContain("default sroa");
+  });
+
+  it("ranks by DEFAULT_RANKING unless told, and by the learned model when asked", () => {
+    const signals = [...SIGNALS, signal("d", ["sroa"], 85, { x: 3, y: 0.2 }), signal("d", ["gvn", "dce"], 99, { x: 3, y: 0.2 })];
+    const set = buildPlanSet(signals, { compiler: "llvm", objective: "ir-instcount" });
+    const features = { x: 2, y: 0.1 };
+    const first = (ranking?: PlanRanking) => run((h, m) => (ranking === undefined ? transferSearch(context(1, features), set) : transferSearch(context(1, features), set, ranking)).next(h, m), 1 + set.plans.length).map(planKey);
+    const expected = (ranking: "nearest" | "model") => ["default=Oz", ...rankPlans(set, features, ranking).map(planKey).filter((k) => !k.includes("unknown-pass"))];
+    expect(first()).toEqual(first(DEFAULT_RANKING));
+    expect(first("model").slice(0, expected("model").length)).toEqual(expected("model"));
+    expect(first("nearest").slice(0, expected("nearest").length)).toEqual(expected("nearest"));
   });
 });

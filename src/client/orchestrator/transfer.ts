@@ -1,7 +1,7 @@
 import type { PlanSet } from "../../gen/openpassmarket/v1/planset_pb.js";
 import { OpmError } from "../../kernel/errors/index.js";
 import { compilerToProto, objectiveToProto, planKey, type Plan, type PlanStep, type SearchSpace } from "../../kernel/plan/index.js";
-import { buildPlanSet, planSetVersion, rankPlans, type PlanRanking } from "../planset/index.js";
+import { buildPlanSet, DEFAULT_RANKING, planSetVersion, rankPlans, type PlanRanking } from "../planset/index.js";
 import { RandomSearch } from "./random-search.js";
 import { seededRandom } from "../../kernel/plan/index.js";
 import { bestOf, type Evaluation, type Strategy, type StrategyContext, type StrategyDefinition } from "./strategy.js";
@@ -49,10 +49,10 @@ export async function loadPlanSet(context: StrategyContext, version = context.si
 
 /**
  * The transfer strategy on a given plan set (a signed file, a benchmark's leave-one-out
- * set): deterministic given the context's seed and problem, the history and the set's
- * version. Throws failed_precondition when the set is for another compiler version or objective.
+ * set), its plans ranked by `ranking` (default `DEFAULT_RANKING`): deterministic given the
+ * context's seed and problem, the history and the set's version. Throws failed_precondition when the set is for another compiler version or objective.
  */
-export function transferSearch(context: StrategyContext, set: PlanSet | undefined, ranking: PlanRanking = "nearest"): Strategy {
+export function transferSearch(context: StrategyContext, set: PlanSet | undefined, ranking: PlanRanking = DEFAULT_RANKING): Strategy {
   const { problem, space, seed } = context;
   if (set !== undefined) {
     const wrong = set.compiler !== compilerToProto(problem.compiler) ? "compiler" : set.objective !== objectiveToProto(problem.objective) ? "objective"
@@ -148,7 +148,6 @@ function startsWith(steps: readonly PlanStep[], prefix: readonly PlanStep[]): bo
   return prefix.length <= steps.length && prefix.every((s, i) => planKey({ steps: [s] }) === planKey({ steps: [steps[i]!] }));
 }
 
-/** Whether every step of `plan` is one the space offers and it is not too long (another version's catalog may differ). */
 /** True when every step of `plan` is one the space offers and it is no longer than the space allows. */
 export function withinSpace(plan: Plan, space: SearchSpace): boolean {
   if (plan.steps.length > space.maxSteps) return false;

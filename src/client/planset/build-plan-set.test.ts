@@ -24,13 +24,26 @@ const SIGNALS: MarketSignal[] = [
 
 describe("buildPlanSet", () => {
   it("selects the plans that cover the most, normalised per problem", () => {
-    const set = buildPlanSet(SIGNALS, { compiler: "llvm", objective: "ir-instcount", compilerVersion: "14.0.6" });
+    const set = buildPlanSet(SIGNALS, { compiler: "llvm", objective: "ir-instcount", compilerVersion: "14.0.6", growPastCoverage: false });
     expect(set.plans.map((p) => planKey({ steps: p.steps.map((s) => ({ pass: s.pass, value: s.value })) }))).toEqual(["default=Oz gvn", "default=Oz licm"]);
     expect(set.plans.map((p) => p.gain)).toEqual([2, 1]);
     expect(set.coverage).toBe(3);
     expect(set.problems.map((p) => p.problemId)).toEqual(["p1", "p2", "p3"]);
     expect(set.problems.map((p) => p.scores)).toEqual([[1, 0], [1, 0], [0, 1]]);
     expect(set.signalCount).toBe(7);
+  });
+
+  it("grows past coverage saturation by default: the next layer holds the runner-ups", () => {
+    const set = buildPlanSet(SIGNALS, { compiler: "llvm", objective: "ir-instcount", compilerVersion: "14.0.6" });
+    // gvn and licm reach every problem's best (coverage 3, saturated); instcombine is the runner-up
+    // on all three (0.5 + 0.5 + 0.2), chosen in the second layer with that gain. The default plan
+    // improved nothing and never enters.
+    expect(set.plans.map((p) => planKey({ steps: p.steps.map((s) => ({ pass: s.pass, value: s.value })) }))).toEqual(["default=Oz gvn", "default=Oz licm", "default=Oz instcombine"]);
+    expect(set.plans[2]!.gain).toBeCloseTo(1.2, 12);
+    expect(set.coverage).toBe(3); // what the set reaches, not the sum of its layers' gains
+    expect(set.problems.map((p) => p.scores[2])).toEqual([0.5, 0.5, expect.closeTo(0.2, 12)]);
+    // The size limit still holds past saturation.
+    expect(buildPlanSet(SIGNALS, { compiler: "llvm", objective: "ir-instcount", maxPlans: 2 }).plans).toHaveLength(2);
   });
 
   it("is deterministic: the same signals in any order give the same bytes and version", () => {
@@ -77,7 +90,7 @@ describe("signed plan sets", () => {
       writePlanSetFile(path, set, keys.publicKeyRaw);
       const read = readPlanSetFile(path, [keys.keyId]);
       expect(read.version).toBe(planSetVersion(set));
-      expect(read.planSet.plans).toHaveLength(2);
+      expect(read.planSet.plans).toHaveLength(3); // gvn, licm, then the runner-up instcombine
       const doc = JSON.parse(readFileSync(path, "utf8")) as { planSet: { plans: Array<{ steps: Array<{ pass: string }> }> } };
       doc.planSet.plans[1]!.steps[1]!.pass = "loop-unroll";
       writeFileSync(path, JSON.stringify(doc));

@@ -4,5 +4,7 @@ export { buildPlanSet, DEFAULT_MAX_PLANS, planSetVersion, selectPlans, signPlanS
 export type { PlanSetSignal, PlanSetTarget, ScoreMatrix, Selected } from "../../kernel/planset/index.js";
 export { readPlanSetFile, writePlanSetFile } from "./plan-set-file.js";
 export type { PlanSetFile } from "./plan-set-file.js";
-export { DEFAULT_NEIGHBOURS, rankPlans } from "./rank-plans.js";
+export { fitPlanScoreModel, PENALTIES } from "./plan-score-model.js";
+export type { PlanScoreModel } from "./plan-score-model.js";
+export { DEFAULT_NEIGHBOURS, DEFAULT_RANKING, rankPlans } from "./rank-plans.js";
 export type { PlanRanking } from "./rank-plans.js";

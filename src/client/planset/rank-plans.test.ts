@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { planKey } from "../../kernel/plan/index.js";
 import type { MarketSignal } from "../orchestrator/signal-source.js";
-import { buildPlanSet } from "./index.js";
+import { buildPlanSet, fitPlanScoreModel } from "./index.js";
 import { rankPlans } from "./rank-plans.js";
 
 const Oz = { pass: "default", value: "Oz" };
@@ -33,5 +33,36 @@ describe("rankPlans", () => {
   it("falls back to selection order when nothing is similar", () => {
     expect(keys(rankPlans(set, {}, "nearest"))).toEqual(["default=Oz licm", "default=Oz inline"]);
     expect(keys(rankPlans(set, { other: 5 }, "nearest"))).toEqual(["default=Oz licm", "default=Oz inline"]);
+  });
+});
+
+describe("rankPlans by a learned model", () => {
+  // Six problems of different sizes: three loop-heavy, where licm is the best and inline does
+  // little, three call-heavy, the other way round. Loop and call counts tell them apart; the
+  // sizes (loads) vary across both kinds and tell nothing.
+  const loopy = (id: string, size: number) => [signal(id, { loads: size, loops: 40 + size / 10, calls: 2 }, "licm", 90), signal(id, { loads: size, loops: 40 + size / 10, calls: 2 }, "inline", 98)];
+  const cally = (id: string, size: number) => [signal(id, { loads: size, loops: 2, calls: 40 + size / 10 }, "inline", 88), signal(id, { loads: size, loops: 2, calls: 40 + size / 10 }, "licm", 99)];
+  const six = buildPlanSet([...loopy("L1", 10), ...loopy("L2", 200), ...loopy("L3", 3000), ...cally("C1", 15), ...cally("C2", 300), ...cally("C3", 2500)], { compiler: "llvm", objective: "ir-instcount" });
+
+  it("puts first the plan the model predicts for problems like the new one", () => {
+    expect(keys(rankPlans(six, { loads: 800, loops: 120, calls: 3 }, "model"))[0]).toBe("default=Oz licm");
+    expect(keys(rankPlans(six, { loads: 800, loops: 3, calls: 120 }, "model"))[0]).toBe("default=Oz inline");
+    const model = fitPlanScoreModel(six)!;
+    const licm = six.plans.findIndex((p) => p.steps[1]!.pass === "licm");
+    const [onLoops, onCalls] = [model.predict({ loads: 800, loops: 120, calls: 3 }), model.predict({ loads: 800, loops: 3, calls: 120 })];
+    expect(onLoops[licm]!).toBeGreaterThan(onCalls[licm]!);
+  });
+
+  it("is a function of the set and the features (the same ranking every time)", () => {
+    const f = { loads: 77, loops: 30, calls: 25 };
+    expect(keys(rankPlans(six, f, "model"))).toEqual(keys(rankPlans(buildPlanSet([...loopy("L1", 10), ...loopy("L2", 200), ...loopy("L3", 3000), ...cally("C1", 15), ...cally("C2", 300), ...cally("C3", 2500)].reverse(), { compiler: "llvm", objective: "ir-instcount" }), f, "model")));
+    expect(fitPlanScoreModel(six)!.predict(f)).toEqual(fitPlanScoreModel(six)!.predict(f));
+  });
+
+  it("falls back to selection order when there is nothing to learn from", () => {
+    expect(keys(rankPlans(six, {}, "model"))).toEqual(keys(rankPlans(six, {}, "selection")));
+    const one = buildPlanSet([signal("only", LOOPS, "licm", 90), signal("only", LOOPS, "inline", 95)], { compiler: "llvm", objective: "ir-instcount" });
+    expect(fitPlanScoreModel(one)).toBeUndefined();
+    expect(keys(rankPlans(one, CALLS, "model"))).toEqual(keys(rankPlans(one, CALLS, "selection")));
   });
 });

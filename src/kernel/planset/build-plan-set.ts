@@ -28,9 +28,20 @@ export interface PlanSetTarget {
   compilerVersion?: string;
   /** Most plans kept; default 50. */
   maxPlans?: number;
+  /**
+   * Whether the set grows past coverage saturation (`selectPlans`'s "next-layer"): once its
+   * plans reach the best known result on every problem they can, the next-best plans are
+   * chosen the same way among those left, up to `maxPlans`. Default true.
+   */
+  growPastCoverage?: boolean;
 }
 
-/** The default size of a plan set (Coreset-NVP's 50 sequences). */
+/**
+ * The default size of a plan set: Coreset-NVP's 50 sequences, about a search's usual
+ * evaluation budget (45–60), so a new problem can try the whole set in its nearest
+ * problems' order. Plans past saturation are alternatives: a plan that was best on a
+ * similar problem may not carry over, and its runner-up is the next thing to try.
+ */
 export const DEFAULT_MAX_PLANS = 50;
 
 /**
@@ -38,7 +49,8 @@ export const DEFAULT_MAX_PLANS = 50;
  * and accepted (the registry node's view of a third party, or a client's `SignalSource`; all for `target`'s compiler and
  * objective). Per problem, each plan's improvement over the baseline is divided by the
  * best improvement any plan reached there (capped at 1); problems no plan improved are
- * left out; then `selectPlans` keeps at most `maxPlans` plans. Deterministic: the same
+ * left out; then `selectPlans` keeps at most `maxPlans` plans, past coverage saturation
+ * unless `growPastCoverage` is false. Deterministic: the same
  * signals, in any order, give the same bytes and so the same version (`planSetVersion`).
  * Throws failed_precondition when no signal of the version improved anything.
  */
@@ -81,7 +93,7 @@ export function buildPlanSet(signals: readonly PlanSetSignal[], target: PlanSetT
       }
     }
   });
-  const chosen = selectPlansSparse({ candidates, problems: problemIds.length, rows }, maxPlans);
+  const chosen = selectPlansSparse({ candidates, problems: problemIds.length, rows }, maxPlans, { afterSaturation: target.growPastCoverage === false ? "stop" : "next-layer" });
   const scoreOf = (c: number, p: number): number => {
     const row = rows[c]!;
     const i = row.p.indexOf(p);
@@ -103,7 +115,8 @@ export function buildPlanSet(signals: readonly PlanSetSignal[], target: PlanSetT
     maxPlans,
     signalCount: ids === "" ? 0 : ids.split("\n").length - 1,
     signalsDigest: contentId(new TextEncoder().encode(ids)),
-    coverage: chosen.reduce((sum, c) => sum + c.gain, 0),
+    // What the set reaches: Σ over problems of its best score there (plans past saturation add nothing to it).
+    coverage: problemIds.reduce((sum, _, p) => sum + Math.max(0, ...chosen.map((c) => scoreOf(c.index, p))), 0),
   });
 }
 

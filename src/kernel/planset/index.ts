@@ -5,4 +5,4 @@ export type { PlanSetSignal, PlanSetTarget } from "./build-plan-set.js";
 export { planSetVersion, signPlanSet, verifyPlanSet } from "./plan-set-signature.js";
 export { RELEASE_BASELINE_BP, releasedMetrics } from "./released-metrics.js";
 export { selectPlans, selectPlansSparse } from "./select-plans.js";
-export type { ScoreMatrix, Selected, SparseScores } from "./select-plans.js";
+export type { ScoreMatrix, SelectOptions, Selected, SparseScores } from "./select-plans.js";

@@ -19,6 +19,20 @@ function naiveGreedy({ candidates, scores }: ScoreMatrix, max: number): Array<{ 
   return chosen;
 }
 
+/** Plain layered greedy: plain greedy to saturation, then again on the candidates left, until `max` or nothing scores. */
+function naiveLayers(matrix: ScoreMatrix, max: number): Array<{ index: number; gain: number }> {
+  const out: Array<{ index: number; gain: number }> = [];
+  const left = matrix.candidates.map((_, c) => c);
+  while (out.length < max) {
+    const sub: ScoreMatrix = { candidates: left.map((c) => matrix.candidates[c]!), scores: left.map((c) => [...matrix.scores[c]!]) };
+    const layer = naiveGreedy(sub, max - out.length).map((s) => ({ index: left[s.index]!, gain: s.gain }));
+    if (layer.length === 0) break;
+    out.push(...layer);
+    for (const s of layer) left.splice(left.indexOf(s.index), 1);
+  }
+  return out;
+}
+
 describe("selectPlans", () => {
   it("finds the known optimum of a hand-made matrix", () => {
     // Four problems. A covers p0 and p1 fully; B covers p2 and p3 fully; C covers a bit of
@@ -53,6 +67,32 @@ describe("selectPlans", () => {
       const candidates = Array.from({ length: n }, (_, i) => `plan-${String((i * 7919) % 1000).padStart(3, "0")}-${i}`);
       const max = 1 + Math.floor(random() * 8);
       expect(selectPlans({ candidates, scores }, max)).toEqual(naiveGreedy({ candidates, scores }, max));
+    }
+  });
+
+  it("past saturation, chooses the next layer: the runner-ups, up to max", () => {
+    // A and B saturate the coverage (every problem at 1). Then the residual: C (0.6 on all four)
+    // beats D (0.5 on two), and D comes last; E scores nowhere and never enters.
+    const matrix: ScoreMatrix = {
+      candidates: ["A", "B", "C", "D", "E"],
+      scores: [[1, 1, 0, 0], [0, 0, 1, 1], [0.6, 0.6, 0.6, 0.6], [0.5, 0.5, 0, 0], [0, 0, 0, 0]],
+    };
+    expect(selectPlans(matrix, 10).map((s) => matrix.candidates[s.index])).toEqual(["C", "A", "B"]); // stops at saturation by default
+    const grown = selectPlans(matrix, 10, { afterSaturation: "next-layer" });
+    expect(grown.map((s) => matrix.candidates[s.index])).toEqual(["C", "A", "B", "D"]);
+    expect(grown[3]!.gain).toBeCloseTo(1, 12); // D alone in the second layer: 0.5 + 0.5
+    expect(selectPlans(matrix, 2, { afterSaturation: "next-layer" })).toEqual(selectPlans(matrix, 2)); // before saturation nothing changes
+    expect(selectPlans(matrix, 3, { afterSaturation: "next-layer" })).toHaveLength(3);
+  });
+
+  it("equals plain layered greedy on random matrices", () => {
+    const random = seededRandom(11);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(random() * 30), problems = 1 + Math.floor(random() * 12);
+      const scores = Array.from({ length: n }, () => Array.from({ length: problems }, () => (random() < 0.6 ? 0 : Math.floor(random() * 4) / 4)));
+      const candidates = Array.from({ length: n }, (_, i) => `plan-${String((i * 7919) % 1000).padStart(3, "0")}-${i}`);
+      const max = 1 + Math.floor(random() * 30);
+      expect(selectPlans({ candidates, scores }, max, { afterSaturation: "next-layer" })).toEqual(naiveLayers({ candidates, scores }, max));
     }
   });
 });
