@@ -46,6 +46,24 @@ export interface ProgramRecord {
 
 export interface Cache {
   programs: Record<string, ProgramRecord>;
+  /**
+   * The verified results that may teach other programs' plan sets (`--teach all`), frozen
+   * the first time they were asked for: per record key, the input digest they were measured
+   * on and the plan keys whose verdict was "accepted" and value below the baseline then.
+   * Frozen so a later run's results — made by searches whose plan sets held this program's
+   * results — never come back to teach it (see the README).
+   */
+  teachingSnapshot?: { takenAt: string; programs: Record<string, { digest: string; keys: string[] }> };
+}
+
+/** Every verified improving result `cache` holds, per record key: what `Cache.teachingSnapshot` freezes. */
+export function snapshotTeaching(cache: Cache): NonNullable<Cache["teachingSnapshot"]> {
+  const programs: Record<string, { digest: string; keys: string[] }> = {};
+  for (const [name, r] of Object.entries(cache.programs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const keys = Object.keys(r.verdicts).filter((k) => r.verdicts[k] === "accepted" && r.values[k] != null && r.values[k]! < r.baseline).sort();
+    programs[name] = { digest: r.digest, keys };
+  }
+  return { takenAt: new Date().toISOString(), programs };
 }
 
 /** Reads `path` (gzipped when it ends in `.gz`), or the other form when only that exists. */

@@ -11,9 +11,12 @@
  *     [--real zlib,bzip2,xz,lua] [--csmith 16] [--random-pool 100] [--cap 120] [--json FILE]
  *
  * Evaluations go straight to the toolchain (no registry) and are cached with every
- * verdict in `bench/transfer/results-cache.json.gz`, so reruns are cheap. What may teach:
- * per program, its improving pool results that the verifier accepted (best first, at
- * most `--teach-max`), never one better than its best verified pool result. A strategy
+ * verdict in `bench/transfer/results-cache.json.gz`, so reruns are cheap. What may teach
+ * (`--teach all`, the default): per program, its improving pool results that the verifier
+ * accepted (best first, at most `--teach-max`), and every verified improving result the
+ * cache's frozen teaching snapshot holds for it (the strategies' verified bests of earlier
+ * runs included); `--teach pool`: the pool results alone. Program P's plan set is built
+ * from the other programs' teaching signals only, fixed before any search of this run. A strategy
  * sees a would-be-best value only when it verifies (as the market's adapters verify
  * every evaluation). Every reported best is verified on the program's runs and its metric
  * measured by the benchmark itself (LLVM: plain `opt -passes=…`, instructions counted
@@ -35,7 +38,7 @@ import type { PlanSet } from "../../src/gen/openpassmarket/v1/planset_pb.js";
 import { buildPlanSet, planSetVersion } from "../../src/client/planset/index.js";
 import { parseCompiler, planKey, type Objective, type Plan, type SearchSpace } from "../../src/kernel/plan/index.js";
 import { benchPrograms } from "./bench-programs.js";
-import { evaluatePlan, loadCache, prepareProgram, saveCache, verifyPlan, type Prepared } from "./results-matrix.js";
+import { evaluatePlan, loadCache, prepareProgram, recordKey, saveCache, snapshotTeaching, verifyPlan, type Prepared } from "./results-matrix.js";
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +46,7 @@ const { values } = parseArgs({
     real: { type: "string", default: "" }, csmith: { type: "string", default: "16" }, "random-pool": { type: "string", default: "100" },
     "moves-in-pool": { type: "string" }, cap: { type: "string", default: "120" }, "max-steps": { type: "string", default: "24" },
     seconds: { type: "string", default: "60" }, parallelism: { type: "string", default: "2" }, programs: { type: "string" }, cache: { type: "string" },
-    "prepare-only": { type: "boolean" }, strategies: { type: "string" }, "teach-max": { type: "string", default: "30" },
+    "prepare-only": { type: "boolean" }, strategies: { type: "string" }, "teach-max": { type: "string", default: "30" }, teach: { type: "string" },
     "real-coverage": { type: "string", default: "0.8" }, json: { type: "string" },
     // Real programs cost ~100× a corpus program per evaluation and verification: a smaller budget and fewer teaching results each.
     "real-cap": { type: "string", default: "45" }, "real-teach-max": { type: "string", default: "10" },
@@ -72,6 +75,12 @@ const programs = benchPrograms(values.real!.split(",").filter((s) => s !== ""), 
   .filter((p) => wanted === undefined || wanted.includes(p.name));
 const cache = loadCache(cachePath);
 const save = (): void => saveCache(cachePath, cache);
+// Default: all for LLVM; pool for GCC and Cranelift, as their figures were measured (GCC's keys
+// with valued options do not parse back into plans, so a snapshot could not teach them all).
+values.teach ??= compiler === "llvm" ? "all" : "pool";
+if (values.teach !== "all" && values.teach !== "pool") throw new Error(`--teach: ${JSON.stringify(values.teach)} is not all or pool`);
+// The results that may teach besides the pool, frozen the first time (before this run evaluates anything).
+if (values.teach === "all" && cache.teachingSnapshot === undefined) cache.teachingSnapshot = snapshotTeaching(cache);
 
 // ── The pool: the default, the default + each move (greedy's first round; `--moves-in-pool` of them), random search's first plans (seed 1).
 const moves = values["moves-in-pool"] === undefined ? space.moves : space.moves.slice(0, Number(values["moves-in-pool"]));
@@ -120,22 +129,30 @@ for (const p of prepared) {
     .sort((a, b) => p.record.values[planKey(a)]! - p.record.values[planKey(b)]! || (planKey(a) < planKey(b) ? -1 : 1))
     .slice(0, teachMaxOf(p));
   const ok = await mapConcurrent(improving, (plan) => verifyPlan(toolchain, p, plan), parallelism);
-  teaching.set(p, improving.filter((_, i) => ok[i]).map((plan) => ({
+  const taught = improving.filter((_, i) => ok[i]);
+  // Every verified improving result of the frozen snapshot (measured on this very input; still accepted).
+  const frozen = values.teach === "all" ? cache.teachingSnapshot?.programs[recordKey(compiler, p.record.name)] : undefined;
+  const fromPool = new Set(taught.map(planKey));
+  const fromSnapshot = frozen === undefined || frozen.digest !== p.record.digest ? [] : frozen.keys
+    .filter((k) => !fromPool.has(k) && p.record.verdicts[k] === "accepted" && p.record.values[k] != null && p.record.values[k]! < p.record.baseline)
+    .map(planOfKey).filter((plan): plan is Plan => plan !== undefined);
+  teaching.set(p, [...taught, ...fromSnapshot].map((plan) => ({
     signalId: `${p.record.name}:${planKey(plan)}`, problemId: p.record.name, compilerVersion: version, features: p.record.features,
     plan, baseline: p.record.baseline, achieved: p.record.values[planKey(plan)]!,
   })));
+  for (const plan of fromSnapshot) knownPlans.set(planKey(plan), plan);
   save();
-  log(`${p.record.name}: best verified pool result ${poolBest} (-${(100 * (1 - poolBest / p.record.baseline)).toFixed(2)} %), ${teaching.get(p)!.length}/${improving.length} improving pool results verified and teach, ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  log(`${p.record.name}: best verified pool result ${poolBest} (-${(100 * (1 - poolBest / p.record.baseline)).toFixed(2)} %), ${taught.length}/${improving.length} improving pool results verified and teach, ${fromSnapshot.length} more verified results from the snapshot, ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
 // ── Leave-one-out searches.
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
 const OLDER = new Set(["random", "greedy", "screen", "market-first", "transfer"]);
-const strategyNames = values.strategies?.split(",") ?? ["random", "greedy", "transfer", "transfer-unweighted", ...LIBRARY_STRATEGIES.map((s) => s.name).filter((n) => !OLDER.has(n))];
+const strategyNames = values.strategies?.split(",") ?? ["random", "greedy", "transfer", "transfer-nearest", "transfer-model", "transfer-unweighted", ...LIBRARY_STRATEGIES.map((s) => s.name).filter((n) => !OLDER.has(n))];
 log(`strategies: ${strategyNames.join(", ")}; pool ${pool.length} plans; ${prepared.length} programs`);
 
 interface StrategyRow { to95: number | undefined; at45: number; atTime: number; evalsAtTime: number; bestAtTime: string; evaluated: number }
-interface Row { program: string; kind: string; cap: number; baseline: number; bestKnown: number; bestKnownPlan: string; planSet: string; byStrategy: Record<string, StrategyRow> }
+interface Row { program: string; kind: string; cap: number; baseline: number; bestKnown: number; bestKnownPlan: string; planSet: string; planSetSize: number; byStrategy: Record<string, StrategyRow> }
 const rows: Row[] = [];
 
 for (const p of prepared) {
@@ -152,7 +169,9 @@ for (const p of prepared) {
   };
   const histories: Record<string, Evaluation[]> = {};
   for (const name of strategyNames) {
-    const strategy = name === "transfer-unweighted" ? transferSearch(context, set, "selection") : name === "transfer" ? transferSearch(context, set, "nearest") : await strategyNamed(name).prepare(context);
+    // "transfer" ranks as the product does (DEFAULT_RANKING); the variants name their ranking.
+    const strategy = name === "transfer-unweighted" ? transferSearch(context, set, "selection") : name === "transfer-nearest" ? transferSearch(context, set, "nearest")
+      : name === "transfer-model" ? transferSearch(context, set, "model") : name === "transfer" ? transferSearch(context, set) : await strategyNamed(name).prepare(context);
     histories[name] = await simulate(strategy, p, capOf(p));
     save();
   }
@@ -163,7 +182,7 @@ for (const p of prepared) {
   const bestKnown = known === undefined ? p.record.baseline : p.record.values[known]!;
   const perEvalMs = median(p.record.verifyMs.slice(1)); // verification of each evaluation, as the market's adapters do
   const firstMs = p.record.verifyMs[0] ?? 0;
-  const row: Row = { program: p.record.name, kind: p.program.kind, cap: capOf(p), baseline: p.record.baseline, bestKnown, bestKnownPlan: known ?? "", planSet: set === undefined ? "none" : `${planSetVersion(set).slice(0, 12)} (${set.plans.length} plans)`, byStrategy: {} };
+  const row: Row = { program: p.record.name, kind: p.program.kind, cap: capOf(p), baseline: p.record.baseline, bestKnown, bestKnownPlan: known ?? "", planSet: set === undefined ? "none" : `${planSetVersion(set).slice(0, 12)} (${set.plans.length} plans)`, planSetSize: set?.plans.length ?? 0, byStrategy: {} };
   for (const name of strategyNames) {
     const h = histories[name]!;
     const target = p.record.baseline - 0.95 * (p.record.baseline - bestKnown);
@@ -279,6 +298,9 @@ const summary = strategyNames.map((s) => {
   return { strategy: s, reached: improvable.filter((r) => r.byStrategy[s]!.to95 !== undefined).length, of: improvable.length, meanTo95: to.reduce((a, b) => a + b, 0) / Math.max(1, to.length), medianTo95: median(to), at45: geomean(rows.map((r) => r.byStrategy[s]!.at45)), atTime: geomean(rows.map((r) => r.byStrategy[s]!.atTime)), meanEvalsAtTime: rows.reduce((a, r) => a + r.byStrategy[s]!.evalsAtTime, 0) / rows.length };
 });
 const reproduced = reproductions.filter((r) => r.measured === r.cached).length;
+const sizes = rows.map((r) => r.planSetSize);
+const taughtSignals = [...teaching.values()].flat().length;
+const teachingLine = `teaching (--teach ${values.teach}): ${taughtSignals} verified results of ${[...teaching.values()].filter((t) => t.length > 0).length} programs${values.teach === "all" ? ` (snapshot taken ${cache.teachingSnapshot?.takenAt ?? "never"})` : ""}; leave-one-out plan sets ${Math.min(...sizes)}–${Math.max(...sizes)} plans (mean ${(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length)).toFixed(1)})`;
 const lines = [
   `| program | kind | ${base} | best known | ${strategyNames.map((s) => `${s}: evals to 95 %`).join(" | ")} | ${strategyNames.map((s) => `${s}: × at 45`).join(" | ")} | ${strategyNames.map((s) => `${s}: × at ${seconds} s (evals)`).join(" | ")} |`,
   `|---|---|---:|---:|${strategyNames.map(() => "---:").join("|")}|${strategyNames.map(() => "---:").join("|")}|${strategyNames.map(() => "---:").join("|")}|`,
@@ -289,7 +311,8 @@ const lines = [
   ...summary.map((s) => `| ${s.strategy} | ${s.reached}/${s.of} | ${s.meanTo95.toFixed(1)} | ${s.medianTo95} | ${s.at45.toFixed(4)} | ${s.atTime.toFixed(4)} | ${s.meanEvalsAtTime.toFixed(0)} |`),
   "",
   `${rows.length} programs (${["corpus", "real", "csmith"].map((k) => `${prepared.filter((p) => p.program.kind === k).length} ${k}`).join(", ")}; ${improvable.length} with a verified improvement over ${base}, the others n/a for "evals to 95 %"), ${compiler} ${version} ${objective}, pool ${pool.length} plans, cap ${cap} evaluations (real programs ${values["real-cap"]}), ${((performance.now() - started) / 1000).toFixed(0)} s; best results that failed verification and were passed over: ${verificationFailures}; reported bests re-made uncached and measured here: ${reproduced}/${reproductions.length} equal`,
+  teachingLine,
   ...reproductions.filter((r) => r.measured !== r.cached).map((r) => `NOT REPRODUCED: ${r.program}: cached ${r.cached}, measured ${r.measured ?? (planOfKey(r.plan) === undefined ? "nothing (plan of an earlier run, its key does not parse back)" : "failed")}: ${r.plan}`),
 ];
 process.stdout.write(`${lines.join("\n")}\n`);
-if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ compiler, version, objective, cap, seconds, pool: pool.length, strategies: strategyNames, rows, summary, reproductions, verificationFailures, date: new Date().toISOString() }, null, 1)}\n`);
+if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ compiler, version, objective, cap, seconds, pool: pool.length, strategies: strategyNames, rows, summary, reproductions, verificationFailures, teaching: teachingLine, date: new Date().toISOString() }, null, 1)}\n`);

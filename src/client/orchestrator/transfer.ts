@@ -9,12 +9,12 @@ import { bestOf, type Evaluation, type Strategy, type StrategyContext, type Stra
 /**
  * `--strategy transfer`: the plan set of the problem's compiler version and objective —
  * the registry's newest (built and signed by the node, `opm planset build --registry`),
- * else one built here from the market's signals — ranked for this problem by its nearest
- * neighbours' scores; then local moves around the best so far.
+ * else one built here from the market's signals — ranked for this problem (`DEFAULT_RANKING`);
+ * then local moves around the best so far.
  */
 export const transfer: StrategyDefinition = {
   name: "transfer",
-  summary: "the market's plan set (a few plans that cover most problems), nearest problems' best first, then local moves",
+  summary: "the market's plan set (the plans that cover most problems, then their runner-ups), ranked for this problem, then local moves",
   async prepare(context: StrategyContext): Promise<Strategy> {
     return transferSearch(context, await loadPlanSet(context));
   },
