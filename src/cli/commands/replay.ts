@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { VerifyPool } from "../../kernel/codec/index.js";
 import { OpmError } from "../../kernel/errors/index.js";
-import { replayDeltaExport, verifyReplayedObjects } from "../../ledger/index.js";
+import { ReplayedSignatureChecks, replayDeltaExport } from "../../ledger/index.js";
 import { parseCommandArgs, stringFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { createOutput } from "../output.js";
@@ -54,16 +54,23 @@ export const replayCommand: Command = {
     const started = performance.now();
     const cpu = process.cpuUsage();
     const expectLogKey = stringFlag(args, "log-key");
-    const replayed = replayDeltaExport(readFileSync(resolve(file)), expectLogKey === undefined ? {} : { expectLogKey });
-    // Signals' Ed25519 checks dominate a replay: spread them over every core.
+    // Signals' Ed25519 checks dominate a replay: they start on every core as batches are
+    // opened, and the state root is computed while the last ones run.
     const pool = new VerifyPool(availableParallelism());
     let signatures;
+    let replayed;
+    let root;
     try {
-      signatures = await verifyReplayedObjects(replayed.state, pool);
-    } finally {
-      await pool.close();
+      const checks = new ReplayedSignatureChecks(pool);
+      replayed = replayDeltaExport(readFileSync(resolve(file)), { ...(expectLogKey === undefined ? {} : { expectLogKey }), onBatch: (b) => checks.observe(b) });
+      root = Buffer.from(replayed.state.root()).toString("hex");
+      signatures = await checks.finish(replayed.state);
+    } catch (err) {
+      // Refused: the checks still queued answer nothing anyone reads.
+      await pool.close("drop");
+      throw err;
     }
-    const root = Buffer.from(replayed.state.root()).toString("hex");
+    await pool.close();
     if (stringFlag(args, "strategy") !== undefined) return backtestCommand(args, out, new RecordedLog(replayed.state), root);
     const result = {
       origin: replayed.origin, logKey: replayed.logKey, batches: replayed.size.toString(), changes: replayed.state.changes,

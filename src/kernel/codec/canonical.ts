@@ -1,5 +1,5 @@
 import { create, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 
 /**
  * The one canonical byte encoding of a contract object: protobuf binary with fields in
@@ -18,7 +18,8 @@ export function contentId(bytes: Uint8Array): string {
 
 /** SHA-256 of `bytes` as raw bytes. */
 export function sha256(bytes: Uint8Array): Uint8Array {
-  return createHash("sha256").update(bytes).digest();
+  // One-shot: no Hash object per call (a replay hashes every value it holds).
+  return hash("sha256", bytes, "buffer");
 }
 
 /**

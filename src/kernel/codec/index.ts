@@ -1,4 +1,5 @@
 export { canonicalBytes, contentId, objectId, sha256, signedBytes, unsignedBytes } from "./canonical.js";
+export { isCanonicalEncoding, scanCanonical } from "./canonical-scan.js";
 export { pae } from "./pae.js";
 export {
   ed25519FromPem,

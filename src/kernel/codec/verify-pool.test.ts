@@ -34,4 +34,23 @@ describe("VerifyPool", () => {
     expect(await closing.verify(keys[0]!.publicKey, message(1), good)).toBe(true);
     expect(await inlineVerifier.verify(keys[1]!.publicKey, message(1), good)).toBe(false);
   });
+
+  it("agrees on a burst larger than one hand-off (sent while the caller still queues)", async () => {
+    const signature = signBytes(keys[0]!.privateKey, message(0));
+    const checks = Array.from({ length: 2500 }, (_, i) => pool.verify(keys[0]!.publicKey, message(i % 3 === 0 ? 0 : i), signature));
+    const results = await Promise.all(checks);
+    expect(results.filter(Boolean).length).toBe(Math.ceil(2500 / 3));
+    expect(results.every((ok, i) => ok === (i % 3 === 0))).toBe(true);
+  });
+
+  it("with close(\"drop\") answers no check still held, and still refuses nothing it answers", async () => {
+    const dropping = new VerifyPool(1);
+    const good = signBytes(keys[0]!.privateKey, message(1));
+    let answered = 0;
+    for (let i = 0; i < 50; i++) void dropping.verify(keys[0]!.publicKey, message(1), good).then(() => answered++);
+    await dropping.close("drop");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answered).toBe(0);
+    expect(await dropping.verify(keys[0]!.publicKey, message(2), good)).toBe(false);
+  });
 });

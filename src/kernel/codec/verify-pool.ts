@@ -74,6 +74,9 @@ function packChecks(batch: number, part: readonly Pending[]): [unknown, ArrayBuf
   return [{ batch, blob, ends, keyOf, raws }, [blob.buffer, ends.buffer, keyOf.buffer]];
 }
 
+/** Queued checks that go to the workers at once, without waiting for the event loop. */
+const FLUSH_AT = 1024;
+
 interface Pending {
   raw: Uint8Array;
   message: Uint8Array;
@@ -117,11 +120,21 @@ export class VerifyPool implements SignatureVerifier {
     return new Promise<boolean>((resolve) => {
       if (this.queue.length === 0) setImmediate(() => this.flush());
       this.queue.push({ raw: this.rawOf(publicKey), message, signature, resolve });
+      // A caller queueing many checks in one synchronous stretch (a replay opening a log)
+      // keeps the workers busy meanwhile instead of handing them everything at its end.
+      if (this.queue.length >= FLUSH_AT) this.flush();
     });
   }
 
-  /** Stops the workers; checks still held by them are finished inline. */
-  async close(): Promise<void> {
+  /**
+   * Stops the workers; checks still held by them are finished inline — or, with "drop",
+   * never answered (a caller that failed and will not read them: a replay refusing a log).
+   */
+  async close(pending: "settle" | "drop" = "settle"): Promise<void> {
+    if (pending === "drop") {
+      this.queue = [];
+      this.inFlight.clear();
+    }
     this.fail();
     await Promise.all(this.workers.map((w) => w.terminate()));
   }

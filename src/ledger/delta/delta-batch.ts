@@ -1,6 +1,6 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
 import type { KeyObject } from "node:crypto";
-import { canonicalBytes, pae, signBytes, verifyBytes, type Ed25519KeyPair } from "../../kernel/codec/index.js";
+import { canonicalBytes, isCanonicalEncoding, pae, signBytes, verifyBytes, type Ed25519KeyPair } from "../../kernel/codec/index.js";
 import {
   DeltaBatchSchema,
   SignedDeltaBatchSchema,
@@ -18,10 +18,6 @@ export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 export const MAX_BATCH_CHANGES = 4096;
 /** `previous_hash` of the first batch. */
 export const ZERO_HASH = new Uint8Array(32);
-
-// Native comparison: batches run to megabytes and each is compared twice.
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
-  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 /** A batch opened and checked: its content, signed bytes and Merkle leaf hash. */
 export interface OpenedBatch {
@@ -59,7 +55,7 @@ export function openDeltaBatch(bytes: Uint8Array, nodeKey: { publicKey: KeyObjec
   try {
     const signed = fromBinary(SignedDeltaBatchSchema, bytes, { readUnknownFields: false });
     const batchBytes = signed.batch;
-    if (!sameBytes(canonicalBytes(SignedDeltaBatchSchema, signed), bytes)) throw new Error("signed batch is not canonically encoded");
+    if (!isCanonicalEncoding(SignedDeltaBatchSchema, signed, bytes)) throw new Error("signed batch is not canonically encoded");
     // Decoded once, before the signature is checked: the origin names the refusal (a batch of
     // another log is refused whether or not its signature is good), and nothing decoded is
     // used unless the signature and the canonical encoding hold.
@@ -73,7 +69,7 @@ export function openDeltaBatch(bytes: Uint8Array, nodeKey: { publicKey: KeyObjec
     if (!verifyBytes(nodeKey.publicKey, pae(DELTA_BATCH_TYPE, batchBytes), signed.signature)) {
       throw new DeltaError("bad_signature", `batch ${expectedSequence}: signature does not verify under the node's key`, at);
     }
-    if (!sameBytes(canonicalBytes(DeltaBatchSchema, batch), batchBytes)) throw new Error("batch is not canonically encoded");
+    if (!isCanonicalEncoding(DeltaBatchSchema, batch, batchBytes)) throw new Error("batch is not canonically encoded");
   } catch (err) {
     if (err instanceof DeltaError) throw err;
     throw new DeltaError("malformed_batch", `batch ${expectedSequence}: ${(err as Error).message}`, { ...at, cause: err });

@@ -5,6 +5,7 @@ import { parseNote } from "../checkpoint/note.js";
 import { acceptDeltaBatches, acceptDeltaCheckpoint, newDeltaTrust } from "./delta-trust.js";
 import { DeltaError } from "./delta-error.js";
 import { DeltaState } from "./delta-state.js";
+import type { DeltaBatch } from "../../gen/openpassmarket/v1/sync_pb.js";
 
 /** The `format` field of every delta export. */
 export const DELTA_EXPORT_FORMAT = "openpassmarket.delta.export.v1";
@@ -46,9 +47,10 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * framing, format, the log key (pinned by `expectLogKey` when given, else the file's own,
  * whose name must be the origin), every batch (size, encoding, origin, signature,
  * sequence, chain) and the closing checkpoint's signature and root over all batches.
- * Throws DeltaError at the first problem.
+ * Throws DeltaError at the first problem. `onBatch` sees each batch as it is opened, before
+ * the closing root is checked (`ReplayedSignatureChecks.observe` starts signal checks there).
  */
-export function replayDeltaExport(bytes: Uint8Array, options: { expectLogKey?: string } = {}): ReplayedLog {
+export function replayDeltaExport(bytes: Uint8Array, options: { expectLogKey?: string; onBatch?: (batch: DeltaBatch) => void } = {}): ReplayedLog {
   const records = readExportRecords(bytes);
   const text = (fieldNo: number, what: string): string => {
     const r = records.next();
@@ -80,8 +82,10 @@ export function replayDeltaExport(bytes: Uint8Array, options: { expectLogKey?: s
   if (size !== BigInt(batches.length)) throw new DeltaError("gap", `export has ${batches.length} batches but its checkpoint covers ${size}`);
   const trust = newDeltaTrust(logKey);
   const cp = acceptDeltaCheckpoint(trust, note, [], { nowMs: Date.now(), maxAgeMs: Infinity, maxSkewMs: Infinity });
-  const { opened } = acceptDeltaBatches(trust, cp, batches, []);
   const state = new DeltaState();
-  for (const b of opened) state.apply(b.batch);
+  acceptDeltaBatches(trust, cp, batches, [], (b) => {
+    state.apply(b.batch);
+    options.onBatch?.(b.batch);
+  });
   return { origin, logKey, checkpoint: note, checkpointTimeMs: cp.timeMs, size, state };
 }

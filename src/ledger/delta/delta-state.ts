@@ -1,7 +1,7 @@
 import { sha256 } from "../../kernel/codec/index.js";
 import type { DeltaBatch } from "../../gen/openpassmarket/v1/sync_pb.js";
 import { compareBytes } from "../bytes.js";
-import { appendToFrontier } from "../merkle/frontier.js";
+import { extendFrontier } from "../merkle/frontier.js";
 import { hashLeaf } from "../merkle/hasher.js";
 import { rootOfFrontier } from "./delta-trust.js";
 
@@ -13,16 +13,15 @@ export interface StateLeaf {
   digest: Uint8Array;
 }
 
-const utf8 = new TextEncoder();
-
 /** The leaf preimage of a triple: `kind ‖ 0x00 ‖ key ‖ 0x00 ‖ digest`. */
 export function stateLeafBytes(leaf: StateLeaf): Uint8Array {
-  const kind = utf8.encode(leaf.kind);
-  const key = utf8.encode(leaf.key);
-  const out = new Uint8Array(kind.length + key.length + 2 + leaf.digest.length);
-  out.set(kind, 0);
-  out.set(key, kind.length + 1);
-  out.set(leaf.digest, kind.length + key.length + 2);
+  // Written in place (UTF-8): a root encodes one preimage per key, 10^5 and more.
+  const kindLength = Buffer.byteLength(leaf.kind);
+  const keyLength = Buffer.byteLength(leaf.key);
+  const out = Buffer.alloc(kindLength + keyLength + 2 + leaf.digest.length);
+  out.write(leaf.kind, 0);
+  out.write(leaf.key, kindLength + 1);
+  out.set(leaf.digest, kindLength + keyLength + 2);
   return out;
 }
 
@@ -34,7 +33,7 @@ export function stateLeafBytes(leaf: StateLeaf): Uint8Array {
 export function stateRoot(leaves: Iterable<StateLeaf>): Uint8Array {
   const preimages = [...leaves].map(stateLeafBytes).sort(compareBytes);
   const distinct = preimages.filter((p, i) => i === 0 || compareBytes(preimages[i - 1]!, p) !== 0);
-  return rootOfFrontier(appendToFrontier(0n, [], distinct.map(hashLeaf)).frontier);
+  return rootOfFrontier(extendFrontier([], distinct.map(hashLeaf)));
 }
 
 /** One key's current value in a replayed state. */

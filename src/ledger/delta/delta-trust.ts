@@ -3,7 +3,7 @@ import { equalBytes, toHex } from "../bytes.js";
 import { parseVerifierKey } from "../checkpoint/note-key.js";
 import { parseCheckpoint } from "../checkpoint/checkpoint.js";
 import { parseNote } from "../checkpoint/note.js";
-import { appendToFrontier, type FrontierNode } from "../merkle/frontier.js";
+import { extendFrontier, type FrontierNode } from "../merkle/frontier.js";
 import { EMPTY_ROOT, hashChildren } from "../merkle/hasher.js";
 import { verifyConsistency } from "../merkle/verify-consistency.js";
 import { keyIdOf } from "../../kernel/codec/index.js";
@@ -92,8 +92,17 @@ export function acceptDeltaCheckpoint(trust: DeltaTrust, note: string, proof: re
  * that the applied prefix extended by the page is consistent with `cp` via `proof`
  * (root_mismatch when the page ends at `cp`'s size and the roots differ, split_view
  * otherwise). Returns the opened batches and the trust state to persist with them. Pure.
+ * `onOpened` sees each batch once its own signature, sequence and chain hold, before the
+ * page's root is checked: a reader may start work on it early (a replay starts the
+ * signals' checks), but nothing of it is trusted until this returns.
  */
-export function acceptDeltaBatches(trust: DeltaTrust, cp: DeltaCheckpoint, batches: readonly Uint8Array[], proof: readonly Uint8Array[]): { opened: OpenedBatch[]; trust: DeltaTrust } {
+export function acceptDeltaBatches(
+  trust: DeltaTrust,
+  cp: DeltaCheckpoint,
+  batches: readonly Uint8Array[],
+  proof: readonly Uint8Array[],
+  onOpened?: (batch: OpenedBatch) => void,
+): { opened: OpenedBatch[]; trust: DeltaTrust } {
   const vkey = parseVerifierKey(trust.logKey);
   const nodeKey = { publicKey: publicKeyFromRaw(vkey.publicKey, "log_key"), keyId: keyIdOf(vkey.publicKey) };
   const end = trust.appliedSize + BigInt(batches.length);
@@ -113,8 +122,9 @@ export function acceptDeltaBatches(trust: DeltaTrust, cp: DeltaCheckpoint, batch
     }
     previous = batch.leafHash;
     opened.push(batch);
+    onOpened?.(batch);
   }
-  const { frontier } = appendToFrontier(trust.appliedSize, trust.frontier, opened.map((b) => b.leafHash));
+  const frontier = extendFrontier(trust.frontier, opened.map((b) => b.leafHash));
   const root = rootOfFrontier(frontier);
   if (end === cp.checkpoint.size) {
     if (!equalBytes(root, cp.checkpoint.rootHash)) {

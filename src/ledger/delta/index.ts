@@ -23,5 +23,5 @@ export {
   replayDeltaExport,
 } from "./delta-export.js";
 export type { ReplayedLog } from "./delta-export.js";
-export { verifyReplayedObjects } from "./verify-replayed.js";
+export { ReplayedSignatureChecks, verifyReplayedObjects } from "./verify-replayed.js";
 export type { ReplayedSignatures } from "./verify-replayed.js";

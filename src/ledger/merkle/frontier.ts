@@ -25,22 +25,43 @@ export function appendToFrontier(
   frontier: readonly FrontierNode[],
   leafHashes: readonly Uint8Array[],
 ): { nodes: StoredNode[]; frontier: FrontierNode[] } {
-  const stack = frontier.slice();
   const nodes: StoredNode[] = [];
   let index = size;
+  const next = fold(frontier, leafHashes, (level, hash) => {
+    // A node at `level` completed by leaf `index` has index `index >> level`.
+    nodes.push({ id: { level, index: index >> BigInt(level) }, hash });
+  }, () => index++);
+  return { nodes, frontier: next };
+}
+
+/**
+ * The frontier after appending `leafHashes`, without recording the nodes: what a reader
+ * that only needs the root (a replay, a puller) uses — 10^5 leaves make 2·10^5 node
+ * records otherwise. Same requirements as `appendToFrontier`.
+ */
+export function extendFrontier(frontier: readonly FrontierNode[], leafHashes: readonly Uint8Array[]): FrontierNode[] {
+  return fold(frontier, leafHashes, () => undefined, () => undefined);
+}
+
+/** The binary-carry merge both share; `completed` sees each new node, `leafDone` ends a leaf. */
+function fold(
+  frontier: readonly FrontierNode[],
+  leafHashes: readonly Uint8Array[],
+  completed: (level: number, hash: Uint8Array) => void,
+  leafDone: () => void,
+): FrontierNode[] {
+  const stack = frontier.slice();
   for (const leaf of leafHashes) {
     let cur: FrontierNode = { level: 0, hash: leaf };
-    let curIndex = index;
-    nodes.push({ id: { level: 0, index: curIndex }, hash: leaf });
+    completed(0, leaf);
     // Each completed pair on the right edge merges into its parent, like a binary carry.
     for (let top = stack.at(-1); top !== undefined && top.level === cur.level; top = stack.at(-1)) {
       stack.pop();
-      curIndex >>= 1n;
       cur = { level: cur.level + 1, hash: hashChildren(top.hash, cur.hash) };
-      nodes.push({ id: { level: cur.level, index: curIndex }, hash: cur.hash });
+      completed(cur.level, cur.hash);
     }
     stack.push(cur);
-    index++;
+    leafDone();
   }
-  return { nodes, frontier: stack };
+  return stack;
 }

@@ -1,5 +1,5 @@
 export { EMPTY_ROOT, HASH_SIZE, hashChildren, hashLeaf } from "./hasher.js";
-export { appendToFrontier } from "./frontier.js";
+export { appendToFrontier, extendFrontier } from "./frontier.js";
 export type { FrontierNode, StoredNode } from "./frontier.js";
 export { MemoryTreeStore } from "./memory-tree-store.js";
 export { nodeCoverage, perfectNodes } from "./node-id.js";
