@@ -1,4 +1,4 @@
-export { INPUT_FORMATS, planKey } from "./plan.js";
+export { INPUT_FORMATS, parsePlanKey, planKey } from "./plan.js";
 export type { CompilerKind, InputFormat, Objective, PassLevel, PassOffer, PassParameter, Plan, PlanStep, SearchSpace } from "./plan.js";
 export {
   COMPILER_KINDS, OBJECTIVES, compilerName, compilerToProto, levelToProto, objectiveFromProto, objectiveToProto,

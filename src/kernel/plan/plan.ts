@@ -4,6 +4,7 @@
  * `proto-mapping.ts`.
  */
 import type { Compiler } from "../../gen/openpassmarket/v1/common_pb.js";
+import { OpmError } from "../errors/index.js";
 
 /**
  * A compiler, spelled as the contract's `Compiler` enum spells it, in lower case
@@ -80,7 +81,34 @@ export interface SearchSpace {
   maxSteps: number;
 }
 
-/** A stable key of a plan, for de-duplication. */
+/**
+ * A stable key of a plan, for de-duplication: steps separated by a space, `pass=value`
+ * for a step with a value. `parsePlanKey` reads it back exactly when no step name holds
+ * `=` or whitespace and no value holds whitespace — the spellings every toolchain's
+ * search space uses (a GCC valued option is `-fvect-cost-model` + `unlimited`, not
+ * `-fvect-cost-model=` + `unlimited`, whose key `-fvect-cost-model==unlimited` would
+ * read back as another step).
+ */
 export function planKey(plan: Plan): string {
   return plan.steps.map((s) => (s.value === undefined || s.value === "" ? s.pass : `${s.pass}=${s.value}`)).join(" ");
+}
+
+/**
+ * The plan behind a `planKey`: each space-separated word is a step, split at its first
+ * `=` into name and value. Requires a key of a plan whose steps meet `planKey`'s round-trip
+ * condition; throws `invalid_argument` (field `plan`) naming a word with an empty name or
+ * value (`=x`, `x=`, `-fvect-cost-model==unlimited`), which no such plan has.
+ */
+export function parsePlanKey(key: string): Plan {
+  if (key === "") return { steps: [] };
+  return {
+    steps: key.split(" ").map((word, i) => {
+      const eq = word.indexOf("=");
+      const step: PlanStep = eq < 0 ? { pass: word } : { pass: word.slice(0, eq), value: word.slice(eq + 1) };
+      if (step.pass === "" || step.value === "" || step.value?.startsWith("=")) {
+        throw new OpmError("invalid_argument", `field \`plan\`: word ${i} \`${word}\` of plan key \`${key}\` is not \`name\` or \`name=value\``, { field: "plan" });
+      }
+      return step;
+    }),
+  };
 }
