@@ -36,7 +36,7 @@ import { bestOf, recordedSignalSource, STRATEGIES as LIBRARY_STRATEGIES, strateg
 import { transferSearch } from "../../src/client/orchestrator/transfer.js";
 import type { PlanSet } from "../../src/gen/openpassmarket/v1/planset_pb.js";
 import { buildPlanSet, planSetVersion } from "../../src/client/planset/index.js";
-import { parseCompiler, planKey, type Objective, type Plan, type SearchSpace } from "../../src/kernel/plan/index.js";
+import { parseCompiler, parsePlanKey, planKey, type Objective, type Plan, type SearchSpace } from "../../src/kernel/plan/index.js";
 import { benchPrograms } from "./bench-programs.js";
 import { evaluatePlan, loadCache, prepareProgram, recordKey, saveCache, snapshotTeaching, verifyPlan, type Prepared } from "./results-matrix.js";
 
@@ -269,17 +269,19 @@ async function bestVerified(p: Prepared, keys: string[]): Promise<number | undef
 }
 
 /**
- * The plan behind a plan key. Keys do not parse back unambiguously (GCC's valued options:
- * `-fvect-cost-model=` + `unlimited` is `-fvect-cost-model==unlimited`), so every plan this
- * run proposes is remembered; only keys from earlier runs are parsed (LLVM and Cranelift
- * steps, `default=Oz`, `opt_level=speed_and_size`, and GCC keys without a valued option
- * parse back exactly).
+ * The plan behind a plan key: a plan this run proposed, else `parsePlanKey` (exact for every
+ * move of today's search spaces, GCC's params and valued options included); undefined for
+ * GCC keys of the old valued-option spelling (`-fvect-cost-model==unlimited`), which do not
+ * read back.
  */
 function planOfKey(key: string): Plan | undefined {
   const known = knownPlans.get(key);
   if (known !== undefined) return known;
-  if (compiler === "gcc" && key.includes("=")) return undefined;
-  return { steps: key === "" ? [] : key.split(" ").map((s) => { const i = s.indexOf("="); return i < 0 ? { pass: s } : { pass: s.slice(0, i), value: s.slice(i + 1) }; }) };
+  try {
+    return parsePlanKey(key);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The plan's metric measured afresh: LLVM, plain `opt -passes=…` and the instructions counted here; others, a new evaluation. */
