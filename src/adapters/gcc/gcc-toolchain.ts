@@ -206,7 +206,9 @@ export class GccToolchain implements Toolchain {
    * The gcc options of `plan`, shell-quoted and space-separated (`-Os -fno-inline
    * --param=max-unroll-times=4`), exactly as `evaluate` passes them once `catalog()`
    * has resolved (then an invalid plan throws `invalid_argument`); before that, from
-   * the step spellings alone (`-ffoo` + `off` → `-fno-foo`, `-ffoo=` + v → `-ffoo=v`).
+   * the step spellings alone (`-ffoo` + `off` → `-fno-foo`, `-ffoo=` + v and `-ffoo` + a
+   * word other than on/off → `-ffoo=v`; so `-ffp-contract` + `off`, an enumerated value,
+   * is told from a flag only with the catalog).
    */
   renderPlan(plan: Plan): string {
     if (this.loadedCatalog) return gccPlanOptions(plan, this.loadedCatalog).map(shellQuote).join(" ");
