@@ -169,4 +169,35 @@ describe.each(testDatabases())("evaluation jobs on $kind", (database) => {
     expect((await failure(s.owner.enqueueJobs({ problemId: s.problemId, plans: [{ steps: [{ pass: "" }] }] }))).message).toContain("plans[0].steps[0].pass");
     expect((await failure(s.adapters[0]!.jobs.claimJobs({ max: 0 }))).code).toBe("invalid_argument");
   });
+
+  it("cancels only the queued jobs it is asked to, which are then never claimed; claimed ones finish", async () => {
+    const s = await scenario(Visibility.PUBLIC);
+    const { jobIds } = await s.owner.enqueueJobs({ problemId: s.problemId, plans: plans(4) });
+    const a1 = s.adapters[0]!;
+    const [claimed] = (await a1.jobs.claimJobs({ max: 1 })).jobs;
+    const running = claimed!.job!.id;
+    const queued = jobIds.filter((id) => id !== running);
+    // Someone else's problem, an unknown id, and nothing at all are refused, and cancel nothing.
+    const bob = await h.identity("bob-cancel");
+    await h.client(bob).registerParticipant({ publicKey: bob.keys.publicKeyRaw });
+    expect((await failure(h.jobs(bob).cancelJobs({ problemId: s.problemId, jobIds }))).code).toBe("permission_denied");
+    expect((await failure(s.owner.cancelJobs({ problemId: s.problemId, jobIds: [queued[0]!, "no-such-job"] }))).message).toContain("\"no-such-job\" is not a job of problem");
+    expect((await failure(s.owner.cancelJobs({ problemId: s.problemId, jobIds: [] }))).code).toBe("invalid_argument");
+    expect((await s.owner.getJobs({ jobIds: queued })).jobs.map((j) => j.state)).toEqual([JobState.QUEUED, JobState.QUEUED, JobState.QUEUED]);
+
+    const res = await s.owner.cancelJobs({ problemId: s.problemId, jobIds: [...jobIds, queued[0]!] });
+    expect(res.cancelledJobIds).toEqual(queued);
+    expect(res.keptJobIds).toEqual([running]);
+    const states = new Map((await s.owner.getJobs({ jobIds })).jobs.map((j) => [j.id, j.state]));
+    expect(queued.map((id) => states.get(id))).toEqual([JobState.CANCELLED, JobState.CANCELLED, JobState.CANCELLED]);
+    expect(states.get(running)).toBe(JobState.LEASED);
+    // No adapter gets a cancelled job; the claimed one still completes.
+    expect((await s.adapters[1]!.jobs.claimJobs({ max: 10 })).jobs).toHaveLength(0);
+    expect((await s.stranger.jobs.claimJobs({ max: 10 })).jobs).toHaveLength(0);
+    await a1.jobs.completeJob({ jobId: running, claimToken: claimed!.claimToken, signal: signalFor(s, a1.id, claimed!) });
+    expect((await s.owner.getJobs({ jobIds: [running] })).jobs[0]!.state).toBe(JobState.SUCCEEDED);
+    // Cancelling again changes nothing.
+    expect(await s.owner.cancelJobs({ problemId: s.problemId, jobIds })).toMatchObject({ cancelledJobIds: [], keptJobIds: jobIds });
+    expect((await s.owner.listJobs({ problemId: s.problemId, state: JobState.CANCELLED })).jobs.map((j) => j.id).sort()).toEqual([...queued].sort());
+  });
 });

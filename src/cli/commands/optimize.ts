@@ -165,6 +165,7 @@ function describeCampaign(r: OptimizeResult, resumable: boolean): string {
   const resumed = r.resumedEvaluations > 0 ? `, ${r.resumedEvaluations} of them recorded before this run` : "";
   // Jobs still running finish at a registry that outlives this run; the embedded one stops with it.
   const running = r.unsettledJobs.length === 0 ? "" : `; ${r.unsettledJobs.length} evaluation(s) still running ${resumable ? "count in the campaign" : "were abandoned"}`;
+  const withdrawn = r.cancelledJobs.length === 0 ? "" : `; ${r.cancelledJobs.length} queued evaluation(s) no adapter had started were cancelled`;
   const next = r.stopReason !== "interrupted" ? "finished" : resumable ? `resume it: opm optimize … --resume ${r.campaignId}` : "the embedded registry is gone with this run, so it cannot resume";
-  return `campaign ${r.campaignId}: ${r.evaluations} evaluations in ${r.searchSeconds.toFixed(1)} s${resumed}; stopped because ${why}${running} (${next})`;
+  return `campaign ${r.campaignId}: ${r.evaluations} evaluations in ${r.searchSeconds.toFixed(1)} s${resumed}; stopped because ${why}${running}${withdrawn} (${next})`;
 }

@@ -131,6 +131,8 @@ export interface OptimizeResult {
   resumedEvaluations: number;
   /** Jobs enqueued and not waited for (past the time limit's grace, or at a stop): they still run and count in the campaign. */
   unsettledJobs: string[];
+  /** Jobs withdrawn at the time limit before any adapter claimed them (CancelJobs). */
+  cancelledJobs: string[];
   /** Search time spent over every run of the campaign. */
   searchSeconds: number;
   seconds: number;

@@ -75,8 +75,14 @@ export interface SearchResult {
 /** What `runSearch` returns: the result, why it ended and what it left running. */
 export interface SearchOutcome extends SearchResult {
   stopReason: StopReason;
-  /** Jobs enqueued but not waited for (in flight past the time limit's grace, or at a stop): they still run and count in the campaign. */
+  /**
+   * Jobs enqueued but not waited for (in flight past the time limit's grace, or at a stop):
+   * they still run and count in the campaign. At the time limit, those no adapter had
+   * claimed yet are withdrawn instead (`cancelled`); after a stop they stay queued, for a resume.
+   */
   unsettled: string[];
+  /** Jobs withdrawn at the time limit before any adapter claimed them. */
+  cancelled: string[];
   /** Entries of `history` re-driven from `recorded` batches. */
   replayed: number;
   /** Search time spent, `elapsedMs` included. */
@@ -137,7 +143,8 @@ export async function runSearch(run: SearchRun): Promise<SearchOutcome> {
         // A refused signal (its adapter lost a spot check) is no evaluation at all.
         history.push({ plan, value: job.signalStatus === SignalStatus.REFUSED ? undefined : job.signalMetrics?.achieved });
       } else {
-        const last = job.errors[job.errors.length - 1];
+        // Dead, or withdrawn by a member (CancelJobs) while this search waited for it.
+        const last = job.state === JobState.CANCELLED ? { code: "cancelled", message: "withdrawn before any adapter claimed it" } : job.errors[job.errors.length - 1];
         failures.push({ plan, code: last?.code ?? "unknown", message: last?.message ?? "" });
         history.push({ plan, value: undefined });
       }
@@ -151,7 +158,13 @@ export async function runSearch(run: SearchRun): Promise<SearchOutcome> {
   }
   // A stop before every recorded batch was re-driven leaves their jobs running too (`batch` is the first not waited for).
   for (const r of recorded.slice(batch)) unsettled.push(...r.jobIds);
-  return { history, best: bestOf(history), jobs, failures, stopReason, unsettled, replayed, elapsedMs: Math.round(elapsed()) };
+  let cancelled: string[] = [];
+  if (stopReason === "time_limit" && unsettled.length > 0) {
+    // Nobody waits for them any more: adapters should not spend time on them.
+    const withdrawn = await run.jobs.cancelJobs({ problemId: run.problemId, jobIds: unsettled });
+    [cancelled, unsettled] = [withdrawn.cancelledJobIds, withdrawn.keptJobIds];
+  }
+  return { history, best: bestOf(history), jobs, failures, stopReason, unsettled, cancelled, replayed, elapsedMs: Math.round(elapsed()) };
 }
 
 /** Throws failed_precondition unless `plans` are exactly the recorded batch's plans, in order. */
@@ -184,7 +197,7 @@ export async function refreshProvisional(run: Pick<SearchRun, "jobs">, history: 
 }
 
 /**
- * Waits until every job of `ids` succeeded or died, or until `until` (performance.now()
+ * Waits until every job of `ids` succeeded, died or was cancelled, or until `until` (performance.now()
  * time: the time limit plus the grace) or a stop. `settled` is parallel to `ids`, with
  * undefined for a job not finished when the wait was cut.
  */
@@ -195,7 +208,7 @@ async function waitForJobs(run: SearchRun, ids: readonly string[], until: number
     const byId = new Map((await run.jobs.getJobs({ jobIds: [...ids] })).jobs.map((j) => [j.id, j]));
     const settled = ids.map((id) => {
       const j = byId.get(id);
-      return j !== undefined && (j.state === JobState.SUCCEEDED || j.state === JobState.DEAD) ? j : undefined;
+      return j !== undefined && (j.state === JobState.SUCCEEDED || j.state === JobState.DEAD || j.state === JobState.CANCELLED) ? j : undefined;
     });
     if (settled.every((j) => j !== undefined)) return { settled };
     // A stop asked for (Ctrl-C) wins over adapters stopping with it.

@@ -105,7 +105,7 @@ export async function searchAndReport(s: SearchSession): Promise<OptimizeResult>
     evaluations: result.history.length, failedEvaluations: result.failures.length,
     failuresByReason: failures.byReason, firstFailureMessages: failures.firstMessages,
     unreproduced, ...(release === undefined ? {} : { release }),
-    campaignId: c.id, stopReason: result.stopReason, resumedEvaluations: result.replayed, unsettledJobs: result.unsettled,
+    campaignId: c.id, stopReason: result.stopReason, resumedEvaluations: result.replayed, unsettledJobs: result.unsettled, cancelledJobs: result.cancelled,
     searchSeconds: result.elapsedMs / 1000,
     seconds: (performance.now() - s.started) / 1000,
   };

@@ -82,6 +82,7 @@ export const ACCESS_TABLE: Readonly<Record<string, AccessRule>> = {
   // By problem: as GetProblem; by state across problems: only the jobs the caller may read.
   "JobService.ListJobs": { who: "problem-reader", field: "problemId", filter: "jobs" },
   "JobService.ReportDiscrepancy": { who: "role", role: "write", of: { from: "job", field: "jobId" } },
+  "JobService.CancelJobs": { who: "role", role: "write", of: { from: "problem", field: "problemId" } },
 
   "LedgerService.Init": { who: "operator" },
   // The handler admits only keys a genesis or rotation names.

@@ -23,6 +23,7 @@ const STATE_TEXT: Record<JobState, string> = {
   [JobState.LEASED]: "leased",
   [JobState.SUCCEEDED]: "succeeded",
   [JobState.DEAD]: "dead",
+  [JobState.CANCELLED]: "cancelled",
 };
 
 /** The stored text of a state. */

@@ -2,6 +2,7 @@ import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { JobService } from "../../gen/openpassmarket/v1/job_service_pb.js";
 import type { RegistryDeps } from "../registry/index.js";
 import { bindMethods, type HandlerEnv, type MethodImpl } from "../rpc/index.js";
+import { cancelJobs } from "./cancel-jobs.js";
 import { claimJobs } from "./claim-jobs.js";
 import { enqueueJobs } from "./enqueue-jobs.js";
 import { getJobs, listJobs } from "./job-queries.js";
@@ -25,6 +26,7 @@ export function jobMethods(deps: RegistryDeps, config: JobsConfig, spotCheck: Sp
     getJobs: { mutates: false, handle: getJobs },
     listJobs: { mutates: false, handle: listJobs },
     reportDiscrepancy: { mutates: true, handle: (ctx, req) => reportDiscrepancy(ctx, spotChecks, req) },
+    cancelJobs: { mutates: true, handle: cancelJobs },
   };
 }
 
