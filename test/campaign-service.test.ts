@@ -107,6 +107,12 @@ describe.each(testDatabases())("campaigns on $kind", (database) => {
     expect((await campaigns["alice"]!.getCampaign({ campaignId: c.id })).campaign!.evaluations).toBe(0);
     // A campaign without any limit would never end.
     expect((await rejection(campaigns["alice"]!.startCampaign({ problemId, strategy: "random", batchSize: 2, budget: {} }))).code).toBe("invalid_argument");
+    // How far its strategy read the market is kept (a resume reads up to it), and must be a market cursor.
+    const cursor = `1700000000000:${"ab".repeat(32)}`;
+    const withMarket = await campaigns["alice"]!.startCampaign({ problemId, strategy: "market-first", batchSize: 2, budget: { maxEvaluations: 4 }, marketCursor: cursor });
+    expect((await campaigns["carol"]!.getCampaign({ campaignId: withMarket.campaign!.id })).campaign!.marketCursor).toBe(cursor);
+    const badCursor = await rejection(campaigns["alice"]!.startCampaign({ problemId, strategy: "market-first", batchSize: 2, budget: { maxEvaluations: 4 }, marketCursor: "now" }));
+    expect([badCursor.code, badCursor.message]).toEqual(["invalid_argument", expect.stringContaining("market_cursor")]);
 
     // A finished campaign takes no batch and cannot resume or change hands.
     const finished = await campaigns["alice"]!.finishCampaign({ campaignId: c.id, reason: "strategy_done", elapsedMs: 900n });

@@ -11,12 +11,13 @@ import { testDatabases } from "./support/databases.js";
 import { llvmProblem, signedSignal } from "./support/fixtures.js";
 import { startHarness, type JobClient, type RegistryClient, type RegistryHarness } from "./support/registry-harness.js";
 import { rejection } from "./support/rejection.js";
+import { EMPTY_MARKET_CURSOR, registrySignalSource } from "../src/client/orchestrator/signal-source.js";
 
 const VERSION = "14.0.6";
 const sorted = (ids: string[]) => [...ids].sort();
 
 /** A ListMarketSignals request as the client takes it. */
-interface MarketQuery { compiler?: Compiler; objective?: Objective; after?: string; limit?: number }
+interface MarketQuery { compiler?: Compiler; objective?: Objective; after?: string; limit?: number; until?: string }
 
 /**
  * ListMarketSignals over gRPC: what one participant sees of what the market measured on
@@ -228,5 +229,29 @@ describe.each(testDatabases())("market signals on $kind", (database) => {
     const listed = (await bobJobs.listJobs({ problemId: p.bobPrivate.id })).jobs.find((j) => j.id === done.id)!;
     expect(listed.signalMetrics).toMatchObject({ achieved: 377 });
     await expect(h.jobs(alice).listJobs({ problemId: p.bobPrivate.id })).rejects.toMatchObject({ code: "permission_denied" });
+  });
+  // Last in the file: it adds a signal the tests above do not expect.
+  it("reads the market up to a recorded cursor (a campaign's resume): the same signals, none that arrived since", async () => {
+    const query = { compiler: "llvm", objective: "ir-instcount" } as const;
+    const first = registrySignalSource(asAlice);
+    const before = await first.list(query);
+    expect(before.length).toBe(ids.accepted.length);
+    const cursor = first.marketCursor!();
+    expect(cursor).toMatch(/^[1-9][0-9]*:[0-9a-f]{64}$/);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a later millisecond than the cursor's
+    const late = (await h.client(bobAdapter.id).submitSignal({ signal: signedSignal(bobAdapter.id, p.bobPublic.problem, { achieved: 300, pipeline: [{ pass: "adce" }] }) })).signalId;
+
+    const resumed = registrySignalSource(asAlice, undefined, cursor);
+    expect(await resumed.list(query)).toEqual(before);
+    expect(resumed.marketCursor!()).toBe(cursor);
+    expect((await registrySignalSource(asAlice).list(query)).map((s) => s.signalId)).toEqual([...before.map((s) => s.signalId), late]);
+    // The bound itself, over the RPC.
+    expect((await everything(asAlice, { until: cursor })).map((s) => s.signalId)).not.toContain(late);
+    // An empty market read is recorded as such, and reading up to it finds nothing.
+    const empty = registrySignalSource(asAlice);
+    expect(await empty.list({ compiler: "cranelift", objective: "code-size" })).toEqual([]);
+    expect(empty.marketCursor!()).toBe(EMPTY_MARKET_CURSOR);
+    expect(await everything(asAlice, { until: EMPTY_MARKET_CURSOR })).toEqual([]);
+    expect((await rejection(asAlice.listMarketSignals({ until: "yesterday" }))).message).toContain("until");
   });
 });

@@ -41,6 +41,7 @@ export function pinPlanSet(source: SignalSource, version: string): SignalSource 
   return {
     list: (query) => source.list(query),
     pinnedPlanSet: version,
+    ...(source.marketCursor === undefined ? {} : { marketCursor: () => source.marketCursor!() }),
     ...(source.newestPlanSet === undefined ? {} : { newestPlanSet: (query) => source.newestPlanSet!({ ...query, version }) }),
   };
 }

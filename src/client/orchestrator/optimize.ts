@@ -183,13 +183,15 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizeResult
       },
     });
     const space = toolchain.searchSpace(catalog, options.objective, options.maxSteps);
+    const signals = registrySignalSource(clients.registry);
     const strategy = await definition.prepare({
       problem: { compiler: options.compiler, compilerVersion: info.version, objective: options.objective, features: prepared.features, baseline: prepared.baseline.value },
-      space, seed: options.seed, budget: { maxEvaluations: strategyBudgetOf(options.maxEvaluations) }, signals: registrySignalSource(clients.registry),
+      space, seed: options.seed, budget: { maxEvaluations: strategyBudgetOf(options.maxEvaluations) }, signals,
     });
+    // What the strategy learnt from is recorded with the campaign, so a resume sees the same.
     const { campaign } = await clients.campaigns.startCampaign({
       problemId, strategy: definition.name, seed: options.seed, budget: { maxEvaluations: options.maxEvaluations, timeLimitMs: BigInt(timeLimitMs) },
-      batchSize: Math.max(2, 2 * target.parallelism), planSetVersion: planSetVersionOf(strategy),
+      batchSize: Math.max(2, 2 * target.parallelism), planSetVersion: planSetVersionOf(strategy), marketCursor: signals.marketCursor?.() ?? "",
     });
     log.info("search started", { problemId, campaign: campaign!.id, strategy: definition.name, moves: space.moves.length });
     return await searchAndReport({

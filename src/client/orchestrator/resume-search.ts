@@ -68,7 +68,7 @@ export async function resumeSearch(options: ResumeOptions): Promise<OptimizeResu
       const features = Object.fromEntries(problem.features.map((f) => [f.name, f.value]));
       const strategy = await definition.prepare({
         problem: { compiler, compilerVersion: info.version, objective, features, baseline: problem.baseline },
-        space, seed: c.seed, budget: { maxEvaluations: strategyBudgetOf(c.budget?.maxEvaluations ?? 0) }, signals: pinPlanSet(registrySignalSource(clients.registry), c.planSetVersion),
+        space, seed: c.seed, budget: { maxEvaluations: strategyBudgetOf(c.budget?.maxEvaluations ?? 0) }, signals: pinPlanSet(registrySignalSource(clients.registry, undefined, c.marketCursor), c.planSetVersion),
       });
       if (planSetVersionOf(strategy) !== c.planSetVersion) {
         throw new OpmError("failed_precondition", `campaign ${c.id} was searched with plan set ${c.planSetVersion || "(none)"}; strategy ${c.strategy} now has ${planSetVersionOf(strategy) || "(none)"}, so it cannot resume deterministically`);

@@ -38,6 +38,22 @@ export interface SignalSource {
    * when it used none. A strategy then uses exactly that set (`loadPlanSet`).
    */
   pinnedPlanSet?: string;
+  /**
+   * How far `list` has read the market: a registry cursor (`<created_at_ms>:<signal id>`,
+   * `EMPTY_MARKET_CURSOR` when the market it read was empty), "" before any read. A
+   * campaign records it, and its resume reads the market up to it again.
+   */
+  marketCursor?(): string;
+}
+
+/** The cursor of a read that found the market empty: before every signal (ids are SHA-256 hex). */
+export const EMPTY_MARKET_CURSOR = `0:${"0".repeat(64)}`;
+
+/** Cursor order: creation time, then signal id (the registry's feed order). */
+function laterCursor(a: string, b: string): string {
+  if (a === "") return b;
+  const [am, aid] = a.split(":"), [bm, bid] = b.split(":");
+  return Number(am) > Number(bm) || (Number(am) === Number(bm) && aid! > bid!) ? a : b;
 }
 
 /** Which plan set a strategy asks for. */
@@ -68,12 +84,15 @@ export function recordedSignalSource(signals: readonly MarketSignal[]): SignalSo
 }
 
 /**
- * The registry's `ListMarketSignals`, paged until `max` signals or the end; and its newest
- * plan set (`GetPlanSet`), refused unless signed by the key the registry names — or, given
+ * The registry's `ListMarketSignals`, paged until `max` signals or the end (given `until`,
+ * a recorded `marketCursor`: only the signals up to it, the market as a campaign first read
+ * it); and its newest plan set (`GetPlanSet`), refused unless signed by the key the registry names — or, given
  * `trustedPlanSetKeys`, by one of those — and for the compiler version and objective asked.
  */
-export function registrySignalSource(registry: RpcClient<(typeof RegistryService)["method"]>, trustedPlanSetKeys?: readonly string[]): SignalSource {
+export function registrySignalSource(registry: RpcClient<(typeof RegistryService)["method"]>, trustedPlanSetKeys?: readonly string[], until = ""): SignalSource {
+  let reached = "";
   return {
+    marketCursor: () => reached,
     async newestPlanSet(query) {
       const request = query.version !== undefined && query.version !== "" ? { version: query.version }
         : { compiler: compilerToProto(query.compiler), compilerVersion: query.compilerVersion, objective: objectiveToProto(query.objective) };
@@ -89,7 +108,8 @@ export function registrySignalSource(registry: RpcClient<(typeof RegistryService
     async list({ compiler, objective, max = 5000 }) {
       const out: MarketSignal[] = [];
       for (let after = ""; out.length < max; ) {
-        const page = await registry.listMarketSignals({ compiler: compilerToProto(compiler), objective: objectiveToProto(objective), limit: 1000, after });
+        const page = await registry.listMarketSignals({ compiler: compilerToProto(compiler), objective: objectiveToProto(objective), limit: 1000, after, until });
+        reached = laterCursor(reached, page.nextAfter || EMPTY_MARKET_CURSOR);
         for (const s of page.signals) {
           // A private problem's result arrives as a release (an improvement in basis points):
           // read as a relative metric, clamped to its range (post-processing, free of privacy

@@ -28,7 +28,7 @@ export async function campaignToProto(db: Kysely<Database>, row: CampaignRow, wi
   const campaign = create(CampaignSchema, {
     id: row.id, problemId: row.problem_id, owner: row.owner, holder: row.holder, strategy: row.strategy, seed: Number(row.seed),
     budget: { maxEvaluations: row.max_evaluations, timeLimitMs: BigInt(row.time_limit_ms) }, batchSize: row.batch_size,
-    planSetVersion: row.plan_set_version, state: row.state === "finished" ? CampaignState.FINISHED : CampaignState.ACTIVE,
+    planSetVersion: row.plan_set_version, marketCursor: row.market_cursor, state: row.state === "finished" ? CampaignState.FINISHED : CampaignState.ACTIVE,
     finishReason: row.finish_reason, elapsedMs: BigInt(row.elapsed_ms), evaluations: row.evaluations,
     createdBy: row.created_by, createdAtMs: BigInt(row.created_at_ms), updatedAtMs: BigInt(row.updated_at_ms),
   });

@@ -11,7 +11,7 @@ import { invalidArgument, OpmError } from "../../kernel/errors/index.js";
 import { validateActorName } from "../../kernel/pki/index.js";
 import { organisationsWithRole, rolesIn } from "../access/index.js";
 import { findActor } from "../registry/actor-repository.js";
-import { loadProblem } from "../registry/index.js";
+import { loadProblem, parseMarketCursor } from "../registry/index.js";
 import type { CallContext } from "../rpc/index.js";
 import { campaignToProto, loadCampaign, type CampaignRow } from "./campaign-repository.js";
 
@@ -35,9 +35,10 @@ export async function startCampaign(ctx: CallContext, req: StartCampaignRequest)
   if (maxEvaluations > 1_000_000) throw invalidArgument("budget.max_evaluations", `${maxEvaluations} > 1000000`);
   if (timeLimitMs > MAX_TIME_LIMIT_MS) throw invalidArgument("budget.time_limit_ms", `${timeLimitMs} > ${MAX_TIME_LIMIT_MS} (30 days)`);
   if (!/^[0-9a-f]{0,128}$/.test(req.planSetVersion)) throw invalidArgument("plan_set_version", `${JSON.stringify(req.planSetVersion)} is not a lowercase hex content id`);
+  parseMarketCursor(req.marketCursor, "market_cursor");
   const row: CampaignRow = {
     id: randomUUID(), problem_id: req.problemId, owner: problem.participant, holder: ctx.actor, strategy: req.strategy, seed: req.seed,
-    max_evaluations: maxEvaluations, time_limit_ms: timeLimitMs, batch_size: req.batchSize, plan_set_version: req.planSetVersion,
+    max_evaluations: maxEvaluations, time_limit_ms: timeLimitMs, batch_size: req.batchSize, plan_set_version: req.planSetVersion, market_cursor: req.marketCursor,
     state: "active", finish_reason: "", elapsed_ms: 0, evaluations: 0, batches: 0, created_by: ctx.actor, created_at_ms: ctx.now, updated_at_ms: ctx.now,
   };
   await ctx.db.insertInto("campaigns").values(row).execute();

@@ -3,6 +3,7 @@ export { AdminAdmission } from "./admission-authority.js";
 export type { AdmissionAuthority } from "./admission-authority.js";
 export { registerBuiltin, requireCaller } from "./actors.js";
 export { loadProblem } from "./problems.js";
+export { parseMarketCursor } from "./market-signals.js";
 export { requireDigest, requireFinite } from "./validate.js";
 export { acceptSignal, requireReporter, submitSignal } from "./signals.js";
 export type { AcceptedSignal, Reporter, SignalDeps } from "./signals.js";

@@ -29,13 +29,13 @@ interface Cursor {
 
 const CURSOR = /^(0|[1-9][0-9]{0,15}):([0-9a-f]{64})$/;
 
-/** The cursor `text` (`<created_at_ms>:<signal id>`); empty is the start. Throws invalid_argument on `after`. */
-function parseCursor(text: string): Cursor | undefined {
+/** The cursor `text` (`<created_at_ms>:<signal id>`); empty is none. Throws invalid_argument naming `field`. */
+export function parseMarketCursor(text: string, field: string): Cursor | undefined {
   if (text === "") return undefined;
   const m = CURSOR.exec(text);
   const createdAtMs = Number(m?.[1]);
   if (m === null || !Number.isSafeInteger(createdAtMs)) {
-    throw invalidArgument("after", `${JSON.stringify(text.slice(0, 100))} is not a cursor from next_after`);
+    throw invalidArgument(field, `${JSON.stringify(text.slice(0, 100))} is not a cursor from next_after`);
   }
   return { createdAtMs, id: m[2]! };
 }
@@ -49,7 +49,8 @@ function formatCursor(c: Cursor): string {
  * from: ACCEPTED signals only (never provisional or refused), oldest first, each shown as
  * `marketViewOf` allows — public problems exactly, private ones by their releases only — and
  * never the caller's own problems nor any IR. Pages look at up to `limit` signals after
- * the cursor `after`; signals are ordered by (created_at_ms, id), so paging returns each
+ * the cursor `after` (and, given `until`, at or before that cursor: the market as a campaign
+ * first read it); signals are ordered by (created_at_ms, id), so paging returns each
  * signal once. A signal accepted later by a spot check keeps its place in that order: a
  * client that resumes from an old `next_after` does not see it. Bad filters, limits and
  * cursors are INVALID_ARGUMENT naming the field.
@@ -59,7 +60,8 @@ export async function listMarketSignals(ctx: CallContext, problems: ProblemCache
   if (req.objective !== Objective.UNSPECIFIED) requireEnum(req.objective, Objective, "objective");
   const limit = req.limit === 0 ? DEFAULT_LIMIT : req.limit;
   if (limit > MAX_LIMIT) throw invalidArgument("limit", `${req.limit} is not in 1..${MAX_LIMIT} (0 means ${DEFAULT_LIMIT})`);
-  const after = parseCursor(req.after);
+  const after = parseMarketCursor(req.after, "after");
+  const until = parseMarketCursor(req.until, "until");
   const caller = await callerParticipant(ctx);
 
   let q = ctx.db.selectFrom("signals").innerJoin("problems", "problems.id", "signals.problem_id")
@@ -72,6 +74,12 @@ export async function listMarketSignals(ctx: CallContext, problems: ProblemCache
     q = q.where((eb) => eb.or([
       eb("signals.created_at_ms", ">", after.createdAtMs),
       eb.and([eb("signals.created_at_ms", "=", after.createdAtMs), eb("signals.id", ">", after.id)]),
+    ]));
+  }
+  if (until !== undefined) {
+    q = q.where((eb) => eb.or([
+      eb("signals.created_at_ms", "<", until.createdAtMs),
+      eb.and([eb("signals.created_at_ms", "=", until.createdAtMs), eb("signals.id", "<=", until.id)]),
     ]));
   }
   const rows = await q.orderBy("signals.created_at_ms").orderBy("signals.id").limit(limit + 1).execute();

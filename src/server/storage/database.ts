@@ -339,6 +339,8 @@ export interface CampaignsTable {
   batch_size: number;
   /** "" when the strategy used no plan set. */
   plan_set_version: string;
+  /** The ListMarketSignals cursor the strategy read the market up to; "" when it read none. */
+  market_cursor: Generated<string>;
   /** `active` or `finished`. */
   state: string;
   /** `max_evaluations`, `time_limit`, `strategy_done`; "" while active. */

@@ -9,6 +9,7 @@ import { migration0007 } from "./0007-members.js";
 import { migration0008 } from "./0008-delta-log.js";
 import { migration0009 } from "./0009-campaigns.js";
 import { migration0010 } from "./0010-plan-sets.js";
+import { migration0011 } from "./0011-campaign-market-cursor.js";
 
 /**
  * Every migration, by name, in order. A migration never changes once it has landed:
@@ -25,4 +26,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0008-delta-log": migration0008,
   "0009-campaigns": migration0009,
   "0010-plan-sets": migration0010,
+  "0011-campaign-market-cursor": migration0011,
 };
