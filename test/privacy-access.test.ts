@@ -370,6 +370,8 @@ describe.each(testDatabases())("privacy and roles on $kind", (database) => {
         case "role": return only("alice", `m-${rule.role}`);
         case "problem-reader": return only("alice", "m-read", "alice-adapter");
         case "audit-reader": return new Set(callers.filter((c) => kindOf[c] === "participant" || c === h.admin.name));
+        // This AccessControl has no peer authority: only the operator reads the delta log.
+        case "peer": return only(h.admin.name);
       }
     };
     /** Who each RPC is meant to let in (the policy, written out); RPCs not listed follow their rule's meaning. */

@@ -13,6 +13,14 @@ import type { Role } from "./roles.js";
 
 type Request = Record<string, unknown>;
 
+/** Who may read this node's delta log besides its operator (the `peer` rule). */
+export interface PeerReaders {
+  /** Why `caller` (its certificate name) may not read the log, or undefined when it may. */
+  refusal(db: Kysely<Database>, caller: string): Promise<string | undefined>;
+}
+
+const OPERATOR_ONLY: PeerReaders = { refusal: async (_db, caller) => `${caller}: only the node operator reads its delta log here` };
+
 /**
  * Applies `ACCESS_TABLE` at the RPC boundary: `authorize` before a method runs (after the
  * caller is authenticated), `filter` on the reply of a method whose rule filters. A
@@ -20,7 +28,14 @@ type Request = Record<string, unknown>;
  * an `access.deny` audit event.
  */
 export class AccessControl implements AccessPolicy {
-  constructor(private readonly table: Readonly<Record<string, AccessRule>> = ACCESS_TABLE) {}
+  /**
+   * `peers` decides the `peer` rule (the node passes its `LedgerPeerAdmission`); without it
+   * only the operator reads the delta log.
+   */
+  constructor(
+    private readonly table: Readonly<Record<string, AccessRule>> = ACCESS_TABLE,
+    private readonly peers: PeerReaders = OPERATOR_ONLY,
+  ) {}
 
   /**
    * Throws unless `service` is governed and every method of it has an entry in the table:
@@ -85,6 +100,9 @@ export class AccessControl implements AccessPolicy {
         if (caller !== undefined && (await organisationsWithRole(ctx.db, caller, "audit")).length > 0) return undefined;
         return `${who}: needs role \`audit\` in an organisation (or the node operator)`;
       }
+      case "peer":
+        if (caller?.kind === "admin") return undefined;
+        return this.peers.refusal(ctx.db, ctx.actor);
     }
   }
 

@@ -24,7 +24,9 @@ export type OrganisationOf =
  * - `problem-reader` — anyone for a public problem; for a private one, `read` in its
  *   organisation or one of the organisation's own adapters;
  * - `audit-reader` — the operator (every event), or a holder of `audit` in at least one
- *   organisation (its organisations' events; see `auditScopeOf`).
+ *   organisation (its organisations' events; see `auditScopeOf`);
+ * - `peer` — a reader of this node's delta log, as the node's `PeerReaders` decide (the
+ *   governance ledger's peer admissions).
  * `filter: "jobs"` drops from the reply the jobs of private problems the caller may not read.
  */
 export type AccessRule =
@@ -35,7 +37,8 @@ export type AccessRule =
   | { who: "role"; role: Role; of: OrganisationOf }
   | { who: "problem-reader"; field: string; filter?: "jobs" }
   | { who: "jobs-reader"; filter: "jobs" }
-  | { who: "audit-reader" };
+  | { who: "audit-reader" }
+  | { who: "peer" };
 
 const ADAPTER = { who: "kind", kinds: ["adapter"] } as const;
 
@@ -109,13 +112,12 @@ export const ACCESS_TABLE: Readonly<Record<string, AccessRule>> = {
 
   // The delta log carries by construction only what may cross nodes (public problems and
   // signals, private problems' features and digests, releases: `problemSyncView`), and it
-  // is made to be replayed by whoever holds it. So the table lets through any certificate
-  // of this node's CA — peers, and participants or auditors who export the log to replay
-  // it — and the handlers ask the node's peer authority (`src/server/sync/peer-admission.ts`):
-  // once a ledger genesis is in effect, only the operator and peers the ledger admitted.
-  "SyncService.GetDeltaCheckpoint": { who: "anyone" },
-  "SyncService.GetDeltaBatches": { who: "anyone" },
-  "SyncService.GetSyncStatus": { who: "anyone" },
+  // is made to be replayed by whoever holds it: before a ledger genesis any certificate of
+  // this node's CA reads it (peers, participants or auditors exporting it to replay), after
+  // one only the operator and the peers the ledger admitted (`src/server/sync/peer-admission.ts`).
+  "SyncService.GetDeltaCheckpoint": { who: "peer" },
+  "SyncService.GetDeltaBatches": { who: "peer" },
+  "SyncService.GetSyncStatus": { who: "peer" },
 };
 
 /**

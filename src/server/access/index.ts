@@ -6,7 +6,7 @@
 export { ACCESS_TABLE, GOVERNED_SERVICES, tableKeyOf } from "./access-table.js";
 export type { AccessRule, OrganisationOf } from "./access-table.js";
 export { AccessControl, auditScopeOf, mayReadOrganisation, organisationReader } from "./access-control.js";
-export type { AuditScope } from "./access-control.js";
+export type { AuditScope, PeerReaders } from "./access-control.js";
 export { DETAIL_WITHOUT_RESULTS, redactAuditEvents } from "./audit-redaction.js";
 export { addMember, listMembers, removeMember } from "./members.js";
 export { deleteMembership, insertMembership, listMemberships, organisationActors, organisationsWithRole, rolesIn } from "./member-repository.js";

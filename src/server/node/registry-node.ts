@@ -14,7 +14,7 @@ import { CommitGroup, createCallContext, RateLimiter, startRpcServer } from "../
 import { openDatabase, type OpenDatabase } from "../storage/index.js";
 import { LedgerPeerAdmission, startDeltaSync, syncImplementation, type DeltaSync, type PeerConfig } from "../sync/index.js";
 import { file_openpassmarket_v1_sync_service, SyncService } from "../../gen/openpassmarket/v1/sync_service_pb.js";
-import { AccessControl } from "../access/index.js";
+import { ACCESS_TABLE, AccessControl } from "../access/index.js";
 import { campaignImplementation } from "../campaigns/index.js";
 import { CampaignService, file_openpassmarket_v1_campaign_service } from "../../gen/openpassmarket/v1/campaign_service_pb.js";
 import { DEFAULT_RELEASE_POLICY, describePolicy, ledgerReleasePolicies } from "../privacy/index.js";
@@ -107,11 +107,12 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
     if (ledgerState.policies.size === 0) log.info("no privacy policy in the ledger: the built-in default applies", { policy: describePolicy(DEFAULT_RELEASE_POLICY) });
     // PGlite is one connection; a server gets a few transactions in flight at once.
     const commits = new CommitGroup(db, { lanes: options.commitLanes ?? (database.kind === "pglite" ? 1 : 2), maxBatch: 64 });
-    const env = { db, commits, verifier, log, limiter: new RateLimiter(limit.perSecond, limit.burst), keyOf: (a: string) => keys.keyOf(a), timestampWindowMs, access: new AccessControl() };
-    const jobsConfig = { ...DEFAULT_JOBS_CONFIG, ...options.jobs };
-    // The delta log is signed with the node's key (its ledger log key, under another origin).
     // Peers are admitted like adapters: by the operator until a ledger genesis, by the ledger after.
     const peerAuthority = new LedgerPeerAdmission((d) => ledger.state(d), pki.admin.name, options.admissionMode ?? "auto");
+    const access = new AccessControl(ACCESS_TABLE, peerAuthority);
+    const env = { db, commits, verifier, log, limiter: new RateLimiter(limit.perSecond, limit.burst), keyOf: (a: string) => keys.keyOf(a), timestampWindowMs, access };
+    const jobsConfig = { ...DEFAULT_JOBS_CONFIG, ...options.jobs };
+    // The delta log is signed with the node's key (its ledger log key, under another origin).
     const deltaSync = await startDeltaSync({ db, key: ledgerKey, log, peers: options.peers, authority: peerAuthority, ...options.sync });
     sync = deltaSync;
     const server = await startRpcServer({
@@ -119,7 +120,7 @@ export async function startRegistryNode(options: RegistryNodeOptions): Promise<R
       port: options.port,
       tls: { caPem: pki.ca.certPem, certPem: pki.server.certPem, keyPem: pki.server.keyPem },
       services: [
-        { service: SyncService, implementation: syncImplementation(deltaSync.batcher, env, peerAuthority) },
+        { service: SyncService, implementation: syncImplementation(deltaSync.batcher, env) },
         { service: RegistryService, implementation: registryImplementation(deps, env) },
         { service: JobService, implementation: jobImplementation(deps, jobsConfig, { key: spotCheckKeyOf(ledgerKey), revocations: new LedgerRevocations(ledger) }, env) },
         { service: LedgerService, implementation: ledgerImplementation({ ledger, keys }, env) },

@@ -1,15 +1,18 @@
 import type { Kysely } from "kysely";
-import { OpmError } from "../../kernel/errors/index.js";
 import { DeltaError, parseVerifierKey, type GovernanceState } from "../../ledger/index.js";
+import type { PeerReaders } from "../access/index.js";
 import type { Database } from "../storage/index.js";
 
 /**
  * Who a node federates with. Two questions, asked at the two ends of the sync link:
  * may this caller read my delta log, and may I apply the log signed by this key.
  */
-export interface PeerAuthority {
-  /** Throws OpmError permission_denied unless `caller` (its certificate name) may read this node's delta log. */
-  requireReader(db: Kysely<Database>, caller: string): Promise<void>;
+export interface PeerAuthority extends PeerReaders {
+  /**
+   * Why `caller` (its certificate name) may not read this node's delta log, or undefined
+   * when it may: the access table's `peer` rule asks this (the operator always may).
+   */
+  refusal(db: Kysely<Database>, caller: string): Promise<string | undefined>;
   /** Throws DeltaError peer_not_admitted unless the delta log signed by `logKey` may be applied here. */
   requireSource(db: Kysely<Database>, logKey: string): Promise<void>;
 }
@@ -39,13 +42,13 @@ export class LedgerPeerAdmission implements PeerAuthority {
     return this.mode === "ledger" || state.size > 0n ? state : undefined;
   }
 
-  async requireReader(db: Kysely<Database>, caller: string): Promise<void> {
+  async refusal(db: Kysely<Database>, caller: string): Promise<string | undefined> {
     const state = await this.ledger(db);
-    if (state === undefined || caller === this.operator || state.peers.has(caller)) return;
+    if (state === undefined || caller === this.operator || state.peers.has(caller)) return undefined;
     const revoked = state.revokedPeers.get(caller);
-    throw new OpmError("permission_denied", revoked === undefined
+    return revoked === undefined
       ? `${caller} is not a peer admitted by the governance ledger: propose a peer_admission entry for it (\`opm ledger propose admit-peer ${caller} --peer-key VKEY\`)`
-      : `peer ${caller} was revoked by ledger entry ${revoked.revokedAt}${revoked.reason === "" ? "" : ` (${revoked.reason})`}`);
+      : `peer ${caller} was revoked by ledger entry ${revoked.revokedAt}${revoked.reason === "" ? "" : ` (${revoked.reason})`}`;
   }
 
   async requireSource(db: Kysely<Database>, logKey: string): Promise<void> {
@@ -60,4 +63,4 @@ export class LedgerPeerAdmission implements PeerAuthority {
 }
 
 /** Everyone reads, every pinned key applies: for nodes with no ledger wired (tests, tools). */
-export const OPERATOR_PEERS: PeerAuthority = { requireReader: async () => undefined, requireSource: async () => undefined };
+export const OPERATOR_PEERS: PeerAuthority = { refusal: async () => undefined, requireSource: async () => undefined };

@@ -9,7 +9,6 @@ import {
 } from "../../gen/openpassmarket/v1/sync_service_pb.js";
 import { bindMethods, type HandlerEnv, type MethodImpl } from "../rpc/index.js";
 import type { DeltaBatcher } from "./delta-batcher.js";
-import { OPERATOR_PEERS, type PeerAuthority } from "./peer-admission.js";
 import { stateRoots } from "./state-roots.js";
 
 type Methods = (typeof SyncService)["method"];
@@ -20,16 +19,15 @@ const MAX_PAGE_BYTES = 12 * 1024 * 1024;
 
 /**
  * The SyncService methods: all reads (no signature, no transaction), served to the
- * callers `peers` admits (the operator and admitted peers once the governance ledger
- * decides; any certificate of this node's CA before) — the log carries only what may
- * cross nodes.
+ * callers the access table's `peer` rule lets in (the operator and admitted peers once
+ * the governance ledger decides; any certificate of this node's CA before) — the log
+ * carries only what may cross nodes.
  */
-export function syncMethods(batcher: DeltaBatcher, authority: PeerAuthority = OPERATOR_PEERS): Impl {
+export function syncMethods(batcher: DeltaBatcher): Impl {
   return {
     getDeltaCheckpoint: {
       mutates: false,
       handle: async (ctx, req) => {
-        await authority.requireReader(ctx.db, ctx.actor);
         const { note, proof } = await batcher.checkpoint(req.fromSize);
         return create(GetDeltaCheckpointResponseSchema, { note, consistencyProof: proof, logKey: batcher.logKey });
       },
@@ -37,7 +35,6 @@ export function syncMethods(batcher: DeltaBatcher, authority: PeerAuthority = OP
     getDeltaBatches: {
       mutates: false,
       handle: async (ctx, req) => {
-        await authority.requireReader(ctx.db, ctx.actor);
         const size = batcher.size;
         if (req.toSize > size) throw new OpmError("invalid_argument", `to_size ${req.toSize} > log size ${size}`, { field: "to_size" });
         if (req.fromSequence >= req.toSize) throw new OpmError("invalid_argument", `from_sequence ${req.fromSequence} >= to_size ${req.toSize}`, { field: "from_sequence" });
@@ -68,7 +65,6 @@ export function syncMethods(batcher: DeltaBatcher, authority: PeerAuthority = OP
     getSyncStatus: {
       mutates: false,
       handle: async (ctx) => {
-        await authority.requireReader(ctx.db, ctx.actor);
         const roots = await stateRoots(ctx.db);
         const peers = await ctx.db.selectFrom("sync_peers").selectAll().orderBy("origin").execute();
         return create(GetSyncStatusResponseSchema, {
@@ -81,6 +77,6 @@ export function syncMethods(batcher: DeltaBatcher, authority: PeerAuthority = OP
 }
 
 /** The SyncService bound to the shared handler machinery. */
-export function syncImplementation(batcher: DeltaBatcher, env: HandlerEnv, peers: PeerAuthority = OPERATOR_PEERS): UntypedServiceImplementation {
-  return bindMethods(SyncService, syncMethods(batcher, peers) as never, env);
+export function syncImplementation(batcher: DeltaBatcher, env: HandlerEnv): UntypedServiceImplementation {
+  return bindMethods(SyncService, syncMethods(batcher) as never, env);
 }
