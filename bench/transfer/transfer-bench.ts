@@ -270,15 +270,16 @@ async function bestVerified(p: Prepared, keys: string[]): Promise<number | undef
 
 /**
  * The plan behind a plan key: a plan this run proposed, else `parsePlanKey` (exact for every
- * move of today's search spaces, GCC's params and valued options included); undefined for
- * GCC keys of the old valued-option spelling (`-fvect-cost-model==unlimited`), which do not
- * read back.
+ * move of today's search spaces, GCC's params and valued options included); a GCC key of
+ * the old valued-option spelling (`-fvect-cost-model==unlimited`) is read as today's
+ * (`-fvect-cost-model` + `unlimited`), which gcc gets as the same option.
  */
 function planOfKey(key: string): Plan | undefined {
   const known = knownPlans.get(key);
   if (known !== undefined) return known;
   try {
-    return parsePlanKey(key);
+    // An old GCC key (`-fX=` + v spelled `-fX==v`) names the options of today's `-fX` + v.
+    return parsePlanKey(compiler === "gcc" ? key.replaceAll("==", "=") : key);
   } catch {
     return undefined;
   }
