@@ -29,7 +29,9 @@ export type PlanSetPlan = Message<"openpassmarket.v1.PlanSetPlan"> & {
 
   /**
    * What adding it to the plans before it added to the objective (sum over problems of
-   * the best normalised improvement among the selected plans).
+   * the best normalised improvement among the selected plans). Past saturation a set
+   * grows in layers (each problem's runner-up, then the next): a later layer's plan gives
+   * what it added to its own layer's coverage.
    *
    * @generated from field: double gain = 2;
    */
