@@ -7,7 +7,7 @@ import { gccParamMoves } from "./gcc-param-moves.js";
  * threads do, or they write files. The catalog still offers them; a plan may use them.
  */
 export const GCC_UNSAFE_FLAGS: ReadonlySet<string> = new Set([
-  "-fallow-store-data-races", "-fcx-fortran-rules", "-fcx-limited-range", "-ffast-math", "-ffinite-math-only",
+  "-fallow-store-data-races", "-fassociative-math", "-fexcess-precision", "-fcx-fortran-rules", "-fcx-limited-range", "-ffast-math", "-ffinite-math-only",
   "-fmath-errno", "-fpack-struct", "-freciprocal-math", "-freg-struct-return", "-frounding-math",
   "-fsave-optimization-record", "-fshort-enums", "-fshort-wchar", "-fsignaling-nans", "-fsigned-zeros",
   "-fsingle-precision-constant", "-ftrapping-math", "-ftrapv", "-funsafe-math-optimizations", "-fopt-info",

@@ -1,3 +1,4 @@
+import { gccSearchSpace } from "./gcc-search-space.js";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -80,6 +81,15 @@ describe("GccToolchain.evaluate", () => {
   const plan: Plan = {
     steps: [{ pass: "-O2" }, { pass: "-fno-inline-functions" }, { pass: "-funroll-loops", value: "on" }, { pass: "max-unroll-times", value: "2" }, { pass: "-fvect-cost-model", value: "cheap" }],
   };
+
+  it("never offers a move that changes floating-point results or the ABI", () => {
+    const moved = new Set(gccSearchSpace(catalog, "text-size", 16).moves.map((m) => m.pass));
+    for (const flag of ["-fassociative-math", "-freciprocal-math", "-ffast-math", "-funsafe-math-optimizations", "-ffinite-math-only",
+      "-fno-signed-zeros", "-fno-trapping-math", "-fexcess-precision", "-fshort-enums", "-fpack-struct"]) {
+      expect(moved.has(flag), flag).toBe(false);
+    }
+    expect(moved.size).toBeGreaterThan(100);
+  });
 
   it("renders the full option list", () => {
     expect(gcc.renderPlan(plan)).toBe("-O2 -fno-inline-functions -funroll-loops --param=max-unroll-times=2 -fvect-cost-model=cheap");
