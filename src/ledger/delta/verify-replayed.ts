@@ -137,8 +137,10 @@ export class ReplayedSignatureChecks {
       if (c.kind === "actor") this.keys.set(c.key, adapterKey(c.value));
       if (c.kind !== "signal") continue;
       const claim = claimed(c.value);
-      const key = "error" in claim ? undefined : this.keys.get(claim.adapter);
-      if (key === undefined || "error" in claim) continue;
+      // A malformed signal, or one whose adapter record comes later: `finish` judges it.
+      if ("error" in claim) continue;
+      const key = this.keys.get(claim.adapter);
+      if (key === undefined) continue;
       this.started.set(c.key, { value: c.value, adapter: claim.adapter, keyId: key.id, result: this.check(claim, key) });
     }
   }

@@ -26,11 +26,10 @@ export function appendToFrontier(
   leafHashes: readonly Uint8Array[],
 ): { nodes: StoredNode[]; frontier: FrontierNode[] } {
   const nodes: StoredNode[] = [];
-  let index = size;
-  const next = fold(frontier, leafHashes, (level, hash) => {
-    // A node at `level` completed by leaf `index` has index `index >> level`.
-    nodes.push({ id: { level, index: index >> BigInt(level) }, hash });
-  }, () => index++);
+  const next = fold(frontier, leafHashes, (level, hash, leaf) => {
+    // A node at `level` completed by leaf `size + leaf` has index `(size + leaf) >> level`.
+    nodes.push({ id: { level, index: (size + BigInt(leaf)) >> BigInt(level) }, hash });
+  });
   return { nodes, frontier: next };
 }
 
@@ -40,28 +39,26 @@ export function appendToFrontier(
  * records otherwise. Same requirements as `appendToFrontier`.
  */
 export function extendFrontier(frontier: readonly FrontierNode[], leafHashes: readonly Uint8Array[]): FrontierNode[] {
-  return fold(frontier, leafHashes, () => undefined, () => undefined);
+  return fold(frontier, leafHashes, () => undefined);
 }
 
-/** The binary-carry merge both share; `completed` sees each new node, `leafDone` ends a leaf. */
+/** The binary-carry merge both share; `completed` sees each new node and which of `leafHashes` completed it. */
 function fold(
   frontier: readonly FrontierNode[],
   leafHashes: readonly Uint8Array[],
-  completed: (level: number, hash: Uint8Array) => void,
-  leafDone: () => void,
+  completed: (level: number, hash: Uint8Array, leaf: number) => void,
 ): FrontierNode[] {
   const stack = frontier.slice();
-  for (const leaf of leafHashes) {
+  for (const [i, leaf] of leafHashes.entries()) {
     let cur: FrontierNode = { level: 0, hash: leaf };
-    completed(0, leaf);
+    completed(0, leaf, i);
     // Each completed pair on the right edge merges into its parent, like a binary carry.
     for (let top = stack.at(-1); top !== undefined && top.level === cur.level; top = stack.at(-1)) {
       stack.pop();
       cur = { level: cur.level + 1, hash: hashChildren(top.hash, cur.hash) };
-      completed(cur.level, cur.hash);
+      completed(cur.level, cur.hash, i);
     }
     stack.push(cur);
-    leafDone();
   }
   return stack;
 }

@@ -70,18 +70,9 @@ export async function listMarketSignals(ctx: CallContext, problems: ProblemCache
     .where("problems.participant", "<>", caller);
   if (req.compiler !== Compiler.UNSPECIFIED) q = q.where("problems.compiler", "=", req.compiler);
   if (req.objective !== Objective.UNSPECIFIED) q = q.where("problems.objective", "=", req.objective);
-  if (after !== undefined) {
-    q = q.where((eb) => eb.or([
-      eb("signals.created_at_ms", ">", after.createdAtMs),
-      eb.and([eb("signals.created_at_ms", "=", after.createdAtMs), eb("signals.id", ">", after.id)]),
-    ]));
-  }
-  if (until !== undefined) {
-    q = q.where((eb) => eb.or([
-      eb("signals.created_at_ms", "<", until.createdAtMs),
-      eb.and([eb("signals.created_at_ms", "=", until.createdAtMs), eb("signals.id", "<=", until.id)]),
-    ]));
-  }
+  // Feed positions compared as (created_at_ms, id) row values: after `after`, up to `until`.
+  if (after !== undefined) q = q.where((eb) => eb(eb.refTuple("signals.created_at_ms", "signals.id"), ">", eb.tuple(after.createdAtMs, after.id)));
+  if (until !== undefined) q = q.where((eb) => eb(eb.refTuple("signals.created_at_ms", "signals.id"), "<=", eb.tuple(until.createdAtMs, until.id)));
   const rows = await q.orderBy("signals.created_at_ms").orderBy("signals.id").limit(limit + 1).execute();
   const page = rows.slice(0, limit);
 
